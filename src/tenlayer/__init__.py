@@ -1,0 +1,3 @@
+"""tenlayer: container security across the ten layers of the container life cycle."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from tenlayer.cli import main
+
+main()

@@ -1,0 +1,215 @@
+"""The layer walker: every layer read once, in order, with the union filesystem applied.
+
+Analyzers declare which files they want (`wants`); only those are read, each into its
+analyzer and never to disk. What an analyzer returns for a file is kept per path, with the
+history of that path across layers, so the inventory can tell which layer introduced a
+package. Layers are merged as a container runtime merges them:
+
+- `.wh.NAME` deletes NAME (and what lies under it) from the layers below;
+- `.wh..wh..opq` empties its directory of everything from the layers below;
+- any entry at a path replaces what lower layers had there, and an entry that is not a
+  directory (a file, a symlink) hides everything lower layers had beneath it.
+
+Deletions recorded in a layer apply to lower layers only, so a layer may delete and
+re-create a path.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
+
+from tenlayer.errors import BadInput
+from tenlayer.image.paths import OPAQUE_MARKER, WHITEOUT_PREFIX, ancestors, is_under, parent
+from tenlayer.image.source import LayerHandle, LayerReader, OpenedImage
+from tenlayer.image.tarstream import EntryKind
+from tenlayer.model import ImageLayer
+
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
+
+class FileContent(Protocol):
+    """The data of one wanted file: `size` bytes, read once, front to back."""
+
+    size: int
+
+    def read(self, n: int = -1) -> bytes: ...
+
+
+class FileAnalyzer(Protocol[R_co]):
+    name: str
+    max_file_size: int
+    """Files larger than this are skipped with a warning (streaming analyzers set it high)."""
+
+    def wants(self, path: str, mode: int, size: int) -> bool: ...
+
+    def analyze(self, path: str, content: FileContent) -> R_co | None: ...
+
+
+class AnalysisFailed(BadInput):
+    """Raised by an analyzer for a file it must refuse (a corrupt package database)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Record(Generic[R]):
+    layer_index: int
+    result: R
+
+
+@dataclass
+class WalkResult(Generic[R]):
+    files: dict[str, list[Record[R]]]
+    """Per surviving path, its analysis in every layer that wrote it (oldest first)."""
+    layers: tuple[ImageLayer, ...]
+    warnings: list[str] = field(default_factory=list)
+
+
+class _EntryContent:
+    def __init__(self, reader: LayerReader, size: int) -> None:
+        self.size = size
+        self._reader = reader
+
+    def read(self, n: int = -1) -> bytes:
+        return self._reader.read(n)
+
+
+class _BytesContent:
+    def __init__(self, data: bytes) -> None:
+        self.size = len(data)
+        self._data = data
+        self._pos = 0
+
+    def read(self, n: int = -1) -> bytes:
+        end = len(self._data) if n < 0 else min(len(self._data), self._pos + n)
+        chunk = self._data[self._pos : end]
+        self._pos = end
+        return chunk
+
+
+LayerCallback = Callable[[ImageLayer, int], None]
+
+
+def walk(
+    image: OpenedImage,
+    analyzers: Sequence[FileAnalyzer[R]],
+    *,
+    on_layer: LayerCallback | None = None,
+) -> WalkResult[R]:
+    state: dict[str, list[Record[R]]] = {}
+    dirs_with_results: Counter[str] = Counter()
+    result = WalkResult[R](files=state, layers=image.image.layers)
+    total = len(image.image.layers)
+    for handle in image.layers():
+        if on_layer is not None:
+            on_layer(handle.layer, total)
+        try:
+            _walk_layer(handle, analyzers, state, dirs_with_results, result.warnings)
+        except AnalysisFailed as error:
+            context = f"{image.image.reference}"
+            if image.image.source_kind != "rootfs":
+                context += f" layer {handle.layer.index}"
+            raise AnalysisFailed(f"{context}: {error}") from None
+    return result
+
+
+def _walk_layer(
+    handle: LayerHandle,
+    analyzers: Sequence[FileAnalyzer[R]],
+    state: dict[str, list[Record[R]]],
+    dirs_with_results: Counter[str],
+    warnings: list[str],
+) -> None:
+    index = handle.layer.index
+    reader = handle.reader()
+    removed: set[str] = set()  # lower-layer paths this layer replaces or deletes
+    subtrees: list[str] = []  # lower-layer directories this layer empties or hides
+    fresh: dict[str, R] = {}
+    for entry in reader:
+        path = entry.path
+        name = path[path.rfind("/") + 1 :]
+        if name.startswith(WHITEOUT_PREFIX):
+            if name == OPAQUE_MARKER:
+                subtrees.append(parent(path))
+            else:
+                target = path[: len(path) - len(name)] + name[len(WHITEOUT_PREFIX) :]
+                removed.add(target)
+                subtrees.append(target)
+            continue
+        if path in state:
+            removed.add(path)
+        if entry.kind is not EntryKind.DIR and path in dirs_with_results:
+            subtrees.append(path)
+        if entry.kind is not EntryKind.FILE:
+            continue
+        wanting = [a for a in analyzers if a.wants(path, entry.mode, entry.size)]
+        if not wanting:
+            continue
+        outcome = _analyze(path, entry.size, reader, wanting, warnings)
+        if outcome is not None:
+            fresh[path] = outcome
+    handle.finish()
+    _apply_deletions(state, dirs_with_results, removed, subtrees)
+    for path, outcome in fresh.items():
+        history = state.get(path)
+        if history is None:
+            state[path] = [Record(index, outcome)]
+            dirs_with_results.update(ancestors(path))
+        else:
+            history.append(Record(index, outcome))
+
+
+def _analyze(
+    path: str,
+    size: int,
+    reader: LayerReader,
+    analyzers: list[FileAnalyzer[R]],
+    warnings: list[str],
+) -> R | None:
+    usable = []
+    for analyzer in analyzers:
+        if size > analyzer.max_file_size:
+            warnings.append(
+                f"{path}: skipped by the {analyzer.name} analyzer "
+                f"({size} bytes is over its limit of {analyzer.max_file_size})"
+            )
+        else:
+            usable.append(analyzer)
+    if not usable:
+        return None
+    if len(usable) == 1:
+        return _run(usable[0], path, _EntryContent(reader, size))
+    data = reader.read_content()
+    outcome: R | None = None
+    for analyzer in usable:
+        found = _run(analyzer, path, _BytesContent(data))
+        if found is not None:
+            outcome = found  # one result per path: the first analyzer that recognises it wins
+            break
+    return outcome
+
+
+def _run(analyzer: FileAnalyzer[R], path: str, content: FileContent) -> R | None:
+    try:
+        return analyzer.analyze(path, content)
+    except AnalysisFailed as error:
+        raise AnalysisFailed(f"/{path}: {error}") from None
+
+
+def _apply_deletions(
+    state: dict[str, list[Record[R]]],
+    dirs_with_results: Counter[str],
+    removed: set[str],
+    subtrees: list[str],
+) -> None:
+    doomed = {path for path in removed if path in state}
+    for directory in subtrees:
+        if directory == "" or directory in dirs_with_results:
+            doomed.update(p for p in state if is_under(p, directory))
+    for path in doomed:
+        del state[path]
+        dirs_with_results.subtract(ancestors(path))
+    for directory in [d for d, count in dirs_with_results.items() if count <= 0]:
+        del dirs_with_results[directory]

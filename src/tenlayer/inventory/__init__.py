@@ -1,0 +1,1 @@
+"""Package inventory: one analyzer per package format, assembled into an `Inventory`."""
