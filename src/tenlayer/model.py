@@ -172,6 +172,17 @@ class Image:
 
 
 @dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A file an analyzer wanted but did not read because it is over the analyzer's limit."""
+
+    path: str
+    analyzer: str
+    size: int
+    limit: int
+    layer_index: int
+
+
+@dataclass(frozen=True, slots=True)
 class Inventory:
     """Everything in an image: the result of `tenlayer image sbom`."""
 
@@ -179,3 +190,4 @@ class Inventory:
     os: OSInfo | None
     packages: tuple[Package, ...]
     warnings: tuple[str, ...] = ()
+    skipped: tuple[SkippedFile, ...] = ()

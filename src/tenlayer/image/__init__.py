@@ -1,1 +1,1 @@
-"""Image sources (docker-archive, OCI layout and archive, root filesystem, registry) and the layer walker."""
+"""Image sources (docker-archive, OCI layout and archive, rootfs, registry) and the layer walker."""

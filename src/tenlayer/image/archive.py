@@ -93,6 +93,9 @@ class TarArchive:
     def names(self) -> list[str]:
         return list(self._members)
 
+    def size(self, name: str) -> int:
+        return self._resolve(name).size
+
     def open(self, name: str) -> MemberReader:
         member = self._resolve(name)
         return MemberReader(self._fd, member.offset, member.size)

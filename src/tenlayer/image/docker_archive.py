@@ -55,15 +55,21 @@ class DockerArchiveImage:
             raise BadInput(f"{reference}: manifest.json entry has no Config")
         if not isinstance(layer_names, list) or not all(isinstance(n, str) for n in layer_names):
             raise BadInput(f"{reference}: manifest.json entry has no Layers list")
+        self._layer_sizes = [self._archive.size(name) for name in layer_names]
         config_bytes = self._archive.read(config_name, limit=MAX_JSON_BLOB)
         config_digest = self._config_digest(config_name, config_bytes)
         config = parse_json(config_bytes, context=f"{reference}: {config_name}")
-        diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
+        rootfs = config.get("rootfs")
+        diff_ids = rootfs.get("diff_ids") if isinstance(rootfs, dict) else None
+        if not isinstance(diff_ids, list):
+            diff_ids = []
         blobs = [
-            (diff_ids[n] if n < len(diff_ids) else "", DOCKER_LAYER, 0)
+            (diff_ids[n] if n < len(diff_ids) else "", DOCKER_LAYER, self._layer_sizes[n])
             for n in range(len(layer_names))
         ]
-        tags = entry.get("RepoTags") or []
+        tags = entry.get("RepoTags")
+        if not isinstance(tags, list):
+            tags = []
         self.image = image_from_config(
             config,
             reference=reference,

@@ -14,7 +14,6 @@ from tenlayer.image.layerstream import DEFAULT_MAX_LAYER_BYTES
 from tenlayer.image.oci import OCI_INDEX, Descriptor, resolve
 from tenlayer.image.platform import Platform
 from tenlayer.image.source import LayerHandle, TarLayerHandle
-from tenlayer.model import Image
 
 REF_NAME = "org.opencontainers.image.ref.name"
 
@@ -102,7 +101,9 @@ class LayoutImage:
             Descriptor.parse(raw, context=f"{self._reference}: index.json manifests[{n}]")
             for n, raw in enumerate(entries)
         ]
-        names = sorted({d.annotations.get(REF_NAME, "") for d in descriptors if d.annotations} - {""})
+        names = sorted(
+            {d.annotations.get(REF_NAME, "") for d in descriptors if d.annotations} - {""}
+        )
         if tag is not None:
             chosen = [d for d in descriptors if (d.annotations or {}).get(REF_NAME) == tag]
             if not chosen:

@@ -9,7 +9,7 @@ Accepted forms (the transports skopeo uses, plus plain paths):
 from __future__ import annotations
 
 import tarfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tenlayer.errors import BadInput
@@ -22,7 +22,7 @@ _TRANSPORTS = ("docker-archive", "oci-archive", "oci", "dir", "rootfs", "docker"
 
 @dataclass(frozen=True, slots=True)
 class OpenOptions:
-    platform: Platform = Platform.parse(DEFAULT_PLATFORM)
+    platform: Platform = field(default_factory=lambda: Platform.parse(DEFAULT_PLATFORM))
     insecure: bool = False
     max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES
     timeout: float = 30.0

@@ -32,7 +32,8 @@ class DirectoryReader:
                 with os.scandir(self._root / relative if relative else self._root) as it:
                     children = sorted(it, key=lambda e: e.name)
             except OSError as error:
-                raise BadInput(f"{self._root}: cannot list {relative or '/'} ({error.strerror})") from None
+                where = relative or "/"
+                raise BadInput(f"{self._root}: cannot list {where} ({error.strerror})") from None
             subdirs = []
             for child in children:
                 path = f"{relative}/{child.name}" if relative else child.name
@@ -44,7 +45,7 @@ class DirectoryReader:
                 elif stat.S_ISREG(mode):
                     kind, size, link = EntryKind.FILE, info.st_size, ""
                 elif stat.S_ISLNK(mode):
-                    kind, size, link = EntryKind.SYMLINK, 0, os.readlink(child.path)
+                    kind, size, link = EntryKind.SYMLINK, 0, str(Path(child.path).readlink())
                 else:
                     kind, size, link = EntryKind.OTHER, 0, ""
                 self._close()

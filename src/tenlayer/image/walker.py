@@ -25,7 +25,7 @@ from tenlayer.errors import BadInput
 from tenlayer.image.paths import OPAQUE_MARKER, WHITEOUT_PREFIX, ancestors, is_under, parent
 from tenlayer.image.source import LayerHandle, LayerReader, OpenedImage
 from tenlayer.image.tarstream import EntryKind
-from tenlayer.model import ImageLayer
+from tenlayer.model import ImageLayer, SkippedFile
 
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
@@ -64,7 +64,7 @@ class WalkResult(Generic[R]):
     files: dict[str, list[Record[R]]]
     """Per surviving path, its analysis in every layer that wrote it (oldest first)."""
     layers: tuple[ImageLayer, ...]
-    warnings: list[str] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
 
 
 class _EntryContent:
@@ -106,7 +106,7 @@ def walk(
         if on_layer is not None:
             on_layer(handle.layer, total)
         try:
-            _walk_layer(handle, analyzers, state, dirs_with_results, result.warnings)
+            _walk_layer(handle, analyzers, state, dirs_with_results, result.skipped)
         except AnalysisFailed as error:
             context = f"{image.image.reference}"
             if image.image.source_kind != "rootfs":
@@ -120,7 +120,7 @@ def _walk_layer(
     analyzers: Sequence[FileAnalyzer[R]],
     state: dict[str, list[Record[R]]],
     dirs_with_results: Counter[str],
-    warnings: list[str],
+    skipped: list[SkippedFile],
 ) -> None:
     index = handle.layer.index
     reader = handle.reader()
@@ -147,7 +147,7 @@ def _walk_layer(
         wanting = [a for a in analyzers if a.wants(path, entry.mode, entry.size)]
         if not wanting:
             continue
-        outcome = _analyze(path, entry.size, reader, wanting, warnings)
+        outcome = _analyze(path, entry.size, reader, wanting, skipped, index)
         if outcome is not None:
             fresh[path] = outcome
     handle.finish()
@@ -166,14 +166,14 @@ def _analyze(
     size: int,
     reader: LayerReader,
     analyzers: list[FileAnalyzer[R]],
-    warnings: list[str],
+    skipped: list[SkippedFile],
+    layer_index: int,
 ) -> R | None:
     usable = []
     for analyzer in analyzers:
         if size > analyzer.max_file_size:
-            warnings.append(
-                f"{path}: skipped by the {analyzer.name} analyzer "
-                f"({size} bytes is over its limit of {analyzer.max_file_size})"
+            skipped.append(
+                SkippedFile(path, analyzer.name, size, analyzer.max_file_size, layer_index)
             )
         else:
             usable.append(analyzer)

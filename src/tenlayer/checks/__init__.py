@@ -1,0 +1,1 @@
+"""The catalogue of checks: every finding tenlayer can report, declared in one place."""

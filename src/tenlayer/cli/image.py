@@ -1,0 +1,100 @@
+"""`tenlayer image …`: commands that read container images."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from tenlayer.image.platform import DEFAULT_PLATFORM
+
+IMAGE_HELP = (
+    "IMAGE is a docker-archive or OCI archive tar, an OCI layout or root filesystem "
+    "directory, or a registry reference. skopeo's transports are accepted too: "
+    "docker-archive:PATH[:TAG], oci:DIR[:TAG], oci-archive:PATH[:TAG], dir:PATH, docker://REF."
+)
+
+
+@click.group("image")
+def image_group() -> None:
+    """Inventory container images."""
+
+
+def image_source_options(command: click.decorators.FC) -> click.decorators.FC:
+    """The options every command that opens an image shares."""
+    for option in reversed(
+        (
+            click.option("--platform", default=DEFAULT_PLATFORM, show_default=True,
+                         help="Platform to pick from a multi-arch index."),
+            click.option("--insecure", is_flag=True,
+                         help="Allow plain HTTP and unverified TLS for the registry."),
+            click.option("--max-layer-size", default="32GiB", show_default=True,
+                         help="Refuse a layer that decompresses beyond this."),
+            click.option("--timeout", default=30.0, show_default=True, type=float,
+                         help="Registry timeout in seconds."),
+        )
+    ):
+        command = option(command)
+    return command
+
+
+@image_group.command("sbom", epilog=IMAGE_HELP)
+@click.argument("image")
+@click.option("--format", "-f", "output_format", default="table", show_default=True,
+              type=click.Choice(["table", "json", "cyclonedx", "spdx"], case_sensitive=False),
+              help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of stdout.")
+@image_source_options
+def sbom(
+    image: str,
+    output_format: str,
+    output: Path | None,
+    platform: str,
+    insecure: bool,
+    max_layer_size: str,
+    timeout: float,
+) -> None:
+    """List every package in IMAGE (a software bill of materials)."""
+    from tenlayer.cli.options import parse_size
+    from tenlayer.cli.progress import layer_progress
+    from tenlayer.image.open import OpenOptions
+    from tenlayer.image.platform import Platform
+    from tenlayer.inventory import checks
+    from tenlayer.inventory.scan import inventory_image
+    from tenlayer.report.output import write_output
+
+    output_format = output_format.lower()
+    options = OpenOptions(
+        platform=Platform.parse(platform),
+        insecure=insecure,
+        max_layer_bytes=parse_size(max_layer_size, option="--max-layer-size"),
+        timeout=timeout,
+    )
+    with layer_progress(enabled=output_format == "table" or output is not None) as on_layer:
+        inventory = inventory_image(image, options, on_layer=on_layer)
+    findings = checks.evaluate(inventory)
+    if output_format == "json":
+        from tenlayer.report.json import render_inventory as render_json
+
+        data = render_json(inventory, findings)
+    elif output_format == "cyclonedx":
+        from tenlayer.sbom.cyclonedx import render_cyclonedx
+
+        data = render_cyclonedx(inventory)
+    elif output_format == "spdx":
+        from tenlayer.sbom.spdx import render_spdx
+
+        data = render_spdx(inventory)
+    else:
+        from tenlayer.report.table import render_inventory as render_table
+
+        to_terminal = output is None and sys.stdout.isatty()
+        width = None
+        if to_terminal:
+            import shutil
+
+            width = shutil.get_terminal_size().columns
+        data = render_table(inventory, findings, width=width, color=to_terminal)
+    write_output(data, output)

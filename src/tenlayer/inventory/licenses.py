@@ -1,0 +1,83 @@
+"""Declared licenses, turned into SPDX identifiers where the short name is a known alias.
+
+Debian copyright files, RPM headers and package metadata use short names (`GPL-2+`,
+`BSD-3-clause`, `Expat`); SBOM consumers want SPDX ids. Names with no SPDX equivalent are
+kept as written so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import re
+
+_GNU = {"GPL": "GPL", "LGPL": "LGPL", "AGPL": "AGPL", "GFDL": "GFDL"}
+_ALIASES = {
+    "expat": "MIT",
+    "mit": "MIT",
+    "mit/x11": "MIT",
+    "x11": "X11",
+    "isc": "ISC",
+    "zlib": "Zlib",
+    "apache-2": "Apache-2.0",
+    "apache-2.0": "Apache-2.0",
+    "apache 2.0": "Apache-2.0",
+    "apache license 2.0": "Apache-2.0",
+    "apache software license": "Apache-2.0",
+    "bsd-2-clause": "BSD-2-Clause",
+    "bsd-3-clause": "BSD-3-Clause",
+    "bsd-4-clause": "BSD-4-Clause",
+    "bsd-4-clause-uc": "BSD-4-Clause-UC",
+    "cc0-1.0": "CC0-1.0",
+    "cc0": "CC0-1.0",
+    "artistic-2": "Artistic-2.0",
+    "artistic-2.0": "Artistic-2.0",
+    "psf": "PSF-2.0",
+    "psf-2.0": "PSF-2.0",
+    "mpl-2.0": "MPL-2.0",
+    "fsfullr": "FSFULLR",
+    "fsfap": "FSFAP",
+    "fsful": "FSFUL",
+    "unlicense": "Unlicense",
+    "0bsd": "0BSD",
+    "bsl-1.0": "BSL-1.0",
+    "openssl": "OpenSSL",
+    "curl": "curl",
+    "libpng": "Libpng",
+    "sleepycat": "Sleepycat",
+}
+_GNU_FORM = re.compile(
+    r"^(?P<family>A?GPL|LGPL|GFDL)(?:v|-)?(?P<version>\d(?:\.\d)?)?(?P<plus>\+)?(?:-only)?$",
+    re.IGNORECASE,
+)
+
+
+def to_spdx(name: str) -> str:
+    """Map one license short name to its SPDX id, or return it unchanged."""
+    text = name.strip().rstrip(",")
+    alias = _ALIASES.get(text.lower())
+    if alias:
+        return alias
+    match = _GNU_FORM.match(text)
+    if match and match.group("version"):
+        family = _GNU[match.group("family").upper()]
+        version = match.group("version")
+        if "." not in version:
+            version += ".0"
+        suffix = "-or-later" if match.group("plus") else "-only"
+        return f"{family}-{version}{suffix}"
+    return text
+
+
+def split_expression(text: str) -> list[str]:
+    """Split a Debian/RPM license field (`GPL-2+ or Artistic`, `MIT and BSD`) into names."""
+    names = []
+    for part in re.split(r"\s+(?:or|and|OR|AND)\s+|\s*[,;|&]\s*(?=[A-Za-z])", text):
+        part = re.sub(r"\s+with\s+.*$", "", part.strip().strip("()"), flags=re.IGNORECASE)
+        if part and part.lower() not in ("none", "unknown"):
+            names.append(part)
+    return names
+
+
+def declared(texts: list[str]) -> tuple[str, ...]:
+    """The sorted, de-duplicated SPDX ids (or names) declared by some license fields."""
+    found = {to_spdx(name) for text in texts for name in split_expression(text)}
+    return tuple(sorted(found))

@@ -1,0 +1,91 @@
+"""Human-readable tables (rich), written for a terminal or a pager."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+
+from tenlayer.checks.catalogue import Check
+from tenlayer.model import Finding, Inventory, Severity
+
+_SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold red",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+    Severity.UNKNOWN: "dim",
+}
+
+
+def _console(width: int | None, color: bool) -> tuple[Console, io.StringIO]:
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, width=width or 160, force_terminal=color, no_color=not color, soft_wrap=False
+    )
+    return console, buffer
+
+
+def render_inventory(
+    inventory: Inventory, findings: list[Finding], *, width: int | None = None, color: bool = False
+) -> bytes:
+    console, buffer = _console(width, color)
+    image = inventory.image
+    os_info = inventory.os
+    os_text = "unknown"
+    if os_info is not None:
+        os_text = os_info.pretty_name or f"{os_info.family} {os_info.version_id}"
+    console.print(f"Image: {image.reference} ({image.source_kind})", highlight=False)
+    digest = image.manifest_digest or image.config_digest
+    if digest:
+        console.print(f"Digest: {digest}", highlight=False)
+    console.print(f"OS: {os_text}", highlight=False)
+    table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+    for column in ("Name", "Version", "Type", "Layer", "Found in"):
+        table.add_column(column, overflow="fold")
+    for package in inventory.packages:
+        location = f"/{package.found_in}"
+        if package.owned_by:
+            location += f" (owned by {package.owned_by})"
+        layer = "" if package.layer_index is None else str(package.layer_index)
+        table.add_row(package.name, package.version, package.ecosystem.value, layer, location)
+    console.print(table)
+    counts: dict[str, int] = {}
+    for package in inventory.packages:
+        counts[package.ecosystem.value] = counts.get(package.ecosystem.value, 0) + 1
+    summary = ", ".join(f"{count} {name}" for name, count in sorted(counts.items()))
+    console.print(f"{len(inventory.packages)} packages" + (f" ({summary})" if summary else ""))
+    if findings:
+        console.print(render_findings_table(findings))
+    for warning in inventory.warnings:
+        console.print(f"warning: {warning}", style="yellow", highlight=False)
+    return buffer.getvalue().encode()
+
+
+def render_findings_table(findings: list[Finding]) -> Table:
+    table = Table(title="Findings", show_edge=False, box=None, header_style="bold")
+    for column in ("Severity", "Check", "Location", "Title"):
+        table.add_column(column, overflow="fold")
+    for finding in findings:
+        table.add_row(
+            f"[{_SEVERITY_STYLE[finding.severity]}]{finding.severity.name}[/]",
+            finding.check_id,
+            finding.location,
+            finding.title,
+        )
+    return table
+
+
+def render_checks(checks: list[Check]) -> bytes:
+    console, buffer = _console(None, False)
+    table = Table(box=None, header_style="bold")
+    for column in ("Layer", "Check", "Severity", "Title"):
+        table.add_column(column, overflow="fold")
+    for check in checks:
+        table.add_row(
+            f"{int(check.layer)} {check.layer.label}", check.id, check.severity.name, check.title
+        )
+    console.print(table)
+    return buffer.getvalue().encode()
