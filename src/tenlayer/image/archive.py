@@ -78,6 +78,8 @@ class TarArchive:
                         link = normalize(info.linkname, context=self._context)
                     members[name] = _Member(info.offset_data, info.size, link)
         except tarfile.ReadError as error:
+            if "unexpected end" in str(error):
+                raise BadInput(f"{self._context}: archive is truncated") from None
             raise BadInput(f"{self._context}: not a readable tar archive ({error})") from None
         except EOFError:
             raise BadInput(f"{self._context}: archive is truncated") from None

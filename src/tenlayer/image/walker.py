@@ -124,7 +124,8 @@ def _walk_layer(
 ) -> None:
     index = handle.layer.index
     reader = handle.reader()
-    removed: set[str] = set()  # lower-layer paths this layer replaces or deletes
+    removed: set[str] = set()  # lower-layer paths this layer deletes (whiteouts)
+    replaced: set[str] = set()  # lower-layer paths this layer writes again
     subtrees: list[str] = []  # lower-layer directories this layer empties or hides
     fresh: dict[str, R] = {}
     for entry in reader:
@@ -139,7 +140,7 @@ def _walk_layer(
                 subtrees.append(target)
             continue
         if path in state:
-            removed.add(path)
+            replaced.add(path)
         if entry.kind is not EntryKind.DIR and path in dirs_with_results:
             subtrees.append(path)
         if entry.kind is not EntryKind.FILE:
@@ -151,6 +152,7 @@ def _walk_layer(
         if outcome is not None:
             fresh[path] = outcome
     handle.finish()
+    removed.update(replaced.difference(fresh))  # rewritten, but no longer recognised
     _apply_deletions(state, dirs_with_results, removed, subtrees)
     for path, outcome in fresh.items():
         history = state.get(path)
