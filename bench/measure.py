@@ -1,0 +1,95 @@
+"""Run commands side by side and report medians: the shared part of every benchmark.
+
+Each round runs every contender once, in turn, so that machine noise spreads evenly over
+them; wall time and peak memory (max RSS of the child, from wait4) are kept per run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+FIXTURES = ROOT / ".cache" / "fixtures"
+
+
+@dataclass
+class Contender:
+    name: str
+    argv: Sequence[str]
+    env: dict[str, str] = field(default_factory=dict)
+    before_each: Callable[[], None] | None = None
+    """Run before every timed run (outside the timing), e.g. to empty a cache."""
+
+
+@dataclass
+class Result:
+    name: str
+    seconds: list[float] = field(default_factory=list)
+    max_rss_kib: list[int] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def peak_mib(self) -> float:
+        return max(self.max_rss_kib) / 1024
+
+
+def run_once(contender: Contender) -> tuple[float, int]:
+    if contender.before_each is not None:
+        contender.before_each()
+    env = {**os.environ, **contender.env}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        contender.argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        error = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"{contender.name} failed ({process.returncode}): {error.strip()}")
+    return elapsed, usage.ru_maxrss
+
+
+def compare(contenders: Sequence[Contender], runs: int = 5) -> list[Result]:
+    results = [Result(c.name) for c in contenders]
+    for contender in contenders:  # warm the page cache and any one-time set-up
+        run_once(contender)
+    for _ in range(runs):
+        for contender, result in zip(contenders, results, strict=True):
+            seconds, rss = run_once(contender)
+            result.seconds.append(seconds)
+            result.max_rss_kib.append(rss)
+    return results
+
+
+def print_table(title: str, results: Sequence[Result], baseline: str) -> None:
+    base = next(r for r in results if r.name == baseline)
+    print(f"\n{title}")
+    print(f"  {'tool':<12} {'median s':>9} {'min s':>7} {'peak MiB':>9}  ratio (tenlayer / tool)")
+    for result in results:
+        ratio = "" if result is base else f"{base.median / result.median:.2f}x"
+        print(
+            f"  {result.name:<12} {result.median:>9.3f} {min(result.seconds):>7.3f} "
+            f"{result.peak_mib:>9.1f}  {ratio}"
+        )
+
+
+def tool(name: str) -> str:
+    found = VENV_BIN / name
+    if found.exists():
+        return str(found)
+    path = shutil.which(name)
+    if path is None:
+        raise SystemExit(f"{name} is not installed (make venv installs the peers)")
+    return path
