@@ -130,18 +130,27 @@ def _containment(inventory: Inventory, entries: tuple[Entry, ...]) -> dict[str, 
 
 
 def _resolve_parents(entries: tuple[Entry, ...]) -> dict[str, str]:
-    by_purl: dict[str, list[str]] = {}
-    by_path: dict[str, list[str]] = {}
+    """Entry key -> key of the package its `parent` names, by purl first, then by path.
+
+    By path, only a package that is not itself inside that path counts: the modules of a Go
+    binary are all found in the binary and all name it as parent, and are siblings.
+    """
+    by_purl: dict[str, list[Entry]] = {}
+    by_path: dict[str, list[Entry]] = {}
     for entry in entries:
-        by_purl.setdefault(entry.package.purl, []).append(entry.key)
-        by_path.setdefault(entry.package.found_in.lstrip("/"), []).append(entry.key)
+        by_purl.setdefault(entry.package.purl, []).append(entry)
+        by_path.setdefault(entry.package.found_in.lstrip("/"), []).append(entry)
     parents: dict[str, str] = {}
     for entry in entries:
         name = entry.package.parent
         if not name:
             continue
-        candidates = by_purl.get(name) or by_path.get(name.lstrip("/"), [])
-        holder = next((key for key in candidates if key != entry.key), None)
+        candidates = by_purl.get(name) or [
+            other
+            for other in by_path.get(name.lstrip("/"), [])
+            if (other.package.parent or "").lstrip("/") != name.lstrip("/")
+        ]
+        holder = next((other.key for other in candidates if other.key != entry.key), None)
         if holder is not None:
             parents[entry.key] = holder
     for key in list(parents):
