@@ -144,7 +144,9 @@ class Authenticator:
                 }
                 request = self._client.build_request("POST", url, data=form)
             else:
-                params: list[tuple[str, str]] = [("service", service)] if service else []
+                params: list[tuple[str, str | int | float | bool | None]] = (
+                    [("service", service)] if service else []
+                )
                 params += [("scope", scope) for scope in scopes]
                 headers = {}
                 if credentials is not None and credentials.username:

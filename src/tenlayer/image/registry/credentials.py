@@ -90,7 +90,8 @@ def _auth_files(environ: Mapping[str, str]) -> list[_AuthFile]:
         files.append(_AuthFile(Path(environ["XDG_RUNTIME_DIR"]) / "containers" / "auth.json"))
     config_home = Path(environ.get("XDG_CONFIG_HOME") or home / ".config")
     files.append(_AuthFile(config_home / "containers" / "auth.json"))
-    docker_dir = Path(environ["DOCKER_CONFIG"]) if environ.get("DOCKER_CONFIG") else home / ".docker"
+    docker_config = environ.get("DOCKER_CONFIG")
+    docker_dir = Path(docker_config) if docker_config else home / ".docker"
     files.append(_AuthFile(docker_dir / "config.json", hosts_only=True))
     files.append(_AuthFile(home / ".dockercfg", legacy=True, hosts_only=True))
     return files
