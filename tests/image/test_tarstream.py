@@ -6,10 +6,10 @@ import io
 import tarfile
 
 import pytest
+from tests.support.images import Layer
 
 from tenlayer.errors import BadInput
 from tenlayer.image.tarstream import EntryKind, TarStream
-from tests.support.images import Layer
 
 
 def entries(data: bytes) -> list[tuple[str, EntryKind, int, str, bytes]]:
@@ -21,7 +21,9 @@ def entries(data: bytes) -> list[tuple[str, EntryKind, int, str, bytes]]:
     return found
 
 
-@pytest.mark.parametrize("tar_format", [tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT])
+@pytest.mark.parametrize(
+    "tar_format", [tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT]
+)
 def test_reads_every_entry_type_in_every_format(tar_format: int) -> None:
     layer = Layer(tar_format=tar_format)
     layer.directory("etc").file("etc/hostname", "box\n").symlink("etc/link", "/etc/hostname")
@@ -67,7 +69,8 @@ def test_parses_the_same_entries_as_tarfile_on_a_large_tree() -> None:
     for number in range(300):
         layer.file(f"usr/share/{number % 7}/f{number}", bytes([number % 256]) * (number * 37))
     data = layer.tar()
-    expected = [m.name for m in tarfile.open(fileobj=io.BytesIO(data))]
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        expected = [m.name for m in archive]
     assert [e[0] for e in entries(data)] == expected
 
 

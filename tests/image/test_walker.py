@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.support.images import DPKG_STATUS, OS_RELEASE, Layer, write_oci_layout
 
 from tenlayer.image.walker import AnalysisFailed
 from tenlayer.inventory.scan import inventory_image
-from tests.support.images import DPKG_STATUS, OS_RELEASE, Layer, write_oci_layout
 
 METADATA = "Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nLicense: MIT\n"
 SITE = "usr/local/lib/python3.11/site-packages"
@@ -80,7 +80,10 @@ def test_whiteout_in_an_upper_layer_does_not_touch_its_own_files(tmp_path: Path)
 
 
 def test_each_deb_is_credited_to_the_layer_that_installed_it(tmp_path: Path) -> None:
-    curl = "\nPackage: curl\nStatus: install ok installed\nArchitecture: amd64\nVersion: 7.88.1-10\n"
+    curl = (
+        "\nPackage: curl\nStatus: install ok installed\nArchitecture: amd64\n"
+        "Version: 7.88.1-10\n"
+    )
     upgraded = DPKG_STATUS.replace("5.2.15-2+b7", "5.2.15-2+b8")
     layers = [
         Layer().file("etc/os-release", OS_RELEASE).file("var/lib/dpkg/status", DPKG_STATUS),

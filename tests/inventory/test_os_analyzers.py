@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from tests.support.images import DPKG_STATUS, OS_RELEASE, Layer, write_oci_layout
 
 from tenlayer.image.walker import AnalysisFailed
 from tenlayer.inventory.apk import ApkAnalyzer
@@ -13,7 +14,6 @@ from tenlayer.inventory.dpkg import DpkgAnalyzer, parse_status
 from tenlayer.inventory.osrelease import OSReleaseAnalyzer
 from tenlayer.inventory.scan import inventory_image
 from tenlayer.model import Ecosystem
-from tests.support.images import DPKG_STATUS, OS_RELEASE, Layer, write_oci_layout
 
 
 class Content:
@@ -169,7 +169,9 @@ def test_apk_corrupt_database() -> None:
 
 def test_alpine_image_purls(tmp_path: Path) -> None:
     os_release = 'NAME="Alpine Linux"\nID=alpine\nVERSION_ID=3.19.1\n'
-    layers = [Layer().file("etc/os-release", os_release).file("lib/apk/db/installed", APK_INSTALLED)]
+    layers = [
+        Layer().file("etc/os-release", os_release).file("lib/apk/db/installed", APK_INSTALLED)
+    ]
     write_oci_layout(tmp_path / "oci", layers)
     inventory = inventory_image(str(tmp_path / "oci"))
     assert [p.purl for p in inventory.packages] == [

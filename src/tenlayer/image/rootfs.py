@@ -106,6 +106,9 @@ class _RootfsLayer:
     def finish(self) -> None:
         self._reader._close()
 
+    def close(self) -> None:
+        self._reader._close()
+
 
 class RootfsImage:
     def __init__(self, root: Path) -> None:

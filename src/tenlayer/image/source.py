@@ -13,6 +13,7 @@ from typing import BinaryIO, Protocol
 
 from tenlayer.image.blobs import VerifyingReader
 from tenlayer.image.layerstream import DEFAULT_MAX_LAYER_BYTES, open_layer
+from tenlayer.image.prefetch import PrefetchReader
 from tenlayer.image.tarstream import CHUNK, TarEntry, TarStream
 from tenlayer.model import Image, ImageLayer
 
@@ -33,6 +34,9 @@ class LayerHandle(Protocol):
     def reader(self) -> LayerReader: ...
 
     def finish(self) -> None: ...
+
+    def close(self) -> None:
+        """Release what the handle holds; called whether or not `finish` ran."""
 
 
 class OpenedImage(Protocol):
@@ -67,7 +71,8 @@ class TarLayerHandle:
             stream = VerifyingReader(  # type: ignore[assignment]
                 stream, layer.diff_id, size=None, context=context
             )
-        self._tar = TarStream(stream, context=context)
+        self._prefetch = PrefetchReader(stream)
+        self._tar = TarStream(self._prefetch, context=context)  # type: ignore[arg-type]
 
     def reader(self) -> TarStream:
         return self._tar
@@ -76,3 +81,6 @@ class TarLayerHandle:
         self._tar.drain()
         while self._raw.read(CHUNK):
             pass
+
+    def close(self) -> None:
+        self._prefetch.close()

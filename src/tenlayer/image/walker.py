@@ -112,6 +112,8 @@ def walk(
             if image.image.source_kind != "rootfs":
                 context += f" layer {handle.layer.index}"
             raise AnalysisFailed(f"{context}: {error}") from None
+        finally:
+            handle.close()
     return result
 
 
