@@ -151,7 +151,7 @@ def main_module(modinfo: ModInfo) -> Module | None:
 
 _VERSION_VARIABLE = re.compile(r"[A-Za-z0-9]*[vV]er(sion)?")
 _TAG_VARIABLE = re.compile(r"[A-Za-z0-9]*[tT]ag")
-_SEMVER_PREFIX = re.compile(r"v?\d+\.\d+\.\d+[-\w]*")
+_SEMVER_PREFIX = re.compile(r"v?\d+\.\d+\.\d+(?:[-+][-+.\w]*)?")
 
 
 def version_from_ldflags(ldflags: str, main_path: str) -> str:

@@ -209,10 +209,12 @@ class _Scanner:
         if pointer_size not in (4, 8) or flags & ~(_FLAG_BIG_ENDIAN | _FLAG_INLINE):
             return None
         if flags & _FLAG_INLINE:
+            earlier = len(self._problems)
             info = self._inline(at)
             if info is None:
                 return None
-            return ScanResult(info)
+            # problems of damaged candidates before this good one do not matter any more
+            return ScanResult(info, tuple(self._problems[earlier:]))
         return self._pointers(at, header)
 
     def _inline(self, at: int) -> BuildInfo | None:
