@@ -159,8 +159,11 @@ class TokenServer:
         issuer: str = "tenlayer-test-issuer",
         grant: Grant = grant_users_everything,
         lifetime: int = 300,
+        stale_tokens: int = 0,
     ) -> None:
         self.users = dict(users)
+        self.stale_tokens = stale_tokens
+        """How many of the first tokens to issue already expired (beyond any leeway)."""
         self.refresh_tokens = dict(refresh_tokens or {})
         self.service = service
         self.issuer = issuer
@@ -174,7 +177,9 @@ class TokenServer:
         self.port = free_port()
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     @property
@@ -206,6 +211,9 @@ class TokenServer:
             if granted:
                 access.append({"type": kind, "name": name, "actions": granted})
         now = int(time.time())
+        if self.stale_tokens > 0:
+            self.stale_tokens -= 1
+            now -= 3600
         claims = {
             "iss": self.issuer,
             "sub": account or "",
@@ -522,6 +530,15 @@ def skopeo_copy(source: str, destination: str, *options: str) -> None:
     )
 
 
+def skopeo_inspect_raw(reference: str) -> bytes:
+    """The manifest exactly as the registry serves it, as skopeo fetches it."""
+    done = subprocess.run(
+        ["skopeo", "inspect", "--raw", "--tls-verify=false", reference],
+        capture_output=True, timeout=60, check=True,
+    )
+    return done.stdout
+
+
 def tar_layer(files: Mapping[str, bytes]) -> bytes:
     """An uncompressed, reproducible layer tar (mtime 0, root-owned)."""
     buffer = io.BytesIO()
@@ -617,7 +634,8 @@ class ScriptedServer:
 
     def __init__(self, route: Route) -> None:
         self.route = route
-        self.paths: list[str] = []
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        """(path, headers) of every request, in order."""
         self.port = free_port()
         server = self
 
@@ -628,19 +646,29 @@ class ScriptedServer:
                 """Quiet."""
 
             def do_GET(self) -> None:
-                server.paths.append(self.path)
+                server.requests.append((self.path, dict(self.headers.items())))
                 status, headers, body = server.route(self)
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
-                if "Content-Length" not in headers:
+                if headers.get("Connection") == "close":
+                    self.close_connection = True  # the body ends when the connection does
+                elif "Content-Length" not in headers:
                     self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True
+
+            def do_POST(self) -> None:
+                self.do_GET()
 
         self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     @property
@@ -692,3 +720,8 @@ class SilentServer:
 def refused_address() -> str:
     """An address on 127.0.0.1 where nothing listens."""
     return f"127.0.0.1:{free_port()}"
+
+
+def basic_auth(user: str, password: str) -> str:
+    """The base64 `user:password` of an `auth` entry or a Basic header."""
+    return base64.b64encode(f"{user}:{password}".encode()).decode()

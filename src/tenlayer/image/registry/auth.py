@@ -122,10 +122,11 @@ class Authenticator:
                 f"{self._context}: registry {self._registry} names an invalid token "
                 f"realm {realm!r}"
             )
+        where = f"{url.host}:{url.port}" if url.port else url.host
         if url.scheme == "http" and not self._insecure:
             raise EnvironmentProblem(
-                f"{self._context}: registry {self._registry} sends credentials to a plain-HTTP "
-                f"token server ({url.host}); pass --insecure to allow it"
+                f"{self._context}: registry {self._registry} names a plain-HTTP token server "
+                f"({where}); pass --insecure to allow it"
             )
         scopes = [self._scope]
         if challenge.params.get("scope") and challenge.params["scope"] != self._scope:
@@ -162,10 +163,10 @@ class Authenticator:
                 response.close()
         except httpx.HTTPError as error:
             raise transport_error(
-                error, context=self._context, host=f"token server {url.host}",
+                error, context=self._context, host=f"token server {where}",
                 timeout=self._client.timeout.read,
             ) from None
-        return self._token_from(response, body, url.host)
+        return self._token_from(response, body, where)
 
     def _token_from(self, response: httpx.Response, body: bytes | None, host: str) -> str:
         status = response.status_code

@@ -102,7 +102,8 @@ class RegistryClient:
         else:
             assert failure is not None
             problem = self._transport(failure)
-            if not self._insecure and "refused" not in str(problem):
+            text = str(failure)
+            if not self._insecure and "SSL" in text and "CERTIFICATE_VERIFY_FAILED" not in text:
                 problem = EnvironmentProblem(
                     f"{problem}; if {self.reference.registry} serves plain HTTP, pass --insecure"
                 )
