@@ -135,33 +135,34 @@ def _index(blob: bytes) -> tuple[_Index, bytes]:
     last = len(entries) - 1
     for number in range(first, last + 1):
         tag, kind, offset, count = entries[number]
-        where = f"entry {number} (tag {tag})"
         if tag < _FIRST_DATA_TAG:
-            raise CorruptRpmDb(f"header {where} uses a reserved tag")
+            raise _bad(number, tag, "uses a reserved tag")
         if offset < previous_end:
-            raise CorruptRpmDb(
-                f"header {where}: data at offset {offset} overlaps the previous entry's, "
-                f"which ends at {previous_end}"
+            raise _bad(
+                number,
+                tag,
+                f"data at offset {offset} overlaps the previous entry's, "
+                f"which ends at {previous_end}",
             )
         if offset >= dl:
-            raise CorruptRpmDb(f"header {where}: offset {offset} is outside the {dl}-byte data")
+            raise _bad(number, tag, f"offset {offset} is outside the {dl}-byte data")
         if count < 1:
-            raise CorruptRpmDb(f"header {where} has a count of 0")
+            raise _bad(number, tag, "has a count of 0")
         # Region entries must stop before the region trailer; dribbles run to the end.
         limit = region_end - _REGION_SIZE if offset < region_end else dl
         if kind in _FIXED_SIZE:
             width = _FIXED_SIZE[kind]
             if offset % width:
-                raise CorruptRpmDb(f"header {where}: offset {offset} is misaligned")
+                raise _bad(number, tag, f"offset {offset} is misaligned")
             end = offset + width * count
             if end > limit:
-                raise CorruptRpmDb(f"header {where}: {count} values run past the data")
+                raise _bad(number, tag, f"{count} values run past the data")
         elif kind == _STRING:
             if count != 1:
-                raise CorruptRpmDb(f"header {where}: a string with a count of {count}")
+                raise _bad(number, tag, f"a string with a count of {count}")
             nul = data.find(b"\0", offset, limit)
             if nul < 0:
-                raise CorruptRpmDb(f"header {where}: string runs past the data")
+                raise _bad(number, tag, "string runs past the data")
             end = nul + 1
         elif kind in _STRINGS:
             # Data is in offset order, so the strings must end where the next entry begins.
@@ -171,16 +172,21 @@ def _index(blob: bytes) -> tuple[_Index, bytes]:
                 if offset <= following < limit:
                     bound = following
             if data.count(b"\0", offset, bound) < count:
-                raise CorruptRpmDb(f"header {where}: {count} strings run past their space")
+                raise _bad(number, tag, f"{count} strings run past their space")
             end = offset + count  # a lower bound; the strings lie before `bound`
             index[tag] = (kind, offset, count, bound)
             previous_end = end
             continue
         else:
-            raise CorruptRpmDb(f"header {where} has unknown type {kind}")
+            raise _bad(number, tag, f"has unknown type {kind}")
         index[tag] = (kind, offset, count, end)
         previous_end = end
     return index, data
+
+
+def _bad(number: int, tag: int, detail: str) -> CorruptRpmDb:
+    """The error for one index entry (built only on failure: the loop above is hot)."""
+    return CorruptRpmDb(f"header entry {number} (tag {tag}): {detail}")
 
 
 def _region(entry: tuple[int, int, int, int], data: bytes, il: int) -> int:
