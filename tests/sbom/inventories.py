@@ -42,6 +42,7 @@ DEBIAN = OSInfo(
     found_in="etc/os-release",
 )
 SPRING_PURL = "pkg:maven/org.springframework.boot/spring-boot@3.2.0"
+JACKSON_JAR = "app/app.jar!/BOOT-INF/lib/jackson-core-2.15.3.jar"
 
 
 def _deb(name: str, version: str, licenses: tuple[str, ...], source: str | None = None,
@@ -112,15 +113,26 @@ def language_packages() -> tuple[Package, ...]:
               go_binary, parent=go_binary),
         _lang(Ecosystem.MAVEN, "org.springframework.boot:spring-boot", "3.2.0", SPRING_PURL,
               spring_jar, ("Apache-2.0",)),
+        # as tenlayer's Java analyzer writes nested archives: found in the image file,
+        # parent = the virtual path of the archive the package's metadata is in
         _lang(Ecosystem.MAVEN, "com.fasterxml.jackson.core:jackson-core", "2.15.3",
               language_purl(Ecosystem.MAVEN, "jackson-core", "2.15.3",
                             namespace="com.fasterxml.jackson.core"),
-              "app/app.jar!/BOOT-INF/lib/jackson-core-2.15.3.jar", ("Apache-2.0",),
-              parent=SPRING_PURL),
+              spring_jar, ("Apache-2.0",), parent=JACKSON_JAR),
+        _lang(Ecosystem.MAVEN, "ch.randelshofer:fastdoubleparser", "0.8.0",
+              language_purl(Ecosystem.MAVEN, "fastdoubleparser", "0.8.0",
+                            namespace="ch.randelshofer"),
+              spring_jar, ("MIT",),
+              parent=f"{JACKSON_JAR}!/META-INF/lib/fastdoubleparser-0.8.0.jar"),
+        # parent named by path, the nested archive as found_in
         _lang(Ecosystem.MAVEN, "org.yaml:snakeyaml", "2.2",
               language_purl(Ecosystem.MAVEN, "snakeyaml", "2.2", namespace="org.yaml"),
-              "app/app.jar!/BOOT-INF/lib/snakeyaml-2.2.jar", ("Apache-2.0",),
+              f"{spring_jar}!/BOOT-INF/lib/snakeyaml-2.2.jar", ("Apache-2.0",),
               parent=spring_jar),
+        # parent named by purl
+        _lang(Ecosystem.MAVEN, "org.slf4j:slf4j-api", "2.0.9",
+              language_purl(Ecosystem.MAVEN, "slf4j-api", "2.0.9", namespace="org.slf4j"),
+              f"{spring_jar}!/BOOT-INF/lib/slf4j-api-2.0.9.jar", ("MIT",), parent=SPRING_PURL),
     )
 
 

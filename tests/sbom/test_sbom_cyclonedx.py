@@ -11,6 +11,7 @@ from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
 from tests.sbom.inventories import (
     CONFIG_DIGEST,
+    JACKSON_JAR,
     LAYERS,
     MANIFEST_DIGEST,
     make_image,
@@ -112,6 +113,8 @@ def test_one_library_per_package_with_its_purl(inventory: Inventory) -> None:
         ("org.springframework.boot", "spring-boot", "3.2.0"),
         ("com.fasterxml.jackson.core", "jackson-core", "2.15.3"),
         ("org.yaml", "snakeyaml", "2.2"),
+        ("org.slf4j", "slf4j-api", "2.0.9"),
+        ("ch.randelshofer", "fastdoubleparser", "0.8.0"),
     }
     assert _by_purl(bom)["pkg:npm/%40types/node@20.11.5"]["bom-ref"].startswith(
         "pkg:npm/%40types/node@20.11.5?package-id="
@@ -185,9 +188,7 @@ def test_package_properties(inventory: Inventory) -> None:
     six = by_purl["pkg:pypi/six@1.16.0"]
     assert _props(six)["tenlayer:owned-by"] == "deb:python3-six"
     jackson = by_purl["pkg:maven/com.fasterxml.jackson.core/jackson-core@2.15.3"]
-    assert _props(jackson)["tenlayer:parent"] == (
-        "pkg:maven/org.springframework.boot/spring-boot@3.2.0"
-    )
+    assert _props(jackson)["tenlayer:parent"] == JACKSON_JAR
     assert _props(jackson)["tenlayer:layer:index"] == "1"
 
 
@@ -205,8 +206,12 @@ def test_dependencies_follow_containment(inventory: Inventory) -> None:
     assert graph[ref_of["debian"]] == {
         ref_of[name] for name in ("libc6", "perl-base", "bash", "tzdata", "python3-six")
     }
-    assert graph[ref_of["spring-boot"]] == {ref_of["jackson-core"], ref_of["snakeyaml"]}
-    leaves = every_ref - {IMAGE_PURL, ref_of["debian"], ref_of["spring-boot"]}
+    assert graph[ref_of["spring-boot"]] == {
+        ref_of["jackson-core"], ref_of["snakeyaml"], ref_of["slf4j-api"]
+    }
+    assert graph[ref_of["jackson-core"]] == {ref_of["fastdoubleparser"]}
+    holders = {IMAGE_PURL, ref_of["debian"], ref_of["spring-boot"], ref_of["jackson-core"]}
+    leaves = every_ref - holders
     assert all(graph[ref] == set() for ref in leaves)
 
 

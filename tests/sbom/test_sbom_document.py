@@ -72,12 +72,13 @@ def test_containment(inventory: Inventory) -> None:
         )
     )
     spring = keys["org.springframework.boot:spring-boot"]
-    # jackson-core names the jar by purl, snakeyaml by path
-    assert set(contains[spring]) == {
-        keys["com.fasterxml.jackson.core:jackson-core"],
-        keys["org.yaml:snakeyaml"],
-    }
-    assert set(contains) == {IMAGE, OS, spring}
+    jackson = keys["com.fasterxml.jackson.core:jackson-core"]
+    # parents named three ways: by purl (slf4j), by path (snakeyaml), and by the virtual
+    # path of the nested archive the package is in, as the Java analyzer writes them
+    assert set(contains[spring]) == {jackson, keys["org.yaml:snakeyaml"],
+                                     keys["org.slf4j:slf4j-api"]}
+    assert contains[jackson] == (keys["ch.randelshofer:fastdoubleparser"],)
+    assert set(contains) == {IMAGE, OS, spring, jackson}
 
 
 def test_modules_of_one_binary_are_siblings_not_parents(inventory: Inventory) -> None:
@@ -107,6 +108,15 @@ def test_without_os_info_os_packages_hang_off_the_image(inventory: Inventory) ->
     assert OS not in document.contains
     deb_keys = {e.key for e in document.entries if e.package.ecosystem is Ecosystem.DEB}
     assert deb_keys <= set(document.contains[IMAGE])
+
+
+def test_ambiguous_parent_hangs_off_the_image(inventory: Inventory) -> None:
+    """Two packages describe the enclosing archive (a shaded jar): no guessing."""
+    outer = [Package(n, "1", Ecosystem.MAVEN, f"pkg:maven/x/{n}@1", "x.jar") for n in "ab"]
+    nested = Package("c", "1", Ecosystem.MAVEN, "pkg:maven/x/c@1", "x.jar",
+                     parent="x.jar!/lib/c.jar")
+    document = build_document(replace(inventory, packages=(*outer, nested)))
+    assert set(document.contains[IMAGE]) == {OS, *(e.key for e in document.entries)}
 
 
 def test_unknown_parent_hangs_off_the_image(inventory: Inventory) -> None:

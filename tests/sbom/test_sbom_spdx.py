@@ -173,7 +173,10 @@ def test_relationships(inventory: Inventory, tmp_path: Path) -> None:
                  for name in ("six", "cryptography", "@types/node", "left-pad", "stdlib",
                               "github.com/spf13/cobra", "org.springframework.boot:spring-boot")}
     expected |= {("org.springframework.boot:spring-boot", "CONTAINS", name)
-                 for name in ("com.fasterxml.jackson.core:jackson-core", "org.yaml:snakeyaml")}
+                 for name in ("com.fasterxml.jackson.core:jackson-core", "org.yaml:snakeyaml",
+                              "org.slf4j:slf4j-api")}
+    expected.add(("com.fasterxml.jackson.core:jackson-core", "CONTAINS",
+                  "ch.randelshofer:fastdoubleparser"))
     assert relationships == expected
     assert len(document["relationships"]) == len(expected)
 

@@ -54,6 +54,8 @@ class SbomDocument:
 
 IMAGE = "image"
 OS = "os"
+NESTED_SEPARATOR = "!/"
+"""Between an archive and a path inside it, as the Java analyzer (and Syft, Trivy) write it."""
 
 
 def build_document(inventory: Inventory, created: datetime | None = None) -> SbomDocument:
@@ -130,33 +132,70 @@ def _containment(inventory: Inventory, entries: tuple[Entry, ...]) -> dict[str, 
 
 
 def _resolve_parents(entries: tuple[Entry, ...]) -> dict[str, str]:
-    """Entry key -> key of the package its `parent` names, by purl first, then by path.
+    """Entry key -> key of the package that holds it, where exactly one package fits.
 
-    By path, only a package that is not itself inside that path counts: the modules of a Go
-    binary are all found in the binary and all name it as parent, and are siblings.
+    A package's `parent` names the artifact it was found in, in one of three ways:
+
+    - the artifact's purl;
+    - the artifact's path, when the holder's own package has that path as `found_in`
+      (`app.jar` for a package found at `app.jar!/lib/x.jar`). Packages whose own parent is
+      that path or within it are inside the artifact, not it: the modules of a Go binary
+      are all found in the binary and all name it, and are siblings;
+    - the virtual path of a nested archive (`app.war!/WEB-INF/lib/x.jar`, as the Java
+      analyzer writes it for every package that archive describes): the holder is the
+      package of the enclosing archive (`app.war`).
+
+    When no package fits, or several do, the package stays attached to the image or OS:
+    better less detail than a wrong edge. `parent` itself is kept in both documents.
     """
     by_purl: dict[str, list[Entry]] = {}
     by_path: dict[str, list[Entry]] = {}
+    by_parent: dict[str, list[Entry]] = {}
     for entry in entries:
         by_purl.setdefault(entry.package.purl, []).append(entry)
-        by_path.setdefault(entry.package.found_in.lstrip("/"), []).append(entry)
+        by_path.setdefault(_path(entry.package.found_in), []).append(entry)
+        if entry.package.parent:
+            by_parent.setdefault(_path(entry.package.parent), []).append(entry)
+
+    def at_path(path: str) -> list[Entry]:
+        return [e for e in by_path.get(path, []) if not _inside(e.package.parent, path)]
+
+    def describing(archive: str) -> list[Entry]:
+        if NESTED_SEPARATOR in archive:
+            return by_parent.get(archive, [])
+        return [e for e in by_path.get(archive, []) if not e.package.parent]
+
     parents: dict[str, str] = {}
     for entry in entries:
-        name = entry.package.parent
-        if not name:
+        if not entry.package.parent:
             continue
-        candidates = by_purl.get(name) or [
-            other
-            for other in by_path.get(name.lstrip("/"), [])
-            if (other.package.parent or "").lstrip("/") != name.lstrip("/")
-        ]
-        holder = next((other.key for other in candidates if other.key != entry.key), None)
-        if holder is not None:
-            parents[entry.key] = holder
+        path = _path(entry.package.parent)
+        enclosing, separator, _ = path.rpartition(NESTED_SEPARATOR)
+        for found in (
+            by_purl.get(entry.package.parent, []),
+            at_path(path),
+            describing(enclosing) if separator else [],
+        ):
+            candidates = [e.key for e in found if e.key != entry.key]
+            if len(candidates) == 1:
+                parents[entry.key] = candidates[0]
+                break
     for key in list(parents):
         if _in_cycle(key, parents):
             del parents[key]
     return parents
+
+
+def _path(text: str) -> str:
+    return text.lstrip("/")
+
+
+def _inside(parent: str | None, path: str) -> bool:
+    """Whether a package with this `parent` was found in (or nested within) `path`."""
+    if not parent:
+        return False
+    parent = _path(parent)
+    return parent == path or parent.startswith(path + NESTED_SEPARATOR)
 
 
 def _in_cycle(start: str, parents: dict[str, str]) -> bool:
