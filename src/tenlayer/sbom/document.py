@@ -95,27 +95,15 @@ def _entries(inventory: Inventory) -> tuple[Entry, ...]:
     return tuple(entries)
 
 
-def _full_sort_key(package: Package) -> tuple[object, ...]:
-    """`Package.sort_key` and then every other field, so ties still sort the same way."""
-    return (
-        *package.sort_key(),
-        package.purl,
-        package.layer_index if package.layer_index is not None else -1,
-        package.layer_digest or "",
-        package.parent or "",
-        package.owned_by or "",
-        package.source_name or "",
-        package.source_version or "",
-        package.arch or "",
-        package.licenses,
-    )
+def _full_sort_key(package: Package) -> tuple[tuple[str, str, str, str], str]:
+    """`Package.sort_key`, then every field (the repr), so ties still sort one way."""
+    return package.sort_key(), repr(package)
 
 
 def _containment(inventory: Inventory, entries: tuple[Entry, ...]) -> dict[str, tuple[str, ...]]:
     """image -> OS -> OS packages; image -> other packages; parent artifact -> nested package.
 
-    A package's `parent` names the artifact it was found in, by purl or by path. When no
-    package in the inventory is that artifact, or naming it would make a cycle, the package
+    A package whose parent is not found (see `_resolve_parents`), or would close a cycle,
     hangs off the image (or the OS) like any other.
     """
     parents = _resolve_parents(entries)
