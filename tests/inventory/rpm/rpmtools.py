@@ -11,7 +11,8 @@ other fixture builders:
     install_rpms(rpms, rootfs / "var/lib/rpm")
 
 Debian's rpm 4.18 has no NDB backend, so `write_ndb` lays the blobs out itself as rpm's
-lib/backend/ndb/rpmpkg.c does; every other file here comes from the real tools. Needs
+lib/backend/ndb/rpmpkg.c does (a file from rpm's own ndb backend is kept in data/ndb/ to
+check the reader against); every other file here comes from the real tools. Needs
 Debian's `rpm` and `db5.3-util` packages.
 """
 

@@ -7,6 +7,8 @@ checksummed Berkeley DB file that `bdb_ro` cannot open.
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from pathlib import Path
 
@@ -217,3 +219,21 @@ def test_through_the_layer_walker(rpmdbs: RpmDbs, tmp_path: Path) -> None:
     (record,) = walked.files[DB]
     assert record.layer_index == 1
     assert len(record.result.packages) == 7
+
+
+def test_ndb_written_by_rpm_itself() -> None:
+    """A Packages.db from rpm's own ndb backend (see data/ndb/README.md)."""
+    here = Path(__file__).parent / "data" / "ndb"
+    oracle = [
+        QueriedPackage(**{**entry, "files": tuple(entry["files"])})
+        for entry in json.loads((here / "oracle.json").read_text(encoding="utf-8"))
+    ]
+    found_in = "usr/lib/sysimage/rpm/Packages.db"
+    result = RpmAnalyzer().analyze(
+        found_in, _Content(gzip.decompress((here / "Packages.db.gz").read_bytes()))
+    )
+    assert result is not None
+    assert sorted(result.packages, key=Package.sort_key) == sorted(
+        (expected_package(q, found_in) for q in oracle), key=Package.sort_key
+    )
+    assert result.owned_files == expected_owners(oracle)
