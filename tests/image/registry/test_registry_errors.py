@@ -17,6 +17,7 @@ from tests.support import registry as support
 
 from tenlayer.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, BadInput, TenlayerError
 from tenlayer.image.open import OpenOptions, open_image
+from tenlayer.image.walker import walk
 
 OCI_MANIFEST = support.OCI_MANIFEST
 Answer = tuple[int, dict[str, str], bytes]
@@ -73,9 +74,7 @@ def fails(reference: str, *, timeout: float = 5.0, insecure: bool = True) -> Ten
     with pytest.raises(TenlayerError) as caught:
         opened = open_image(reference, OpenOptions(insecure=insecure, timeout=timeout))
         try:
-            for handle in opened.layers():
-                list(handle.reader())
-                handle.finish()
+            walk(opened, [])
         finally:
             opened.close()
     assert "\n" not in str(caught.value)

@@ -46,6 +46,7 @@ class RegistryImage:
         self._context = str(reference)
         self._max_layer_bytes = options.max_layer_bytes
         self._open: ResponseStream | None = None
+        self._handle: TarLayerHandle | None = None
         self.warnings = list(client.lookup.warnings)
         data, content_type, sent_digest = client.get_manifest(reference.manifest_ref)
         digest = self._manifest_digest(data, sent_digest)
@@ -114,12 +115,17 @@ class RegistryImage:
             raw = VerifyingReader(
                 self._open, descriptor.digest, size=descriptor.size, context=context  # type: ignore[arg-type]
             )
-            yield TarLayerHandle(
+            self._handle = TarLayerHandle(
                 layer, raw, context=context, max_bytes=self._max_layer_bytes  # type: ignore[arg-type]
             )
+            yield self._handle
         self._close_open()
 
     def _close_open(self) -> None:
+        """Stop the layer's reader (it may read ahead in a thread), then drop the download."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
         if self._open is not None:
             self._open.close()
             self._open = None
