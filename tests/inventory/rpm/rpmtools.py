@@ -106,19 +106,38 @@ def build_rpm(spec: RpmSpec, out_dir: Path) -> list[Path]:
     return built
 
 
-def install_rpms(rpms: Sequence[Path], dbpath: Path, *, backend: str = "sqlite") -> None:
-    """Record the packages in the rpmdb at `dbpath` (files are not unpacked: `--justdb`).
+def install_rpms(
+    rpms: Sequence[Path],
+    dbpath: Path,
+    *,
+    backend: str = "sqlite",
+    root: Path | None = None,
+) -> None:
+    """Record the packages in the rpmdb at `dbpath`.
 
-    Leaves only the database file, as an image would ship it: rpm's lock and the empty
-    WAL side files are removed (rpm checkpoints the WAL when it closes the database).
+    Without `root` only the database is written (`--justdb`). With `root`, the files are
+    unpacked under it as well and `dbpath` is the database directory inside it, such as
+    `Path("var/lib/rpm")`: a root filesystem ready to be packed into an image layer.
+    Scriptlets never run. Leaves only the database file, as an image would ship it: rpm's
+    lock and the empty WAL side files are removed (rpm checkpoints the WAL on close).
     """
-    dbpath.mkdir(parents=True, exist_ok=True)
+    if root is None:
+        location = _db_args(dbpath, backend)
+        mode = ["--justdb"]
+        db_dir = dbpath
+    else:
+        inside = "/" + str(dbpath).strip("/")
+        location = ["--root", str(root.resolve()), "--dbpath", inside]
+        location += ["--define", f"_db_backend {backend}"]
+        mode = []
+        db_dir = root / inside.lstrip("/")
+    db_dir.mkdir(parents=True, exist_ok=True)
     _run(
         [
             "rpm",
-            *_db_args(dbpath, backend),
+            *location,
+            *mode,
             "--nodeps",
-            "--justdb",
             "--noscripts",
             "--ignorearch",
             "--ignoreos",
@@ -126,7 +145,7 @@ def install_rpms(rpms: Sequence[Path], dbpath: Path, *, backend: str = "sqlite")
             *map(str, rpms),
         ]
     )
-    _tidy(dbpath)
+    _tidy(db_dir)
 
 
 def import_key(key_file: Path, dbpath: Path, *, backend: str = "sqlite") -> None:

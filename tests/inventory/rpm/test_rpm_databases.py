@@ -20,6 +20,9 @@ from tests.support.images import Layer, write_oci_layout
 
 from tenlayer.image.open import open_image
 from tenlayer.image.walker import walk
+from tenlayer.inventory.assemble import assemble
+from tenlayer.inventory.osrelease import OSReleaseAnalyzer
+from tenlayer.inventory.python import PythonPackageAnalyzer
 from tenlayer.inventory.result import AnalysisResult
 from tenlayer.inventory.rpm import DB_PATHS, RpmAnalyzer, bdb, ndb, read_headers, sqlite
 from tenlayer.model import Ecosystem, Package
@@ -237,3 +240,25 @@ def test_ndb_written_by_rpm_itself() -> None:
         (expected_package(q, found_in) for q in oracle), key=Package.sort_key
     )
     assert result.owned_files == expected_owners(oracle)
+
+
+def test_a_root_filesystem_installed_by_rpm(rpmdbs: RpmDbs, tmp_path: Path) -> None:
+    """Files unpacked by rpm, the database beside them: the Python distribution that the
+    `alpha` RPM installed is credited to it, and the purls come from os-release."""
+    root = tmp_path / "rootfs"
+    alpha = next(p for p in rpmdbs.rpms if p.name.startswith("alpha-"))
+    rpmtools.install_rpms([alpha], Path("usr/lib/sysimage/rpm"), root=root)
+    (root / "etc").mkdir(exist_ok=True)
+    (root / "etc/os-release").write_text('ID="rhel"\nVERSION_ID="9.4"\nNAME="Red Hat"\n')
+    assert (root / "usr/share/alpha/with space.txt").read_text() == "space\n"
+    opened = open_image(f"rootfs:{root}")
+    try:
+        walked = walk(opened, [OSReleaseAnalyzer(), RpmAnalyzer(), PythonPackageAnalyzer()])
+    finally:
+        opened.close()
+    inventory = assemble(opened.image, walked)
+    packages = {(p.ecosystem, p.name): p for p in inventory.packages}
+    rpm = packages[(Ecosystem.RPM, "alpha")]
+    assert rpm.purl == ("pkg:rpm/redhat/alpha@1.2-3.el9?arch=noarch&distro=rhel-9.4&epoch=2")
+    assert rpm.found_in == DB
+    assert packages[(Ecosystem.PYPI, "alpha")].owned_by == "rpm:alpha"
