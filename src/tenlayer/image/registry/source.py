@@ -140,7 +140,7 @@ def open_registry_image(reference: str, options: OpenOptions) -> RegistryImage:
     parsed = parse_reference(reference)
     lookup = find_credentials(parsed.registry, parsed.repository)
     for warning in lookup.warnings:
-        log.warning("%s", warning)
+        log.warning("warning: %s", warning)
     client = RegistryClient(parsed, lookup, insecure=options.insecure, timeout=options.timeout)
     try:
         client.connect()
