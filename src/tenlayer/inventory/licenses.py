@@ -67,12 +67,25 @@ def to_spdx(name: str) -> str:
     return text
 
 
+_SEPARATORS = re.compile(r"\s+(?:and/or|or|and)\s+|\s*[,;|&]\s*", re.IGNORECASE)
+_CONNECTIVE = re.compile(r"^(?:and/or|and|or)\s+", re.IGNORECASE)
+_EXCEPTION = re.compile(r"\s+with\s+.*$", re.IGNORECASE)
+_MAX_WORDS = 3
+"""More words than this is prose (`The main library is licensed under…`), not a name."""
+
+
 def split_expression(text: str) -> list[str]:
     """Split a Debian/RPM license field (`GPL-2+ or Artistic`, `MIT and BSD`) into names."""
     names = []
-    for part in re.split(r"\s+(?:or|and|OR|AND)\s+|\s*[,;|&]\s*(?=[A-Za-z])", text):
-        part = re.sub(r"\s+with\s+.*$", "", part.strip().strip("()"), flags=re.IGNORECASE)
-        if part and part.lower() not in ("none", "unknown"):
+    for part in _SEPARATORS.split(text):
+        part = _CONNECTIVE.sub("", part.strip().strip("()").strip())
+        part = _EXCEPTION.sub("", part).strip()
+        if (
+            part
+            and part.lower() not in ("none", "unknown", "and", "or")
+            and len(part.split()) <= _MAX_WORDS
+            and not part.endswith(":")
+        ):
             names.append(part)
     return names
 
