@@ -6,6 +6,7 @@ read-only data first, then a writable data segment that starts with the build-in
 
 from __future__ import annotations
 
+import random
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,3 +212,23 @@ class Generated:
                 out += self.block[within : within + n - len(out)]
         self._pos += n
         return bytes(out)
+
+
+def mutations(seed: bytes, rng: random.Random, count: int) -> list[bytes]:
+    """Damaged copies of `seed`: flipped bytes, holes, insertions and truncations."""
+    out = []
+    for _ in range(count):
+        data = bytearray(seed)
+        for _ in range(rng.randint(1, 8)):
+            at = rng.randrange(len(data))
+            roll = rng.random()
+            if roll < 0.6:
+                data[at] = rng.randrange(256)
+            elif roll < 0.8:
+                del data[at : at + rng.randint(1, 64)]
+            else:
+                data[at:at] = rng.randbytes(rng.randint(1, 16))
+        if rng.random() < 0.1:
+            del data[rng.randrange(len(data)) :]
+        out.append(bytes(data))
+    return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import struct
 import subprocess
@@ -21,6 +22,7 @@ from tests.inventory.go_fixtures import (
     framed,
     inline_blob,
     inline_elf,
+    mutations,
     pointer_elf,
     uvarint,
 )
@@ -351,6 +353,8 @@ def test_pseudo_version_from_vcs_settings() -> None:
         "v0.0.0-20240506070809-0123456789ab"
     )
     assert pseudo_version("abc", "garbage") == "v0.0.0-00010101000000-abc"
+    assert pseudo_version("abc", "0001-01-01T00:00:00+01:00") == "v0.0.0-00010101000000-abc"
+    assert pseudo_version("abc", "2024-05-06T07:08:09") == "v0.0.0-00010101000000-abc"
     assert pseudo_version(revision, "") == ""
     assert pseudo_version("", "2024-05-06T07:08:09Z") == ""
 
@@ -488,3 +492,16 @@ def test_real_binary_matches_syft(
     )
     assert all(p.found_in == f"usr/local/bin/{name}" and p.parent is None for p in result.packages)
     assert peak < 16 << 20, f"peak traced memory {peak} bytes"
+
+
+def test_damaged_binaries_never_raise() -> None:
+    rng = random.Random(20261126)
+    seeds = [
+        inline_elf("go1.22.5", framed(MODINFO)),
+        pointer_elf("go1.16.15", MODINFO),
+        pointer_elf("go1.16.15", MODINFO, wide=False, big_endian=True),
+    ]
+    for seed in seeds:
+        for data in mutations(seed, rng, 300):
+            result = analyze(data, step=rng.choice([7, 4096, 1 << 30]))
+            assert result is None or isinstance(result, AnalysisResult)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import random
 import struct
 import subprocess
 import tracemalloc
@@ -12,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from tests.inventory.go_fixtures import mutations
 from tests.inventory.java_fixtures import java_fixtures
 
 from tenlayer.inventory.java import JavaArchiveAnalyzer, Limits
@@ -393,3 +395,13 @@ def test_bundle_license_header() -> None:
 )
 def test_name_and_version_from_file_names(filename: str, expected: tuple[str, str]) -> None:
     assert name_from_filename(filename) == expected
+
+
+def test_damaged_archives_never_raise() -> None:
+    rng = random.Random(20261126)
+    inner = zip_bytes({**pom("a.b", "c", "1"), "META-INF/MANIFEST.MF": b"Bundle-License: MIT\n"})
+    for stored in (False, True):
+        seed = zip_bytes({**pom("x.y", "web", "2"), "WEB-INF/lib/c-1.jar": inner}, stored=stored)
+        for data in mutations(seed, rng, 300):
+            result = analyze(data, "web-2.war")
+            assert result is None or isinstance(result, AnalysisResult)

@@ -207,8 +207,8 @@ def pseudo_version(revision: str, timestamp: str) -> str:
     stamp = "00010101000000"
     try:
         moment = datetime.fromisoformat(timestamp)
-    except ValueError:
-        moment = None
-    if moment is not None and moment.tzinfo is not None:  # RFC 3339 always has a zone
-        stamp = moment.astimezone(UTC).strftime("%Y%m%d%H%M%S")
+        if moment.tzinfo is not None:  # RFC 3339 always has a zone
+            stamp = moment.astimezone(UTC).strftime("%Y%m%d%H%M%S")
+    except (ValueError, OverflowError):
+        pass
     return f"v0.0.0-{stamp}-{revision[:12]}"

@@ -88,8 +88,8 @@ def address_map(fmt: ExeFormat, head: bytes) -> AddressMap:
             return AddressMap(_pe_sections(head))
         if fmt is ExeFormat.MACHO:
             return AddressMap(_macho_segments(head))
-    except struct.error:
-        pass  # headers cut off by the end of `head`: no map
+    except (struct.error, OverflowError):
+        pass  # headers cut off by the end of `head`, or offsets past any file: no map
     return AddressMap([])
 
 

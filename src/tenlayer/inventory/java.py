@@ -66,6 +66,7 @@ _ZIP_ERRORS = (
     NotImplementedError,  # unsupported compression methods
     struct.error,
     UnicodeDecodeError,
+    IndexError,  # zipfile on hostile directories (an entry with an empty name)
 )
 
 
@@ -137,7 +138,8 @@ class _Walk:
         with archive:
             self._describe(archive, infos, virtual, depth)
             for info in infos:
-                if not info.is_dir() and info.filename.lower().endswith(ARCHIVE_SUFFIXES):
+                name = info.filename
+                if not name.endswith("/") and name.lower().endswith(ARCHIVE_SUFFIXES):
                     self._nested(archive, info, virtual, depth)
 
     def _describe(
@@ -148,7 +150,7 @@ class _Walk:
         coordinates: list[Coordinates] = []
         for info in infos:
             name = info.filename
-            if info.is_dir():
+            if name.endswith("/"):
                 continue
             if name.upper() == MANIFEST.upper() and manifest is None:
                 text = self._small(archive, info, virtual)
