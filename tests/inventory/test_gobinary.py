@@ -505,3 +505,58 @@ def test_damaged_binaries_never_raise() -> None:
         for data in mutations(seed, rng, 300):
             result = analyze(data, step=rng.choice([7, 4096, 1 << 30]))
             assert result is None or isinstance(result, AnalysisResult)
+
+
+def _trivy_packages(name: str, tmp_path: Path) -> set[tuple[str, str, str]]:
+    """Trivy's packages for one binary (alone in a directory, so nothing else mixes in)."""
+    directory = FIXTURES.parent / "go-trivy" / name
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / name
+    if not target.exists():
+        try:
+            os.link(FIXTURES / name, target)
+        except OSError:
+            shutil.copyfile(FIXTURES / name, target)
+    done = subprocess.run(
+        [
+            str(VENV_BIN / "trivy"),
+            "--cache-dir",
+            str(tmp_path / "trivy-cache"),
+            "rootfs",
+            "--offline-scan",
+            "--skip-db-update",
+            "--skip-java-db-update",
+            "--format",
+            "cyclonedx",
+            "--quiet",
+            str(directory),
+        ],
+        capture_output=True,
+        check=True,
+        timeout=600,
+    )
+    components = json.loads(done.stdout).get("components", [])
+    return {(c["name"], c["version"], c["purl"]) for c in components if c["type"] == "library"}
+
+
+@pytest.mark.peers
+@pytest.mark.parametrize("name", ["syft", "trivy"])
+def test_real_binary_matches_trivy_but_for_version_spelling(name: str, tmp_path: Path) -> None:
+    _peer_dir()
+    theirs = _trivy_packages(name, tmp_path)
+    result, _, _ = _analyze_file(name)
+    assert result is not None
+    mine = {(p.name, p.version, p.purl.lower()) for p in result.packages}
+    # Trivy spells the toolchain `v1.23.4` (name and purl), where Syft and tenlayer write
+    # version `go1.23.4` and purl `@1.23.4`; it keeps an -ldflags version as written
+    # (`1.18.1`), where Syft and tenlayer prefix `v`; and it lower-cases golang purls as the
+    # purl spec asks, where Syft and tenlayer keep the module path's case (Go module paths
+    # are case-sensitive: github.com/BurntSushi/toml). Everything else is the same.
+    respelled = set()
+    for package_name, version, purl in theirs:
+        if package_name == "stdlib":
+            version, purl = "go" + version[1:], purl.replace("@v", "@")
+        elif version[:1].isdigit():
+            version, purl = "v" + version, purl.replace("@", "@v")
+        respelled.add((package_name, version, purl.lower()))
+    assert respelled == mine

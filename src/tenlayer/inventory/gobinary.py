@@ -20,9 +20,10 @@ What is reported, and how it lines up with the peers (checked on syft 1.18 and t
   version (`(devel)`, or replaced by a local directory) is skipped: there is nothing to match
   it against. The peers keep them (Syft as `(devel)`, Trivy with an empty version).
 
-purls follow the purl spec (`pkg:golang/github.com/x/y/v2@v2.1.0`, as Trivy writes them);
-Syft 1.18 writes module paths of four or more segments with a subpath instead
-(`pkg:golang/github.com/x/y@v2.1.0#v2`).
+purls put the whole module path in namespace and name (`pkg:golang/github.com/x/y/v2@v2.1.0`,
+as Trivy writes them; Syft 1.18 moves the fourth and later segments to a subpath,
+`pkg:golang/github.com/x/y@v2.1.0#v2`) and keep its case, as Syft does: Go module paths are
+case-sensitive (Trivy lower-cases them, as the purl spec asks).
 """
 
 from __future__ import annotations
