@@ -331,3 +331,59 @@ def test_token_server_sends_no_token(serve: Serve) -> None:
     assert str(error) == (
         f"{server.address}/team/app:v1: token server {tokens.address} sent no token"
     )
+
+
+def test_config_blob_that_does_not_match_its_digest(serve: Serve) -> None:
+    blobs = Blobs()
+    config = support.sha256(blobs.config)
+    forged = blobs.config.replace(b'"amd64"', b'"arm64"')
+
+    def answer(path: str) -> Answer:
+        if path.endswith(config):
+            return 200, {}, forged
+        return blobs.serve(path) or OK_V2
+
+    server = serve(answer)
+    error = fails(f"{server.address}/team/app:v1")
+    assert str(error) == (
+        f"{server.address}/team/app:v1: blob content does not match its digest {config} "
+        f"(found {support.sha256(forged)})"
+    )
+    assert error.exit_code == EXIT_BAD_INPUT
+
+
+def test_artifact_that_is_not_a_container_image(serve: Serve) -> None:
+    manifest = json.dumps({
+        "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+        "config": {"mediaType": "application/vnd.cncf.helm.config.v1+json",
+                   "digest": support.sha256(b"{}"), "size": 2},
+        "layers": [],
+    }).encode()
+    server = serve(
+        lambda path: OK_V2 if path == "/v2/" else (200, {"Content-Type": OCI_MANIFEST}, manifest)
+    )
+    error = fails(f"{server.address}/charts/app:v1")
+    assert str(error) == (
+        f"{server.address}/charts/app:v1: not a container image (config media type "
+        "'application/vnd.cncf.helm.config.v1+json')"
+    )
+    assert error.exit_code == EXIT_BAD_INPUT
+
+
+def test_token_server_unreachable_or_invalid(serve: Serve) -> None:
+    nowhere = support.refused_address()
+    server = serve(lambda path: (401, {"WWW-Authenticate": (
+        f'Bearer realm="http://{nowhere}/token",service="reg",'
+        'scope="repository:team/app:pull"')}, b""))
+    error = fails(f"{server.address}/team/app:v1")
+    assert str(error) == (
+        f"{server.address}/team/app:v1: cannot connect to token server {nowhere} "
+        "(connection refused)"
+    )
+    assert error.exit_code == EXIT_ENVIRONMENT
+    odd = serve(lambda path: (401, {"WWW-Authenticate": 'Bearer realm="ftp://x/token"'}, b""))
+    error = fails(f"{odd.address}/team/app:v1")
+    assert str(error) == (
+        f"{odd.address}/team/app:v1: registry {odd.address} names an invalid token realm "
+        "'ftp://x/token'"
+    )
