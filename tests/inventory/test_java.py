@@ -358,6 +358,9 @@ def test_manifest_main_section_with_continuations() -> None:
 
 def test_groups_from_manifests() -> None:
     assert manifest_group({"Implementation-Vendor-Id": "org.x"}, "a") == "org.x"
+    assert manifest_group({"Group-Id": "org.jenkins-ci.plugins"}, "git") == (
+        "org.jenkins-ci.plugins"
+    )
     symbolic = {"Bundle-SymbolicName": "com.fasterxml.jackson.core.jackson-databind"}
     assert manifest_group(symbolic, "jackson-databind") == "com.fasterxml.jackson.core"
     lang3 = {"Bundle-SymbolicName": "org.apache.commons.lang3;singleton:=true"}
