@@ -63,10 +63,9 @@ def os_purl(package: Package, os_info: OSInfo | None) -> str:
     version = package.version
     if package.ecosystem is Ecosystem.RPM:
         epoch, sep, rest = version.partition(":")
-        if sep and epoch.isdigit():
+        if sep and epoch.isdigit():  # rpm writes the epoch whenever the header has one
             version = rest
-            if epoch != "0":
-                qualifiers["epoch"] = epoch
+            qualifiers["epoch"] = epoch
     if os_info is not None and os_info.version_id:
         qualifiers["distro"] = f"{os_info.family}-{os_info.version_id}"
     upstream = _upstream(package)

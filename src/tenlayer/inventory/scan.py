@@ -15,11 +15,13 @@ def default_analyzers() -> list[FileAnalyzer[AnalysisResult]]:
     from tenlayer.inventory.npm import NpmPackageAnalyzer
     from tenlayer.inventory.osrelease import OSReleaseAnalyzer
     from tenlayer.inventory.python import PythonPackageAnalyzer
+    from tenlayer.inventory.rpm import RpmAnalyzer
 
     return [
         OSReleaseAnalyzer(),
         DpkgAnalyzer(),
         ApkAnalyzer(),
+        RpmAnalyzer(),
         PythonPackageAnalyzer(),
         NpmPackageAnalyzer(),
     ]
