@@ -145,12 +145,13 @@ _GROUP_LIKE = re.compile(r"[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)+")
 def manifest_group(manifest: dict[str, str], artifact: str) -> str:
     """A Maven group from the manifest, or "".
 
-    In order: `Group-Id` (Jenkins plugins) or `Implementation-Vendor-Id`; `Bundle-SymbolicName`, less its last segment when
-    that segment ends the artifact name (`com.fasterxml.jackson.core.jackson-databind` ->
-    `com.fasterxml.jackson.core`, `org.apache.commons.lang3` for commons-lang3 ->
-    `org.apache.commons`) and whole otherwise (`com.google.inject` for guice; Trivy always
-    cuts, Syft never does); `Implementation-Vendor` or `Specification-Vendor` only when they
-    read like a group (`org.example`, not `The Apache Software Foundation`).
+    In order: `Group-Id` (Jenkins plugins) or `Implementation-Vendor-Id`;
+    `Bundle-SymbolicName`, less its last segment when that segment ends the artifact name
+    (`com.fasterxml.jackson.core.jackson-databind` -> `com.fasterxml.jackson.core`,
+    `org.apache.commons.lang3` for commons-lang3 -> `org.apache.commons`) and whole otherwise
+    (`com.google.inject` for guice; Trivy always cuts, Syft never does);
+    `Implementation-Vendor` or `Specification-Vendor` only when they read like a group
+    (`org.example`, not `The Apache Software Foundation`).
     """
     for explicit in ("Group-Id", "Implementation-Vendor-Id"):  # Group-Id: Jenkins plugins
         value = manifest.get(explicit, "").strip()
