@@ -10,8 +10,9 @@ Everything here runs real components on 127.0.0.1 and stops what it started, by 
 - `build_layout()` makes a small OCI image with `umoci`; `skopeo_copy()` pushes it;
   `push_blob()`/`push_manifest()` push hand-written images through the registry API.
 
-Test dependencies: `cryptography`, `pyjwt`, `bcrypt` (PyPI); `docker-registry`, `skopeo`,
-`umoci` (Debian).
+Test dependencies: `cryptography` and `pyjwt` (PyPI) for tokens and certificates; `bcrypt`
+(PyPI) or `htpasswd` (Debian's apache2-utils) for htpasswd files; `docker-registry`,
+`skopeo`, `umoci` (Debian).
 """
 
 from __future__ import annotations
@@ -287,14 +288,24 @@ class TokenServer:
         self._thread.join(timeout=5)
 
 
+def can_hash_passwords() -> bool:
+    """bcrypt (PyPI) or `htpasswd` (Debian's apache2-utils) is at hand."""
+    import importlib.util
+
+    return importlib.util.find_spec("bcrypt") is not None or shutil.which("htpasswd") is not None
+
+
 def htpasswd(path: Path, users: Mapping[str, str]) -> Path:
     """An htpasswd file with bcrypt hashes, the only kind distribution accepts."""
-    import bcrypt
-
-    lines = [
-        f"{user}:{bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=5)).decode()}"
-        for user, password in users.items()
-    ]
+    lines = []
+    for user, password in users.items():
+        try:
+            import bcrypt
+        except ImportError:
+            lines.append(run("htpasswd", "-nbB", "-C", "5", user, password).strip())
+            continue
+        hashed = bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=5)).decode()
+        lines.append(f"{user}:{hashed}")
     path.write_text("\n".join(lines) + "\n")
     return path
 

@@ -12,6 +12,7 @@ at its own temporary directory, so the machine's real credentials never take par
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -35,21 +36,31 @@ SMALL_LAYERS: list[dict[str, bytes | None]] = [
 
 
 def _need(condition: bool, message: str) -> None:
+    """Debian tools: CI installs them (Makefile), so there a missing one is a failure."""
     if not condition:
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
 
 
+def need_modules(*names: str) -> None:
+    """Python test dependencies (cryptography, pyjwt, bcrypt): skip, naming what to install."""
+    missing = [name for name in names if importlib.util.find_spec(name) is None]
+    if missing:
+        packages = " ".join({"jwt": "pyjwt"}.get(name, name) for name in missing)
+        pytest.skip(f"needs the Python test dependencies: pip install {packages}")
+
+
+@pytest.fixture
+def token_tools() -> None:
+    """For tests that make certificates or sign tokens themselves."""
+    need_modules("cryptography", "jwt")
+
+
 @pytest.fixture(scope="session")
 def registry_tools() -> None:
     missing = support.missing_tools()
     _need(not missing, f"needs {', '.join(missing)} (apt-get install docker-registry skopeo umoci)")
-    for module in ("cryptography", "jwt", "bcrypt"):
-        try:
-            __import__(module)
-        except ImportError:
-            _need(False, f"needs the Python package {module} (pip install {module})")
 
 
 @pytest.fixture(autouse=True)
@@ -99,6 +110,8 @@ def plain_registry(
 def basic_registry(
     layout: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[support.Registry]:
+    if not support.can_hash_passwords():
+        need_modules("bcrypt")
     workdir = tmp_path_factory.mktemp("basic-registry")
     users = support.htpasswd(workdir / "htpasswd", {USER: PASSWORD})
     registry = support.start_registry(
@@ -128,6 +141,7 @@ class TokenRegistry:
 def token_registry(
     layout: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TokenRegistry]:
+    need_modules("cryptography", "jwt")
     workdir = tmp_path_factory.mktemp("token-registry")
     tokens = support.TokenServer(
         workdir, users={USER: PASSWORD}, refresh_tokens={"refresh-alice": USER}

@@ -138,6 +138,7 @@ def test_token_auth_wrong_password(
     )
 
 
+@pytest.mark.usefixtures("token_tools")
 def test_token_auth_user_without_pull_rights(
     layout: Path, tmp_path: Path, isolated_credentials: Path
 ) -> None:
@@ -204,6 +205,7 @@ def test_credential_helper_for_token_auth(
     ]
 
 
+@pytest.mark.usefixtures("token_tools")
 def test_expired_token_is_renewed(
     layout: Path, tmp_path: Path, isolated_credentials: Path, pull: Pull
 ) -> None:
@@ -234,6 +236,7 @@ def test_expired_token_is_renewed(
         tokens.stop()
 
 
+@pytest.mark.usefixtures("token_tools")
 def test_plain_http_token_server_needs_insecure(
     layout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_credentials: Path,
     pull: Pull,

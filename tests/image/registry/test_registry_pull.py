@@ -202,6 +202,7 @@ def test_tampered_manifest_is_refused(plain_registry: support.Registry) -> None:
     )
 
 
+@pytest.mark.usefixtures("token_tools")
 def test_tls_registry_verified_unverified_and_untrusted(
     layout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pull: Pull
 ) -> None:
