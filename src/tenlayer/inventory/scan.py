@@ -12,6 +12,8 @@ from tenlayer.model import Inventory
 def default_analyzers() -> list[FileAnalyzer[AnalysisResult]]:
     from tenlayer.inventory.apk import ApkAnalyzer
     from tenlayer.inventory.dpkg import DpkgAnalyzer
+    from tenlayer.inventory.gobinary import GoBinaryAnalyzer
+    from tenlayer.inventory.java import JavaArchiveAnalyzer
     from tenlayer.inventory.npm import NpmPackageAnalyzer
     from tenlayer.inventory.osrelease import OSReleaseAnalyzer
     from tenlayer.inventory.python import PythonPackageAnalyzer
@@ -24,6 +26,8 @@ def default_analyzers() -> list[FileAnalyzer[AnalysisResult]]:
         RpmAnalyzer(),
         PythonPackageAnalyzer(),
         NpmPackageAnalyzer(),
+        JavaArchiveAnalyzer(),
+        GoBinaryAnalyzer(),
     ]
 
 
