@@ -83,10 +83,6 @@ class Authenticator:
         self._registry = registry
         self.header: str | None = None
 
-    @property
-    def has_credentials(self) -> bool:
-        return self._lookup.credentials is not None
-
     def answer(self, response: httpx.Response) -> None:
         """Set `header` to answer the challenge of a 401 response."""
         challenges = parse_challenges(response.headers.get_list("www-authenticate"))
