@@ -8,6 +8,7 @@ kept as written so nothing is lost.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _GNU = {"GPL": "GPL", "LGPL": "LGPL", "AGPL": "AGPL", "GFDL": "GFDL"}
 _ALIASES = {
@@ -50,6 +51,7 @@ _GNU_FORM = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)
 def to_spdx(name: str) -> str:
     """Map one license short name to its SPDX id, or return it unchanged."""
     text = name.strip().rstrip(",")
@@ -74,8 +76,12 @@ _MAX_WORDS = 3
 """More words than this is prose (`The main library is licensed under…`), not a name."""
 
 
-def split_expression(text: str) -> list[str]:
-    """Split a Debian/RPM license field (`GPL-2+ or Artistic`, `MIT and BSD`) into names."""
+@lru_cache(maxsize=4096)
+def split_expression(text: str) -> tuple[str, ...]:
+    """Split a Debian/RPM license field (`GPL-2+ or Artistic`, `MIT and BSD`) into names.
+
+    Cached: the same few hundred fields recur across every package of a distribution.
+    """
     names = []
     for part in _SEPARATORS.split(text):
         part = _CONNECTIVE.sub("", part.strip().strip("()").strip())
@@ -87,7 +93,7 @@ def split_expression(text: str) -> list[str]:
             and not part.endswith(":")
         ):
             names.append(part)
-    return names
+    return tuple(names)
 
 
 def declared(texts: list[str]) -> tuple[str, ...]:
