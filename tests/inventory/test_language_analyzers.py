@@ -84,9 +84,11 @@ def test_npm_paths_and_non_packages() -> None:
     assert analyzer.wants("app/node_modules/lodash/package.json", 0o644, 1)
     assert analyzer.wants("node_modules/@scope/pkg/package.json", 0o644, 1)
     assert analyzer.wants("a/node_modules/x/node_modules/y/package.json", 0o644, 1)
-    assert not analyzer.wants("app/package.json", 0o644, 1)
-    assert not analyzer.wants("node_modules/lodash/fp/package.json", 0o644, 1)
-    assert analyzer.analyze("node_modules/x/package.json", Content('{"type": "module"}')) is None
+    assert analyzer.wants("app/package.json", 0o644, 1)
+    assert not analyzer.wants("app/package-lock.json", 0o644, 1)
+    assert not analyzer.wants("app/notpackage.json", 0o644, 1)
+    marker = Content('{"type": "module"}')
+    assert analyzer.analyze("node_modules/lodash/fp/package.json", marker) is None
     broken = analyzer.analyze("node_modules/x/package.json", Content("{nope"))
     assert broken is not None and broken.packages == ()
     assert broken.warnings[0].startswith("node_modules/x/package.json: malformed package.json")

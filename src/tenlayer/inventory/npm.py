@@ -1,4 +1,9 @@
-"""npm packages: `package.json` of every package inside a `node_modules` directory."""
+"""npm packages: every `package.json` that names a package and its version.
+
+Both inside `node_modules` (dependencies) and outside (the application itself, which Syft
+and Trivy list too). A `package.json` without a name or version (the `{"type": "module"}`
+markers inside packages) is not a package.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +21,7 @@ class NpmPackageAnalyzer:
     max_file_size = 4 << 20
 
     def wants(self, path: str, mode: int, size: int) -> bool:
-        if not path.endswith("/package.json"):
-            return False
-        parts = path.split("/")
-        if len(parts) >= 3 and parts[-3] == "node_modules":
-            return True
-        return len(parts) >= 4 and parts[-4] == "node_modules" and parts[-3].startswith("@")
+        return path.endswith("/package.json") or path == "package.json"
 
     def analyze(self, path: str, content: FileContent) -> AnalysisResult | None:
         try:
