@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests.support.images import DPKG_STATUS, OS_RELEASE, Layer, write_oci_layout
 
 TENLAYER = [sys.executable, "-m", "tenlayer"]

@@ -7,6 +7,11 @@ import os
 from pathlib import Path
 
 import pytest
+
+from tenlayer.errors import BadInput
+from tenlayer.image.open import OpenOptions, open_image
+from tenlayer.image.platform import Platform
+from tenlayer.inventory.scan import inventory_image
 from tests.support.images import (
     DPKG_STATUS,
     OS_RELEASE,
@@ -17,11 +22,6 @@ from tests.support.images import (
     write_docker_archive,
     write_oci_layout,
 )
-
-from tenlayer.errors import BadInput
-from tenlayer.image.open import OpenOptions, open_image
-from tenlayer.image.platform import Platform
-from tenlayer.inventory.scan import inventory_image
 
 
 def base_layers() -> list[Layer]:

@@ -6,10 +6,10 @@ import io
 import tarfile
 
 import pytest
-from tests.support.images import Layer
 
 from tenlayer.errors import BadInput
 from tenlayer.image.tarstream import EntryKind, TarStream
+from tests.support.images import Layer
 
 
 def entries(data: bytes) -> list[tuple[str, EntryKind, int, str, bytes]]:

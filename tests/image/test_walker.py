@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.support.images import DPKG_STATUS, OS_RELEASE, Layer, write_oci_layout
 
 from tenlayer.image.walker import AnalysisFailed
 from tenlayer.inventory.scan import inventory_image
+from tests.support.images import DPKG_STATUS, OS_RELEASE, Layer, write_oci_layout
 
 METADATA = "Metadata-Version: 2.1\nName: {name}\nVersion: {version}\nLicense: MIT\n"
 SITE = "usr/local/lib/python3.11/site-packages"

@@ -13,19 +13,6 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from tests.inventory.go_fixtures import (
-    MODINFO,
-    Content,
-    FileStream,
-    Generated,
-    elf,
-    framed,
-    inline_blob,
-    inline_elf,
-    mutations,
-    pointer_elf,
-    uvarint,
-)
 
 from tenlayer.inventory.gobinary import (
     GoBinaryAnalyzer,
@@ -39,6 +26,19 @@ from tenlayer.inventory.goexe import ExeFormat, address_map, detect
 from tenlayer.inventory.gomodinfo import Module, parse_modinfo, unquote_prefix
 from tenlayer.inventory.result import AnalysisResult
 from tenlayer.model import Ecosystem, Package
+from tests.inventory.go_fixtures import (
+    MODINFO,
+    Content,
+    FileStream,
+    Generated,
+    elf,
+    framed,
+    inline_blob,
+    inline_elf,
+    mutations,
+    pointer_elf,
+    uvarint,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"

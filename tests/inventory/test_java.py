@@ -13,8 +13,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from tests.inventory.go_fixtures import mutations
-from tests.inventory.java_fixtures import java_fixtures
 
 from tenlayer.inventory.java import JavaArchiveAnalyzer, Limits
 from tenlayer.inventory.javameta import (
@@ -28,6 +26,8 @@ from tenlayer.inventory.javameta import (
 )
 from tenlayer.inventory.result import AnalysisResult
 from tenlayer.model import Ecosystem
+from tests.inventory.go_fixtures import mutations
+from tests.inventory.java_fixtures import java_fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 SYFT = ROOT / ".venv" / "bin" / "syft"

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from tests.inventory.test_os_analyzers import Content
-
 from tenlayer.inventory.licenses import declared, to_spdx
 from tenlayer.inventory.npm import NpmPackageAnalyzer
 from tenlayer.inventory.python import PythonPackageAnalyzer
+from tests.inventory.test_os_analyzers import Content
 
 
 def test_python_dist_info_metadata() -> None:

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-from tests.support.images import DPKG_STATUS, OS_RELEASE, Layer, write_oci_layout
 
 from tenlayer.image.walker import AnalysisFailed
 from tenlayer.inventory.apk import ApkAnalyzer
@@ -14,6 +13,7 @@ from tenlayer.inventory.dpkg import DpkgAnalyzer, parse_status
 from tenlayer.inventory.osrelease import OSReleaseAnalyzer
 from tenlayer.inventory.scan import inventory_image
 from tenlayer.model import Ecosystem
+from tests.support.images import DPKG_STATUS, OS_RELEASE, Layer, write_oci_layout
 
 
 class Content:

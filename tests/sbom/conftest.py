@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 import pytest
-from tests.sbom.inventories import make_inventory
 
 from tenlayer.model import Inventory
+from tests.sbom.inventories import make_inventory
 
 
 @pytest.fixture

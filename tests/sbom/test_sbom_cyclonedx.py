@@ -9,6 +9,9 @@ from typing import Any
 import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
+
+from tenlayer.model import Inventory
+from tenlayer.sbom import render_cyclonedx
 from tests.sbom.inventories import (
     CONFIG_DIGEST,
     JACKSON_JAR,
@@ -18,9 +21,6 @@ from tests.sbom.inventories import (
     make_inventory,
     many_packages,
 )
-
-from tenlayer.model import Inventory
-from tenlayer.sbom import render_cyclonedx
 
 IMAGE_PURL = (
     f"pkg:oci/app@{MANIFEST_DIGEST}?arch=amd64&repository_url=registry.example.com/team/app&tag=1.2"

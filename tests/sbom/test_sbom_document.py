@@ -8,11 +8,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from tests.sbom.inventories import MANIFEST_DIGEST, SPRING_PURL, make_image, make_inventory
 
 from tenlayer.errors import BadInput
 from tenlayer.model import Ecosystem, Inventory, Package
 from tenlayer.sbom.document import IMAGE, OS, build_document, image_purl, short_hash
+from tests.sbom.inventories import MANIFEST_DIGEST, SPRING_PURL, make_image, make_inventory
 
 
 def _by_name(inventory: Inventory) -> dict[str, str]:

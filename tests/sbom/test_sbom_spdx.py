@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from spdx_tools.spdx.parser.parse_anything import parse_file
 from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document
-from tests.sbom.inventories import CONFIG_DIGEST, MANIFEST_DIGEST, make_image, make_inventory
 
 from tenlayer.model import Inventory
 from tenlayer.sbom import render_spdx
 from tenlayer.sbom.document import build_document, short_hash
 from tenlayer.sbom.spdx import NAMESPACE_BASE
+from tests.sbom.inventories import CONFIG_DIGEST, MANIFEST_DIGEST, make_image, make_inventory
 
 IMAGE_PURL = (
     f"pkg:oci/app@{MANIFEST_DIGEST}?arch=amd64&repository_url=registry.example.com/team/app&tag=1.2"

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support import registry as support
 
 from tenlayer.image.open import OpenOptions, open_image
 from tenlayer.image.walker import walk
 from tenlayer.model import Image
+from tests.support import registry as support
 
 USER, PASSWORD = "alice", "alice-secret"
 

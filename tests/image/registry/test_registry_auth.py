@@ -9,12 +9,12 @@ import stat
 from pathlib import Path
 
 import pytest
-from tests.image.registry.conftest import PASSWORD, USER, Pull, TokenRegistry
-from tests.support import registry as support
-from tests.support.registry import TokenRequest
 
 from tenlayer.errors import EXIT_BAD_INPUT, BadInput, EnvironmentProblem
 from tenlayer.image.open import OpenOptions, open_image
+from tests.image.registry.conftest import PASSWORD, USER, Pull, TokenRegistry
+from tests.support import registry as support
+from tests.support.registry import TokenRequest
 
 pytestmark = pytest.mark.integration
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests.image.registry.conftest import PASSWORD, USER
 from tests.support import registry as support
 

@@ -12,12 +12,12 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from tests.image.registry.conftest import Pull
-from tests.support import registry as support
 
 from tenlayer.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, BadInput, TenlayerError
 from tenlayer.image.open import OpenOptions, open_image
 from tenlayer.image.walker import walk
+from tests.image.registry.conftest import Pull
+from tests.support import registry as support
 
 OCI_MANIFEST = support.OCI_MANIFEST
 Answer = tuple[int, dict[str, str], bytes]

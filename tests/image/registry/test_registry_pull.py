@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.image.registry.conftest import Pull
-from tests.support import registry as support
 
 from tenlayer.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, BadInput, EnvironmentProblem
 from tenlayer.image.open import OpenOptions, open_image
 from tenlayer.image.platform import Platform
 from tenlayer.model import ImageLayer
+from tests.image.registry.conftest import Pull
+from tests.support import registry as support
 
 pytestmark = pytest.mark.integration
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.inventory.rpm import rpmtools
 from tests.inventory.rpm.rpmtools import QueriedPackage, RpmSpec, RpmSubpackage
 

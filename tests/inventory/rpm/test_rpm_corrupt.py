@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.inventory.rpm import rpmtools
-from tests.inventory.rpm.conftest import RpmDbs
 
 from tenlayer.image.walker import AnalysisFailed
 from tenlayer.inventory.rpm import RpmAnalyzer, read_headers
+from tests.inventory.rpm import rpmtools
+from tests.inventory.rpm.conftest import RpmDbs
 
 _BDB_OVERFLOW = 7
 

@@ -13,10 +13,6 @@ import re
 from pathlib import Path
 
 import pytest
-from tests.inventory.rpm import rpmtools
-from tests.inventory.rpm.conftest import BDB_VARIANTS, RpmDbs
-from tests.inventory.rpm.rpmtools import QueriedPackage
-from tests.support.images import Layer, write_oci_layout
 
 from tenlayer.image.open import open_image
 from tenlayer.image.walker import walk
@@ -26,6 +22,10 @@ from tenlayer.inventory.python import PythonPackageAnalyzer
 from tenlayer.inventory.result import AnalysisResult
 from tenlayer.inventory.rpm import DB_PATHS, RpmAnalyzer, bdb, ndb, read_headers, sqlite
 from tenlayer.model import Ecosystem, Package
+from tests.inventory.rpm import rpmtools
+from tests.inventory.rpm.conftest import BDB_VARIANTS, RpmDbs
+from tests.inventory.rpm.rpmtools import QueriedPackage
+from tests.support.images import Layer, write_oci_layout
 
 _SOURCE_RPM = re.compile(r"^(?P<name>.+)-(?P<version>[^-]+)-(?P<release>[^-]+)\.[^.]+\.rpm$")
 DB = "usr/lib/sysimage/rpm/rpmdb.sqlite"

@@ -6,8 +6,6 @@ import struct
 from dataclasses import dataclass
 
 import pytest
-from tests.inventory.rpm import rpmtools
-from tests.inventory.rpm.conftest import RpmDbs
 
 from tenlayer.inventory.rpm.errors import CorruptRpmDb
 from tenlayer.inventory.rpm.header import (
@@ -19,6 +17,8 @@ from tenlayer.inventory.rpm.header import (
     parse_header,
 )
 from tenlayer.inventory.rpm.package import evr, split_source_rpm
+from tests.inventory.rpm import rpmtools
+from tests.inventory.rpm.conftest import RpmDbs
 
 REGION = 63
 
