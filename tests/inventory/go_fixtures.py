@@ -173,6 +173,9 @@ class Content:
         self.consumed += len(chunk)
         return chunk
 
+    def skip(self, n: int) -> int:
+        return len(self.read(n))
+
 
 class FileStream:
     """A `FileContent` reading a real file front to back."""
@@ -186,6 +189,12 @@ class FileStream:
         data = self._file.read(n)
         self.consumed += len(data)
         return data
+
+    def skip(self, n: int) -> int:
+        here = self._file.tell()
+        n = max(0, min(n, self.size - here))
+        self._file.seek(here + n)
+        return n
 
     def close(self) -> None:
         self._file.close()
@@ -212,6 +221,11 @@ class Generated:
                 out += self.block[within : within + n - len(out)]
         self._pos += n
         return bytes(out)
+
+    def skip(self, n: int) -> int:
+        n = max(0, min(n, self.size - self._pos))
+        self._pos += n
+        return n
 
 
 def mutations(seed: bytes, rng: random.Random, count: int) -> list[bytes]:

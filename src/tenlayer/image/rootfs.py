@@ -78,6 +78,13 @@ class DirectoryReader:
         self._remaining -= len(data)
         return data
 
+    def skip(self, n: int) -> int:
+        n = max(0, min(n, self._remaining))
+        if n:
+            os.lseek(self._open(), n, os.SEEK_CUR)
+            self._remaining -= n
+        return n
+
     def read_content(self, limit: int | None = None) -> bytes:
         wanted = self._remaining if limit is None else min(limit, self._remaining)
         pieces = []

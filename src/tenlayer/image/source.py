@@ -27,6 +27,8 @@ class LayerReader(Protocol):
 
     def read_content(self, limit: int | None = None) -> bytes: ...
 
+    def skip(self, n: int) -> int: ...
+
 
 class LayerHandle(Protocol):
     layer: ImageLayer

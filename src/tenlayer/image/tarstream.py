@@ -131,6 +131,13 @@ class TarStream:
             return b""
         return self.read_content(size)
 
+    def skip(self, n: int) -> int:
+        """Pass over up to `n` bytes of the current entry without copying them."""
+        n = max(0, min(n, self._remaining))
+        self._skip(n)
+        self._remaining -= n
+        return n
+
     def drain(self) -> None:
         """Read the source to its end (tar padding after the end-of-archive blocks)."""
         while self._source.read(CHUNK):

@@ -38,6 +38,10 @@ class FileContent(Protocol):
 
     def read(self, n: int = -1) -> bytes: ...
 
+    def skip(self, n: int) -> int:
+        """Pass over up to `n` bytes without handing them out; how many were passed."""
+        ...
+
 
 class FileAnalyzer(Protocol[R_co]):
     name: str
@@ -75,6 +79,9 @@ class _EntryContent:
     def read(self, n: int = -1) -> bytes:
         return self._reader.read(n)
 
+    def skip(self, n: int) -> int:
+        return self._reader.skip(n)
+
 
 class _BytesContent:
     def __init__(self, data: bytes) -> None:
@@ -87,6 +94,11 @@ class _BytesContent:
         chunk = self._data[self._pos : end]
         self._pos = end
         return chunk
+
+    def skip(self, n: int) -> int:
+        end = min(len(self._data), self._pos + max(0, n))
+        skipped, self._pos = end - self._pos, end
+        return skipped
 
 
 LayerCallback = Callable[[ImageLayer, int], None]

@@ -33,7 +33,7 @@ import struct
 from dataclasses import dataclass
 
 from tenlayer.image.walker import FileContent
-from tenlayer.inventory.goexe import AddressMap, ExeFormat, address_map
+from tenlayer.inventory.goexe import AddressMap, ExeFormat, address_map, elf_code_end
 
 MAGIC = b"\xff Go buildinf:"
 INFO_START = bytes.fromhex("3077af0c9274080241e1c107e6d618e6")
@@ -115,6 +115,18 @@ class _Window:
         at = self.buf.find(needle, max(0, offset - self.start))
         return -1 if at < 0 else at + self.start
 
+    def skip_to(self, offset: int) -> None:
+        """Move the window to start at `offset`, passing over the bytes before it unread."""
+        if offset <= self.end:
+            self.discard_before(offset)
+            return
+        wanted = offset - self.end
+        skipped = self._content.skip(wanted)
+        self.start = self.end + skipped
+        self.buf = bytearray()
+        if skipped < wanted:
+            self.eof = True
+
     def discard_before(self, offset: int) -> None:
         drop = min(offset, self.end) - self.start
         if drop > 0:
@@ -137,7 +149,10 @@ class _Scanner:
         win.ensure(0, HEAD_SIZE)
         self._front = win.get(0, HEAD_SIZE)
         needles = (MAGIC, INFO_START, _VERSION_PREFIX)
-        resume = [0, 0, 0]
+        start = elf_code_end(self._front) if self._fmt is ExeFormat.ELF else 0
+        if start > win.end:
+            win.skip_to(start)  # machine code: neither build info nor its strings live there
+        resume = [start, start, start]
         while True:
             end = win.end
             hits: list[tuple[int, int]] = []

@@ -94,9 +94,34 @@ def address_map(fmt: ExeFormat, head: bytes) -> AddressMap:
 
 
 _PT_LOAD = 1
+_PF_X, _PF_W, _PF_R = 1, 2, 4
 
 
-def _elf_segments(head: bytes) -> list[Segment]:
+def elf_code_end(head: bytes) -> int:
+    """Where the executable segment of an ELF file ends, when nothing after the headers up to
+    there can hold build info or the strings it points to; else 0.
+
+    Go's own linker writes three loadable segments: code (R E), read-only data (R) with every
+    string, and data (RW) with the build info. Only then is the code segment skipped. An
+    external linker may fold read-only data into the code segment, so without a separate
+    R segment nothing is skipped.
+    """
+    try:
+        segments = _elf_load_segments(head)
+    except (struct.error, OverflowError, IndexError):
+        return 0
+    code = [s for s in segments if s[3] & _PF_X]
+    read_only = [s for s in segments if s[3] & (_PF_X | _PF_W) == 0]
+    if len(code) != 1 or not read_only:
+        return 0
+    code_end = code[0][2] + code[0][1]
+    if all(s[2] >= code_end for s in segments if s is not code[0]):
+        return code_end
+    return 0
+
+
+def _elf_load_segments(head: bytes) -> list[tuple[int, int, int, int]]:
+    """(vaddr, filesz, offset, flags) of every PT_LOAD program header."""
     order = {1: "<", 2: ">"}.get(head[5])
     if order is None or head[4] not in (1, 2):
         return []
@@ -111,14 +136,20 @@ def _elf_segments(head: bytes) -> list[Segment]:
     for index in range(phnum):
         at = phoff + index * phentsize
         if wide:
-            kind, _flags, offset, vaddr, _paddr, filesz = struct.unpack_from(
+            kind, flags, offset, vaddr, _paddr, filesz = struct.unpack_from(
                 order + "IIQQQQ", head, at
             )
         else:
-            kind, offset, vaddr, _paddr, filesz = struct.unpack_from(order + "IIIII", head, at)
+            kind, offset, vaddr, _paddr, filesz, _memsz, flags = struct.unpack_from(
+                order + "IIIIIII", head, at
+            )
         if kind == _PT_LOAD:
-            segments.append(Segment(vaddr, filesz, offset))
+            segments.append((vaddr, filesz, offset, flags))
     return segments
+
+
+def _elf_segments(head: bytes) -> list[Segment]:
+    return [Segment(vaddr, size, offset) for vaddr, size, offset, _ in _elf_load_segments(head)]
 
 
 def _pe_sections(head: bytes) -> list[Segment]:
