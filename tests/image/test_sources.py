@@ -92,7 +92,7 @@ def test_truncated_blob_is_refused(tmp_path: Path) -> None:
     built = write_oci_layout(tmp_path / "oci", base_layers(), compression="gzip")
     blob = tmp_path / "oci/blobs/sha256" / built.layer_digests[0].partition(":")[2]
     blob.write_bytes(blob.read_bytes()[:-100])
-    with pytest.raises(BadInput, match="layer 0 .*(truncated|damaged gzip)"):
+    with pytest.raises(BadInput, match=r"layer 0 .*has 269 bytes, its descriptor says 369"):
         inventory_image(str(tmp_path / "oci"))
 
 

@@ -8,12 +8,13 @@ archive is never copied and layers stream straight from the file.
 from __future__ import annotations
 
 import os
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from tenlayer.errors import BadInput
+from tenlayer.image.mapped import FileRegion, MemberReader
 from tenlayer.image.paths import normalize, parent
+from tenlayer.image.tarstream import EntryKind, TarStream
 
 _MAX_LINK_HOPS = 16
 
@@ -23,30 +24,6 @@ class _Member:
     offset: int
     size: int
     link: str | None  # normalized target of a symlink or hard link
-
-
-class MemberReader:
-    """A read-only window onto one member of the archive."""
-
-    def __init__(self, fd: int, offset: int, size: int) -> None:
-        self._fd = fd
-        self._pos = offset
-        self._end = offset + size
-
-    def read(self, n: int = -1) -> bytes:
-        left = self._end - self._pos
-        if n < 0 or n > left:
-            n = left
-        if n <= 0:
-            return b""
-        data = os.pread(self._fd, n, self._pos)
-        if not data:
-            raise BadInput("archive ended inside a member (truncated file)")
-        self._pos += len(data)
-        return data
-
-    def close(self) -> None:
-        """The archive owns the file descriptor; nothing to release here."""
 
 
 class TarArchive:
@@ -60,30 +37,20 @@ class TarArchive:
         self._members = self._index()
 
     def _index(self) -> dict[str, _Member]:
+        """Every member's place in the file: headers are read, data is passed over unread."""
         members: dict[str, _Member] = {}
-        try:
-            with open(self._fd, "rb", closefd=False) as handle, tarfile.open(
-                fileobj=handle, mode="r:"
-            ) as archive:
-                for info in archive:
-                    name = normalize(info.name, context=self._context)
-                    link = None
-                    if info.issym():
-                        link = normalize(
-                            info.linkname if info.linkname.startswith("/")
-                            else f"{parent(name)}/{info.linkname}",
-                            context=self._context,
-                        )
-                    elif info.islnk():
-                        link = normalize(info.linkname, context=self._context)
-                    members[name] = _Member(info.offset_data, info.size, link)
-        except tarfile.ReadError as error:
-            if "unexpected end" in str(error):
-                raise BadInput(f"{self._context}: archive is truncated") from None
-            raise BadInput(f"{self._context}: not a readable tar archive ({error})") from None
-        except EOFError:
-            raise BadInput(f"{self._context}: archive is truncated") from None
         size = os.fstat(self._fd).st_size
+        stream = TarStream(MemberReader(self._fd, 0, size), context=self._context)
+        for entry in stream:
+            link = None
+            if entry.kind is EntryKind.SYMLINK:
+                target = entry.linkname
+                if not target.startswith("/"):
+                    target = f"{parent(entry.path)}/{target}"
+                link = normalize(target, context=self._context)
+            elif entry.kind is EntryKind.HARDLINK:
+                link = normalize(entry.linkname, context=self._context)
+            members[entry.path] = _Member(stream.data_offset, entry.size, link)
         for name, member in members.items():
             if member.link is None and member.offset + member.size > size:
                 raise BadInput(f"{self._context}: archive is truncated (member {name!r})")
@@ -101,6 +68,11 @@ class TarArchive:
     def open(self, name: str) -> MemberReader:
         member = self._resolve(name)
         return MemberReader(self._fd, member.offset, member.size)
+
+    def region(self, name: str) -> tuple[FileRegion, bool]:
+        """Where the member lies in the archive file (the archive keeps the descriptor)."""
+        member = self._resolve(name)
+        return FileRegion(self._fd, member.offset, member.size), False
 
     def read(self, name: str, *, limit: int) -> bytes:
         member = self._resolve(name)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from typing import Any, BinaryIO
-
-import orjson
 
 from tenlayer.errors import BadInput
 
@@ -102,8 +101,8 @@ def _hexdigest(data: bytes, digest: str) -> str:
 def parse_json(data: bytes, *, context: str) -> dict[str, Any]:
     """Parse a JSON object; anything else (or malformed JSON) is a one-line BadInput."""
     try:
-        value = orjson.loads(data)
-    except orjson.JSONDecodeError as error:
+        value = json.loads(data)
+    except (ValueError, RecursionError) as error:  # JSONDecodeError, bad UTF-8, deep nesting
         raise BadInput(f"{context}: malformed JSON ({error})") from None
     if not isinstance(value, dict):
         raise BadInput(f"{context}: expected a JSON object, found {type(value).__name__}")

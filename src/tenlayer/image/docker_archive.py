@@ -7,6 +7,7 @@ tars), the config against its file name when that is a digest.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from tenlayer.image.archive import TarArchive
 from tenlayer.image.blobs import MAX_JSON_BLOB, new_hash, parse_json
 from tenlayer.image.layerstream import DEFAULT_MAX_LAYER_BYTES
 from tenlayer.image.oci import image_from_config
-from tenlayer.image.source import LayerHandle, TarLayerHandle
+from tenlayer.image.source import LayerHandle, local_layer_handle
 
 _DIGEST_NAME = re.compile(r"(?:^|/)(?:sha256/)?([a-f0-9]{64})(?:\.json)?$")
 DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar"
@@ -41,10 +42,8 @@ class DockerArchiveImage:
             raise BadInput(f"{reference}: not a docker-archive (no manifest.json)")
         raw = self._archive.read("manifest.json", limit=MAX_JSON_BLOB)
         try:
-            import orjson
-
-            entries = orjson.loads(raw)
-        except orjson.JSONDecodeError as error:
+            entries = json.loads(raw)
+        except (ValueError, RecursionError) as error:
             raise BadInput(f"{reference}: manifest.json is malformed JSON ({error})") from None
         if not isinstance(entries, list) or not entries:
             raise BadInput(f"{reference}: manifest.json lists no images")
@@ -113,11 +112,9 @@ class DockerArchiveImage:
     def layers(self) -> Iterator[LayerHandle]:
         for layer, name in zip(self.image.layers, self._layer_names, strict=True):
             context = f"{self._reference} layer {layer.index} ({name})"
-            yield TarLayerHandle(
-                layer,
-                self._archive.open(name),  # type: ignore[arg-type]
-                context=context,
-                verify_diff_id=True,
+            region, _ = self._archive.region(name)
+            yield local_layer_handle(
+                layer, region, blob_digest=None, context=context,
                 max_bytes=self._max_layer_bytes,
             )
 

@@ -9,11 +9,12 @@ from typing import BinaryIO, Protocol
 
 from tenlayer.errors import BadInput
 from tenlayer.image.archive import TarArchive
-from tenlayer.image.blobs import MAX_JSON_BLOB, VerifyingReader, parse_json, verify_bytes
+from tenlayer.image.blobs import MAX_JSON_BLOB, parse_json, verify_bytes
 from tenlayer.image.layerstream import DEFAULT_MAX_LAYER_BYTES
+from tenlayer.image.mapped import FileRegion
 from tenlayer.image.oci import OCI_INDEX, Descriptor, resolve
 from tenlayer.image.platform import Platform
-from tenlayer.image.source import LayerHandle, TarLayerHandle
+from tenlayer.image.source import LayerHandle, local_layer_handle
 
 REF_NAME = "org.opencontainers.image.ref.name"
 
@@ -24,6 +25,8 @@ class LayoutFiles(Protocol):
     def read(self, name: str, *, limit: int) -> bytes: ...
 
     def open(self, name: str) -> BinaryIO: ...
+
+    def region(self, name: str) -> tuple[FileRegion, bool]: ...
 
     def close(self) -> None: ...
 
@@ -54,6 +57,11 @@ class DirectoryFiles:
 
     def open(self, name: str) -> BinaryIO:
         return os.fdopen(self._open_fd(name), "rb", buffering=0)
+
+    def region(self, name: str) -> tuple[FileRegion, bool]:
+        """The whole file, opened for the caller, who closes it (the bool says so)."""
+        fd = self._open_fd(name)
+        return FileRegion(fd, 0, os.fstat(fd).st_size), True
 
     def close(self) -> None:
         """Nothing is held open between calls."""
@@ -136,14 +144,17 @@ class LayoutImage:
     def layers(self) -> Iterator[LayerHandle]:
         for layer, descriptor in zip(self.image.layers, self._layers, strict=True):
             context = f"{self._reference} layer {layer.index} ({descriptor.digest})"
-            raw = VerifyingReader(
-                self._files.open(blob_path(descriptor.digest)),
-                descriptor.digest,
-                size=descriptor.size,
-                context=context,
-            )
-            yield TarLayerHandle(
-                layer, raw, context=context, max_bytes=self._max_layer_bytes  # type: ignore[arg-type]
+            region, owned = self._files.region(blob_path(descriptor.digest))
+            if region.size != descriptor.size:
+                if owned:
+                    os.close(region.fd)
+                raise BadInput(
+                    f"{context}: blob {descriptor.digest} has {region.size} bytes, "
+                    f"its descriptor says {descriptor.size}"
+                )
+            yield local_layer_handle(
+                layer, region, blob_digest=descriptor.digest, context=context,
+                max_bytes=self._max_layer_bytes, owns_fd=owned,
             )
 
     def close(self) -> None:

@@ -8,7 +8,6 @@ Accepted forms (the transports skopeo uses, plus plain paths):
 
 from __future__ import annotations
 
-import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,13 +59,15 @@ def _detect_kind(path: Path) -> str:
         if (path / "index.json").is_file() and (path / "oci-layout").is_file():
             return "oci"
         return "dir"
+    from tenlayer.image.archive import TarArchive
+
     try:
-        with tarfile.open(path, mode="r:") as archive:
-            names = {m.name.removeprefix("./") for m in archive.getmembers()[:64]}
-    except (tarfile.TarError, EOFError):
-        names = set()
-    except OSError as error:
-        raise BadInput(f"{path}: cannot read ({error.strerror})") from None
+        archive = TarArchive(path)
+    except BadInput:
+        names: set[str] = set()
+    else:
+        names = set(archive.names())
+        archive.close()
     if "manifest.json" in names:
         return "docker-archive"
     if "index.json" in names or "oci-layout" in names:

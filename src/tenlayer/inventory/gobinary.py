@@ -29,16 +29,16 @@ case-sensitive (Trivy lower-cases them, as the purl spec asks).
 from __future__ import annotations
 
 import re
-import shlex
-from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from tenlayer.image.walker import FileContent
-from tenlayer.inventory.gobuildinfo import BuildInfo, scan
-from tenlayer.inventory.goexe import MAGIC_SIZE, detect
-from tenlayer.inventory.gomodinfo import ModInfo, Module, parse_modinfo
 from tenlayer.inventory.purl import language_purl
 from tenlayer.inventory.result import AnalysisResult
 from tenlayer.model import Ecosystem, Package
+
+if TYPE_CHECKING:  # imported when a Go binary is met: most images have few or none
+    from tenlayer.inventory.gobuildinfo import BuildInfo
+    from tenlayer.inventory.gomodinfo import ModInfo, Module
 
 STDLIB = "stdlib"
 STDLIB_LICENSE = "BSD-3-Clause"
@@ -59,6 +59,9 @@ class GoBinaryAnalyzer:
         return bool(mode & _EXECUTABLE_BITS) and size >= _MIN_SIZE
 
     def analyze(self, path: str, content: FileContent) -> AnalysisResult | None:
+        from tenlayer.inventory.gobuildinfo import scan
+        from tenlayer.inventory.goexe import MAGIC_SIZE, detect
+
         head = _read_exactly(content, MAGIC_SIZE)
         fmt = detect(head)
         if fmt is None:
@@ -84,6 +87,8 @@ def _read_exactly(content: FileContent, size: int) -> bytes:
 
 def go_packages(path: str, info: BuildInfo) -> tuple[tuple[Package, ...], list[str]]:
     """The packages one binary's build info describes, and any problems reading it."""
+    from tenlayer.inventory.gomodinfo import parse_modinfo
+
     modinfo = parse_modinfo(info.modinfo)
     problems = [f"Go module information, {problem}" for problem in modinfo.problems]
     found: dict[tuple[str, str], Package] = {}
@@ -129,6 +134,8 @@ def _has_version(version: str) -> bool:
 
 def main_module(modinfo: ModInfo) -> Module | None:
     """The main module with a usable version, or None (see the module docstring)."""
+    from tenlayer.inventory.gomodinfo import Module
+
     main = modinfo.main
     if main is None or main.path == _LOOSE_FILES:
         # Built from loose files (`go build main.go`): the module holding them shows up as the
@@ -181,6 +188,8 @@ def version_from_ldflags(ldflags: str, main_path: str) -> str:
 def _x_flags(ldflags: str) -> list[tuple[str, str]]:
     """The `-X key=value` assignments of an -ldflags value (split as a shell would)."""
     try:
+        import shlex  # only for binaries with linker flags
+
         words = shlex.split(ldflags)
     except ValueError:
         return []
@@ -207,6 +216,8 @@ def pseudo_version(revision: str, timestamp: str) -> str:
         return ""
     stamp = "00010101000000"
     try:
+        from datetime import UTC, datetime
+
         moment = datetime.fromisoformat(timestamp)
         if moment.tzinfo is not None:  # RFC 3339 always has a zone
             stamp = moment.astimezone(UTC).strftime("%Y%m%d%H%M%S")

@@ -33,7 +33,7 @@ import struct
 from dataclasses import dataclass
 
 from tenlayer.image.walker import FileContent
-from tenlayer.inventory.goexe import AddressMap, ExeFormat, address_map, elf_code_end
+from tenlayer.inventory.goexe import AddressMap, ExeFormat, address_map, elf_layout
 
 MAGIC = b"\xff Go buildinf:"
 INFO_START = bytes.fromhex("3077af0c9274080241e1c107e6d618e6")
@@ -90,11 +90,11 @@ class _Window:
     def end(self) -> int:
         return self.start + len(self.buf)
 
-    def more(self) -> bool:
+    def more(self, size: int = CHUNK_SIZE) -> bool:
         """Read one more chunk; False at the end of the stream."""
         if self.eof:
             return False
-        data = self._content.read(CHUNK_SIZE)
+        data = self._content.read(size)
         if not data:
             self.eof = True
             return False
@@ -103,7 +103,7 @@ class _Window:
 
     def ensure(self, offset: int, size: int) -> int:
         """Read on until [offset, offset+size) is in the window; how many of those bytes are."""
-        while self.end < offset + size and self.more():
+        while self.end < offset + size and self.more(offset + size - self.end):
             pass
         return max(0, min(size, self.end - offset))
 
@@ -148,11 +148,20 @@ class _Scanner:
         win = self._win
         win.ensure(0, HEAD_SIZE)
         self._front = win.get(0, HEAD_SIZE)
-        needles = (MAGIC, INFO_START, _VERSION_PREFIX)
-        start = elf_code_end(self._front) if self._fmt is ExeFormat.ELF else 0
+        needles: tuple[bytes, ...] = (MAGIC, INFO_START, _VERSION_PREFIX)
+        start, stop = 0, 0
+        layout = elf_layout(self._front) if self._fmt is ExeFormat.ELF else None
+        if layout is not None and layout.go_note:
+            start = layout.code_end  # machine code: neither build info nor its strings
+        elif layout is not None and layout.writable_end > layout.writable_start:
+            # Most executables in an image are not Go (everything gcc built). Without Go's
+            # note, look for the header only where it can be, the writable segments; an
+            # old-format (Go < 1.18) header found there can then not be resolved.
+            needles = (MAGIC,)
+            start, stop = layout.writable_start, layout.writable_end
         if start > win.end:
-            win.skip_to(start)  # machine code: neither build info nor its strings live there
-        resume = [start, start, start]
+            win.skip_to(start)
+        resume = [start] * len(needles)
         while True:
             end = win.end
             hits: list[tuple[int, int]] = []
@@ -172,7 +181,7 @@ class _Scanner:
                 else:
                     self._capture_version(at)
             win.discard_before(min(resume))
-            if not win.more():
+            if (stop and win.end >= stop + HEADER_SIZE) or not win.more():
                 return ScanResult(None, tuple(self._problems))
 
     def _find_all(self, needle: bytes, offset: int, kind: int) -> list[int]:

@@ -94,34 +94,72 @@ def address_map(fmt: ExeFormat, head: bytes) -> AddressMap:
 
 
 _PT_LOAD = 1
-_PF_X, _PF_W, _PF_R = 1, 2, 4
+_PT_NOTE = 4
+_PF_X, _PF_W = 1, 2
+_NT_GO_BUILDID = 4
 
 
-def elf_code_end(head: bytes) -> int:
-    """Where the executable segment of an ELF file ends, when nothing after the headers up to
-    there can hold build info or the strings it points to; else 0.
+@dataclass(frozen=True, slots=True)
+class ElfLayout:
+    """Where, in an ELF file, Go build info and the strings it points to can be.
 
-    Go's own linker writes three loadable segments: code (R E), read-only data (R) with every
-    string, and data (RW) with the build info. Only then is the code segment skipped. An
-    external linker may fold read-only data into the code segment, so without a separate
-    R segment nothing is skipped.
+    The build info lives in `.go.buildinfo`, a writable data section, so always within the
+    writable loadable segments. Go's own linker writes three: code (R E), read-only data (R)
+    with every string, and data (RW); then the code segment holds nothing of interest.
     """
+
+    go_note: bool
+    """The file carries a Go build-ID note: Go built it (gcc-built programs never do)."""
+    code_end: int
+    """Offset up to which only headers and machine code lie (0: unknown, read it all)."""
+    writable_start: int
+    writable_end: int
+    """File range of the writable segments (0, 0 when there are none)."""
+
+
+def elf_layout(head: bytes) -> ElfLayout | None:
+    """The layout described by the program headers in `head`; None when they are not there."""
     try:
-        segments = _elf_load_segments(head)
+        headers = _elf_program_headers(head)
     except (struct.error, OverflowError, IndexError):
-        return 0
-    code = [s for s in segments if s[3] & _PF_X]
-    read_only = [s for s in segments if s[3] & (_PF_X | _PF_W) == 0]
-    if len(code) != 1 or not read_only:
-        return 0
-    code_end = code[0][2] + code[0][1]
-    if all(s[2] >= code_end for s in segments if s is not code[0]):
-        return code_end
-    return 0
+        return None
+    loads = [h for h in headers if h[0] == _PT_LOAD]
+    if not loads:
+        return None
+    code = [h for h in loads if h[4] & _PF_X]
+    read_only = [h for h in loads if h[4] & (_PF_X | _PF_W) == 0]
+    code_end = 0
+    if len(code) == 1 and read_only:
+        end = code[0][2] + code[0][3]
+        if all(h[2] >= end for h in loads if h is not code[0]):
+            code_end = end
+    writable = [h for h in loads if h[4] & _PF_W]
+    start = min((h[2] for h in writable), default=0)
+    stop = max((h[2] + h[3] for h in writable), default=0)
+    notes = [h for h in headers if h[0] == _PT_NOTE]
+    return ElfLayout(_has_go_note(head, notes), code_end, start, stop)
 
 
-def _elf_load_segments(head: bytes) -> list[tuple[int, int, int, int]]:
-    """(vaddr, filesz, offset, flags) of every PT_LOAD program header."""
+def _has_go_note(head: bytes, notes: list[tuple[int, int, int, int, int]]) -> bool:
+    order = "<" if head[5] == 1 else ">"
+    for _, _, offset, size, _ in notes:
+        at, end = offset, min(offset + size, len(head))
+        while at + 12 <= end:
+            namesz, descsz, kind = struct.unpack_from(order + "III", head, at)
+            name = head[at + 12 : at + 12 + namesz]
+            if kind == _NT_GO_BUILDID and name.rstrip(b"\0") == b"Go":
+                return True
+            at += 12 + (namesz + 3) // 4 * 4 + (descsz + 3) // 4 * 4
+    return False
+
+
+def _elf_load_segments(head: bytes) -> list[tuple[int, int, int]]:
+    """(vaddr, filesz, offset) of every PT_LOAD program header."""
+    return [(h[1], h[3], h[2]) for h in _elf_program_headers(head) if h[0] == _PT_LOAD]
+
+
+def _elf_program_headers(head: bytes) -> list[tuple[int, int, int, int, int]]:
+    """(type, vaddr, offset, filesz, flags) of every program header."""
     order = {1: "<", 2: ">"}.get(head[5])
     if order is None or head[4] not in (1, 2):
         return []
@@ -143,13 +181,12 @@ def _elf_load_segments(head: bytes) -> list[tuple[int, int, int, int]]:
             kind, offset, vaddr, _paddr, filesz, _memsz, flags = struct.unpack_from(
                 order + "IIIIIII", head, at
             )
-        if kind == _PT_LOAD:
-            segments.append((vaddr, filesz, offset, flags))
+        segments.append((kind, vaddr, offset, filesz, flags))
     return segments
 
 
 def _elf_segments(head: bytes) -> list[Segment]:
-    return [Segment(vaddr, size, offset) for vaddr, size, offset, _ in _elf_load_segments(head)]
+    return [Segment(vaddr, size, offset) for vaddr, size, offset in _elf_load_segments(head)]
 
 
 def _pe_sections(head: bytes) -> list[Segment]:

@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import io
 import struct
-import zipfile
 import zlib
 from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
 
 from tenlayer.image.walker import FileContent
 from tenlayer.inventory.javameta import (
@@ -51,23 +52,32 @@ from tenlayer.inventory.purl import language_purl
 from tenlayer.inventory.result import AnalysisResult
 from tenlayer.model import Ecosystem, Package
 
+if TYPE_CHECKING:
+    import zipfile
+
 ARCHIVE_SUFFIXES = (".jar", ".war", ".ear", ".par", ".sar", ".nar", ".jpi", ".hpi")
 MANIFEST = "META-INF/MANIFEST.MF"
 NESTED_SEPARATOR = "!/"
 
-_ZIP_ERRORS = (
-    zipfile.BadZipFile,
-    zipfile.LargeZipFile,
-    zlib.error,
-    EOFError,
-    OSError,
-    ValueError,
-    RuntimeError,  # encrypted entries
-    NotImplementedError,  # unsupported compression methods
-    struct.error,
-    UnicodeDecodeError,
-    IndexError,  # zipfile on hostile directories (an entry with an empty name)
-)
+@cache
+def _zip_errors() -> tuple[type[BaseException], ...]:
+    """What zipfile raises on damaged archives (zipfile is imported only when a jar is met:
+    its import costs ~10 ms, paid by every image otherwise)."""
+    import zipfile
+
+    return (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        RuntimeError,  # encrypted entries
+        NotImplementedError,  # unsupported compression methods
+        struct.error,
+        UnicodeDecodeError,
+        IndexError,  # zipfile on hostile directories (an entry with an empty name)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +140,11 @@ class _Walk:
             )
             return
         try:
+            import zipfile
+
             archive = zipfile.ZipFile(io.BytesIO(data))
             infos = archive.infolist()
-        except _ZIP_ERRORS as error:
+        except _zip_errors() as error:
             self.warnings.append(f"{virtual}: not a readable zip archive ({_reason(error)})")
             return
         with archive:
@@ -203,7 +215,7 @@ class _Walk:
             return None
         try:
             return archive.read(info).decode("utf-8", "replace")
-        except _ZIP_ERRORS as error:
+        except _zip_errors() as error:
             self.warnings.append(f"{where}: unreadable ({_reason(error)})")
             return None
 
@@ -229,7 +241,7 @@ class _Walk:
         self.archives += 1
         try:
             data = archive.read(info)
-        except _ZIP_ERRORS as error:
+        except _zip_errors() as error:
             self.warnings.append(f"{inner}: unreadable ({_reason(error)})")
             return
         self.archive(data, inner, depth + 1)

@@ -7,7 +7,7 @@ markers inside packages) is not a package.
 
 from __future__ import annotations
 
-import orjson
+import json
 
 from tenlayer.image.walker import FileContent
 from tenlayer.inventory.licenses import to_spdx
@@ -25,8 +25,8 @@ class NpmPackageAnalyzer:
 
     def analyze(self, path: str, content: FileContent) -> AnalysisResult | None:
         try:
-            document = orjson.loads(content.read())
-        except orjson.JSONDecodeError as error:
+            document = json.loads(content.read())
+        except (ValueError, RecursionError) as error:
             return AnalysisResult(warnings=(f"{path}: malformed package.json ({error})",))
         if not isinstance(document, dict):
             return None

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
-
-import orjson
 
 from tenlayer import __version__
 from tenlayer.checks.catalogue import Check
@@ -14,7 +13,8 @@ SCHEMA_VERSION = 1
 
 
 def dumps(document: dict[str, Any]) -> bytes:
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n"
+    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False)
+    return text.encode("utf-8", "surrogateescape") + b"\n"
 
 
 def tool() -> dict[str, str]:

@@ -12,22 +12,12 @@ magic, not its name. Each record is one installed package's header blob.
 
 from __future__ import annotations
 
-import struct
-from collections.abc import Callable, Iterator
-
-from tenlayer.image.walker import AnalysisFailed, FileContent
+from tenlayer.image.walker import FileContent
 from tenlayer.inventory.result import AnalysisResult
-from tenlayer.inventory.rpm import bdb, ndb, sqlite
-from tenlayer.inventory.rpm.errors import CorruptRpmDb
-from tenlayer.inventory.rpm.header import RpmHeader, parse_header
-from tenlayer.inventory.rpm.package import GPG_PUBKEY, owned_files, to_package
 
 DB_DIRS = ("var/lib/rpm/", "usr/lib/sysimage/rpm/")
 DB_NAMES = ("Packages", "Packages.db", "rpmdb.sqlite")
 DB_PATHS = frozenset(d + n for d in DB_DIRS for n in DB_NAMES)
-
-_Reader = Callable[[bytes], Iterator[tuple[int, bytes]]]
-
 
 class RpmAnalyzer:
     """Installed RPM packages and the files they own, from the rpm database."""
@@ -44,6 +34,10 @@ class RpmAnalyzer:
         return path in DB_PATHS
 
     def analyze(self, path: str, content: FileContent) -> AnalysisResult | None:
+        # The readers are imported when an rpm database is met: most images have none.
+        from tenlayer.inventory.rpm.database import read_headers
+        from tenlayer.inventory.rpm.package import GPG_PUBKEY, owned_files, to_package
+
         data = content.read()
         if not data:
             return None  # an empty file is an empty database
@@ -54,33 +48,3 @@ class RpmAnalyzer:
             packages=tuple(to_package(h, path) for h in headers),
             owned_files=owned_files(headers),
         )
-
-
-def read_headers(data: bytes) -> list[RpmHeader]:
-    """Every package header in an rpm database, whichever its format.
-
-    Raises `AnalysisFailed` with one line naming the format and what is wrong.
-    """
-    kind, reader = _format(data)
-    headers: list[RpmHeader] = []
-    try:
-        for record, blob in reader(data):
-            try:
-                headers.append(parse_header(blob))
-            except CorruptRpmDb as error:
-                raise CorruptRpmDb(f"record {record}: {error}") from None
-    except (CorruptRpmDb, struct.error, IndexError) as error:
-        # struct.error and IndexError can only come from reading past a bound a check
-        # missed: the data is corrupt all the same, and the user gets one line.
-        raise AnalysisFailed(f"{kind} rpm database is corrupt: {error}") from None
-    return headers
-
-
-def _format(data: bytes) -> tuple[str, _Reader]:
-    if data.startswith(sqlite.MAGIC):
-        return "SQLite", sqlite.read_blobs
-    if data.startswith(ndb.MAGIC):
-        return "NDB", ndb.read_blobs
-    if bdb.is_bdb(data):
-        return "Berkeley DB", bdb.read_blobs
-    raise AnalysisFailed("not an rpm database (neither SQLite, NDB nor Berkeley DB)")

@@ -9,11 +9,14 @@ schema is checked to be a plain table and a progress handler bounds the work.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from tenlayer.inventory.rpm.errors import CorruptRpmDb
+
+if TYPE_CHECKING:
+    import sqlite3
 
 MAGIC = b"SQLite format 3\0"
 _WAL = 2
@@ -31,6 +34,8 @@ def read_blobs(data: bytes) -> Iterator[tuple[int, bytes]]:
         raise CorruptRpmDb(f"SQLite database is truncated: {len(data)} of {expected} bytes")
     if data[18] == _WAL or data[19] == _WAL:
         data = data[:18] + bytes((_ROLLBACK, _ROLLBACK)) + data[20:]
+    import sqlite3  # only when an image has an SQLite rpmdb
+
     connection = sqlite3.connect(":memory:")
     try:
         yield from _rows(connection, data)
