@@ -97,6 +97,10 @@ class Finding:
         return (-self.severity, self.layer, self.check_id, self.subject, self.location)
 
 
+NESTED_SEPARATOR = "!/"
+"""Joins an archive's path to a path inside it: `app.war!/WEB-INF/lib/x.jar`."""
+
+
 @dataclass(frozen=True, slots=True)
 class Package:
     """One installed package, with the file that proves it and the image layer that added it.

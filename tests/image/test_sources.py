@@ -250,3 +250,30 @@ def test_config_whose_layer_count_disagrees_is_refused(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match="config lists 2 layer diff_ids but the manifest has 1"):
         open_image(str(tmp_path / "oci"))
     assert sha256(new) == digest
+
+
+def test_docker_archive_without_manifest_is_refused(tmp_path: Path) -> None:
+    from tests.support.images import write_tar
+
+    write_tar(tmp_path / "x.tar", {"repositories": b"{}", "abc/layer.tar": b""})
+    with pytest.raises(BadInput, match=r"x.tar: not a docker-archive \(no manifest.json\)$"):
+        open_image(f"docker-archive:{tmp_path / 'x.tar'}")
+
+
+def test_uncompressed_layer_over_the_limit_is_refused_before_reading(tmp_path: Path) -> None:
+    big = Layer().file("blob", os.urandom(3 << 20))
+    write_oci_layout(tmp_path / "oci", [big], compression="")
+    with pytest.raises(BadInput, match=r"layer 0 .*layer is \d+ bytes, more than 1048576"):
+        inventory_image(str(tmp_path / "oci"), OpenOptions(max_layer_bytes=1 << 20))
+
+
+def test_symlink_and_file_beneath_it_in_one_layer_touch_nothing_outside(tmp_path: Path) -> None:
+    """The classic extraction escape (`dir -> /etc`, then `dir/x`) is harmless here: nothing
+    is ever written, and the file stays at the path the layer names."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    layer = Layer().symlink("var/lib/dpkg", str(outside)).file("var/lib/dpkg/status", DPKG_STATUS)
+    write_oci_layout(tmp_path / "oci", [layer])
+    inventory = inventory_image(str(tmp_path / "oci"))
+    assert [p.found_in for p in inventory.packages] == ["var/lib/dpkg/status"] * 2
+    assert list(outside.iterdir()) == []

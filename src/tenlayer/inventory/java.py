@@ -50,14 +50,13 @@ from tenlayer.inventory.javameta import (
 )
 from tenlayer.inventory.purl import language_purl
 from tenlayer.inventory.result import AnalysisResult
-from tenlayer.model import Ecosystem, Package
+from tenlayer.model import NESTED_SEPARATOR, Ecosystem, Package
 
 if TYPE_CHECKING:
     import zipfile
 
 ARCHIVE_SUFFIXES = (".jar", ".war", ".ear", ".par", ".sar", ".nar", ".jpi", ".hpi")
 MANIFEST = "META-INF/MANIFEST.MF"
-NESTED_SEPARATOR = "!/"
 
 @cache
 def _zip_errors() -> tuple[type[BaseException], ...]:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from tenlayer import __version__
 from tenlayer.errors import BadInput
-from tenlayer.model import Image, ImageLayer, Inventory, Package
+from tenlayer.model import NESTED_SEPARATOR, Image, ImageLayer, Inventory, Package
 
 TOOL_NAME = "tenlayer"
 TOOL_VERSION = __version__
@@ -54,7 +54,6 @@ class SbomDocument:
 
 IMAGE = "image"
 OS = "os"
-NESTED_SEPARATOR = "!/"
 """Between an archive and a path inside it, as the Java analyzer (and Syft, Trivy) write it."""
 
 

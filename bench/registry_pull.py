@@ -1,6 +1,6 @@
 """Pull-and-walk time from a local distribution registry, tenlayer vs skopeo (and peers).
 
-    .venv/bin/python tests/image/registry/bench_registry_pull.py [--runs 3] [LAYOUT:TAG ...]
+    .venv/bin/python bench/registry_pull.py [--runs 3] [LAYOUT:TAG ...]
 
 Pushes each OCI layout image (default: the fixture images under .cache/fixtures) into a
 registry started on 127.0.0.1, then times, each in a fresh process:
@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support import registry as support  # noqa: E402
