@@ -52,12 +52,33 @@ def inline_blob(version: str, modinfo: bytes, *, pointer_size: int = 8) -> bytes
     return header + uvarint(len(raw_version)) + raw_version + uvarint(len(modinfo)) + modinfo
 
 
+R, RX, RW = 4, 5, 6
+"""Segment permissions (PF_R, PF_R|PF_X, PF_R|PF_W)."""
+GO_NOTE_ID = b"d9Csz3iYCgQyk-J3lVGK/_HZwT4faOZ2fePU9OEXC/HoGU2sDVQoNlIyhCuIPu/D_SBHhCUaJrLxMEmatkl"
+
+
+def go_note(big_endian: bool = False) -> bytes:
+    """The `.note.go.buildid` note Go's linker writes into every ELF it links."""
+    order = ">" if big_endian else "<"
+    desc = GO_NOTE_ID + bytes(-len(GO_NOTE_ID) % 4)
+    return struct.pack(order + "III", 4, len(GO_NOTE_ID), 4) + b"Go\0\0" + desc
+
+
 def elf(
-    segments: list[bytes], *, wide: bool = True, big_endian: bool = False, machine: int = 62
+    segments: list[bytes],
+    *,
+    wide: bool = True,
+    big_endian: bool = False,
+    machine: int = 62,
+    flags: list[int] | None = None,
+    note: bytes = b"",
 ) -> tuple[bytes, list[tuple[int, int]]]:
-    """An ELF executable with one PT_LOAD per segment; returns it and each (offset, vaddr)."""
+    """An ELF executable with one PT_LOAD per segment (and a PT_NOTE holding `note` in the
+    first page when given); returns it and each segment's (offset, vaddr)."""
     order = ">" if big_endian else "<"
     header_size, entry_size = (64, 56) if wide else (52, 32)
+    flags = flags or [RW] * len(segments)
+    count = len(segments) + (1 if note else 0)
     places = []
     offset = PAGE
     for data in segments:
@@ -76,7 +97,7 @@ def elf(
             0,
             header_size,
             entry_size,
-            len(segments),
+            count,
             0,
             0,
             0,
@@ -93,21 +114,34 @@ def elf(
             0,
             header_size,
             entry_size,
-            len(segments),
+            count,
             0,
             0,
             0,
         )
     tables = b""
-    for (at, vaddr), data in zip(places, segments, strict=True):
+    for (at, vaddr), data, perms in zip(places, segments, flags, strict=True):
         if wide:
             tables += struct.pack(
-                order + "IIQQQQQQ", 1, 6, at, vaddr, vaddr, len(data), len(data), PAGE
+                order + "IIQQQQQQ", 1, perms, at, vaddr, vaddr, len(data), len(data), PAGE
             )
         else:
             tables += struct.pack(
-                order + "IIIIIIII", 1, at, vaddr, vaddr, len(data), len(data), 6, PAGE
+                order + "IIIIIIII", 1, at, vaddr, vaddr, len(data), len(data), perms, PAGE
             )
+    if note:
+        note_at = header_size + entry_size * count
+        if wide:
+            tables += struct.pack(
+                order + "IIQQQQQQ", 4, R, note_at, BASE + note_at, BASE + note_at,
+                len(note), len(note), 4,
+            )
+        else:
+            tables += struct.pack(
+                order + "IIIIIIII", 4, note_at, BASE + note_at, BASE + note_at,
+                len(note), len(note), R, 4,
+            )
+        tables += note
     image = bytearray(header + tables)
     for (at, _), data in zip(places, segments, strict=True):
         image += bytes(at - len(image)) + data
@@ -118,12 +152,18 @@ def inline_elf(version: str, modinfo: bytes, *, text: bytes = b"") -> bytes:
     """A Go >= 1.18 binary: code and read-only data, then the data segment with build info."""
     code = text or (b"\x90" * 700 + b"x" + MAGIC + b"decoy, not aligned" + b"\xc3" * 300)
     data = inline_blob(version, modinfo) + bytes(64)
-    image, _ = elf([code, data])
+    image, _ = elf([code, data], flags=[RX, RW], note=go_note())
     return image
 
 
 def pointer_elf(
-    version: str, modinfo: str, *, wide: bool = True, big_endian: bool = False, padding: int = 0
+    version: str,
+    modinfo: str,
+    *,
+    wide: bool = True,
+    big_endian: bool = False,
+    padding: int = 0,
+    with_note: bool = True,
 ) -> bytes:
     """A Go 1.13-1.17 binary: strings in read-only data, pointed at from the data segment."""
     order = ">" if big_endian else "<"
@@ -135,7 +175,8 @@ def pointer_elf(
     modinfo_at = len(rodata)
     rodata += framed(modinfo) + bytes(64 + padding)
     data_size = 0x200
-    _, places = elf([bytes(rodata), bytes(data_size)], wide=wide, big_endian=big_endian)
+    layout = {"flags": [R, RW], "note": go_note(big_endian) if with_note else b""}
+    _, places = elf([bytes(rodata), bytes(data_size)], wide=wide, big_endian=big_endian, **layout)
     rodata_vaddr = places[0][1]
     data_vaddr = places[1][1]
     data = bytearray(data_size)
@@ -152,7 +193,7 @@ def pointer_elf(
     data[modinfo_header : modinfo_header + 2 * size] = struct.pack(
         order + word * 2, rodata_vaddr + modinfo_at, len(framed(modinfo))
     )
-    image, _ = elf([bytes(rodata), bytes(data)], wide=wide, big_endian=big_endian)
+    image, _ = elf([bytes(rodata), bytes(data)], wide=wide, big_endian=big_endian, **layout)
     return image
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from tenlayer.errors import BadInput
-from tenlayer.image.blobs import check_digest, parse_json
+from tenlayer.image.blobs import check_digest, parse_json, verify_bytes
 from tenlayer.image.layerstream import check_layer_media_type
 from tenlayer.image.platform import Platform
 from tenlayer.model import Image, ImageLayer
@@ -59,6 +59,16 @@ class Descriptor:
             platform=platform if isinstance(platform, dict) else None,
             annotations=annotations if isinstance(annotations, dict) else None,
         )
+
+
+def check_blob(data: bytes, descriptor: Descriptor, *, context: str) -> bytes:
+    """`data` if it has the size and digest its descriptor announces, else BadInput."""
+    if len(data) != descriptor.size:
+        raise BadInput(
+            f"{context}: blob {descriptor.digest} has {len(data)} bytes, "
+            f"its descriptor says {descriptor.size}"
+        )
+    return verify_bytes(data, descriptor.digest, context=context)
 
 
 class BlobReader(Protocol):

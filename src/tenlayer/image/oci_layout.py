@@ -9,10 +9,10 @@ from typing import BinaryIO, Protocol
 
 from tenlayer.errors import BadInput
 from tenlayer.image.archive import TarArchive
-from tenlayer.image.blobs import MAX_JSON_BLOB, parse_json, verify_bytes
+from tenlayer.image.blobs import MAX_JSON_BLOB, parse_json
 from tenlayer.image.layerstream import DEFAULT_MAX_LAYER_BYTES
 from tenlayer.image.mapped import FileRegion
-from tenlayer.image.oci import OCI_INDEX, Descriptor, resolve
+from tenlayer.image.oci import OCI_INDEX, Descriptor, check_blob, resolve
 from tenlayer.image.platform import Platform
 from tenlayer.image.source import LayerHandle, local_layer_handle
 
@@ -134,12 +134,7 @@ class LayoutImage:
         if descriptor.size > MAX_JSON_BLOB:
             raise BadInput(f"{context}: blob {descriptor.digest} is too large ({descriptor.size})")
         data = self._files.read(blob_path(descriptor.digest), limit=MAX_JSON_BLOB)
-        if len(data) != descriptor.size:
-            raise BadInput(
-                f"{context}: blob {descriptor.digest} has {len(data)} bytes, "
-                f"its descriptor says {descriptor.size}"
-            )
-        return verify_bytes(data, descriptor.digest, context=context)
+        return check_blob(data, descriptor, context=context)
 
     def layers(self) -> Iterator[LayerHandle]:
         for layer, descriptor in zip(self.image.layers, self._layers, strict=True):

@@ -20,9 +20,15 @@ from tenlayer.image.blobs import (
     check_digest,
     new_hash,
     parse_json,
-    verify_bytes,
 )
-from tenlayer.image.oci import DOCKER_SCHEMA1, INDEX_TYPES, MANIFEST_TYPES, Descriptor, resolve
+from tenlayer.image.oci import (
+    DOCKER_SCHEMA1,
+    INDEX_TYPES,
+    MANIFEST_TYPES,
+    Descriptor,
+    check_blob,
+    resolve,
+)
 from tenlayer.image.registry.client import RegistryClient
 from tenlayer.image.registry.credentials import find_credentials
 from tenlayer.image.registry.reference import Reference, parse_reference
@@ -100,12 +106,7 @@ class RegistryImage:
             )[0]
         else:
             data = self._client.get_blob(descriptor.digest)
-        if len(data) != descriptor.size:
-            raise BadInput(
-                f"{context}: blob {descriptor.digest} has {len(data)} bytes, "
-                f"its descriptor says {descriptor.size}"
-            )
-        return verify_bytes(data, descriptor.digest, context=context)
+        return check_blob(data, descriptor, context=context)
 
     def layers(self) -> Iterator[LayerHandle]:
         for layer, descriptor in zip(self.image.layers, self._layers, strict=True):
