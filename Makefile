@@ -14,7 +14,7 @@ help:
 	@echo "make demo      install what is needed, build a real Debian image, inventory it"
 	@echo "make test      install what is needed, build fixtures, run lint, types and all tests"
 	@echo "make fixtures  build the test images (cached under .cache/fixtures)"
-	@echo "make bench     run the side-by-side benchmarks against trivy and syft"
+	@echo "make bench     run the side-by-side benchmarks against trivy and syft (builds a 2 GB image)"
 
 system-deps: $(STAMPS)/system-deps
 $(STAMPS)/system-deps: scripts/install-system-deps.sh
@@ -33,7 +33,7 @@ fixtures: system-deps venv
 
 demo: system-deps venv
 	$(PYTHON) scripts/fixtures/build.py --only app
-	$(VENV)/bin/tenlayer image sbom .cache/fixtures/app.docker.tar
+	$(VENV)/bin/tenlayer image sbom .cache/fixtures/app/app.docker.tar
 
 lint: venv
 	$(VENV)/bin/ruff check src tests scripts bench
@@ -48,6 +48,7 @@ test: system-deps venv fixtures lint typecheck
 	$(VENV)/bin/pytest
 
 bench: system-deps venv fixtures
+	$(PYTHON) scripts/fixtures/build.py --only big
 	$(PYTHON) bench/run_all.py
 
 clean:

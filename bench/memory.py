@@ -31,7 +31,7 @@ def main() -> None:
     print(f"  {'image':<40} {'MB':>7} {'seconds':>8} {'peak MiB':>9}")
     for image in IMAGES:
         if not image.exists():
-            print(f"  {image.name:<40} missing (make fixtures; big: build.py --only big)")
+            print(f"  {image.name:<40} missing (make bench builds it)")
             continue
         argv = [tool("tenlayer"), "image", "sbom", str(image), "-f", "json"]
         contender = Contender("tenlayer", argv)

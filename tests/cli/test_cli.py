@@ -74,7 +74,7 @@ def test_unidentified_os_is_a_finding(tmp_path: Path) -> None:
     write_oci_layout(tmp_path / "oci", [Layer().file("var/lib/dpkg/status", DPKG_STATUS)])
     document = json.loads(run("image", "sbom", str(tmp_path / "oci"), "-f", "json").stdout)
     assert [(f["check_id"], f["severity"], f["location"]) for f in document["findings"]] == [
-        ("content/os-unidentified", "medium", "var/lib/dpkg/status")
+        ("content/os-unidentified", "medium", "/var/lib/dpkg/status")
     ]
 
 
@@ -87,11 +87,32 @@ def test_unidentified_os_is_a_finding(tmp_path: Path) -> None:
          "tenlayer: --platform 'linux': expected OS/ARCH[/VARIANT], e.g. linux/amd64\n"),
         (["image", "sbom", "x", "--max-layer-size", "lots"],
          "tenlayer: --max-layer-size 'lots': expected a size such as 512MiB or 2GB\n"),
+        (["image", "sbom", "x", "--timeout", "nan"],
+         "tenlayer: --timeout 'nan': expected seconds, more than 0 and at most 3600\n"),
+        (["image", "sbom", "x", "--timeout", "-1"],
+         "tenlayer: --timeout '-1': expected seconds, more than 0 and at most 3600\n"),
+        (["image", "sbom", ""],
+         "tenlayer: IMAGE is empty: name an image archive, directory or registry reference\n"),
+        (["image", "sbom", "x", "--format", "xml"],
+         "tenlayer: Invalid value for '--format' / '-f': 'xml' is not one of 'table', 'json', "
+         "'cyclonedx', 'spdx'. (see 'tenlayer image sbom --help')\n"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
     result = run(*args)
     assert (result.returncode, result.stdout, result.stderr) == (2, "", message)
+
+
+def test_truncated_archive_says_so(tmp_path: Path) -> None:
+    from tests.support.images import write_docker_archive
+
+    write_docker_archive(tmp_path / "a.tar", [Layer().file("etc/x", b"y" * 5000)])
+    data = (tmp_path / "a.tar").read_bytes()
+    (tmp_path / "cut.tar").write_bytes(data[:3000])
+    result = run("image", "sbom", str(tmp_path / "cut.tar"))
+    assert (result.returncode, result.stderr) == (
+        2, f"tenlayer: {tmp_path / 'cut.tar'}: archive is truncated\n"
+    )
 
 
 def test_damaged_image_is_one_line_and_exit_2(tmp_path: Path) -> None:
@@ -100,6 +121,36 @@ def test_damaged_image_is_one_line_and_exit_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith(f"tenlayer: {tmp_path / 'junk.tar'}: ")
+
+
+def test_fail_on_gates_on_finding_severity(tmp_path: Path) -> None:
+    write_oci_layout(tmp_path / "oci", [Layer().file("var/lib/dpkg/status", DPKG_STATUS)])
+    image = str(tmp_path / "oci")  # no os-release: a medium content/os-unidentified finding
+    assert run("image", "sbom", image, "-f", "json", "--fail-on", "medium").returncode == 1
+    assert run("image", "sbom", image, "-f", "json", "--fail-on", "high").returncode == 0
+    assert run("image", "sbom", image, "-f", "json").returncode == 0
+
+
+def test_platform_asked_for_must_be_the_image_platform(image: Path) -> None:
+    result = run("image", "sbom", str(image), "--platform", "linux/arm64")
+    assert (result.returncode, result.stderr) == (
+        2, f"tenlayer: {image}: the image is for linux/amd64, not the requested linux/arm64\n"
+    )
+    assert run("image", "sbom", str(image), "--platform", "linux/amd64").returncode == 0
+
+
+def test_output_dash_is_stdout_and_files_keep_their_mode(image: Path, tmp_path: Path) -> None:
+    assert json.loads(run("image", "sbom", str(image), "-f", "json", "-o", "-").stdout)
+    target = tmp_path / "sbom.json"
+    target.write_text("old")
+    target.chmod(0o640)
+    assert run("image", "sbom", str(image), "-f", "json", "-o", str(target)).returncode == 0
+    assert target.stat().st_mode & 0o777 == 0o640
+    fresh = tmp_path / "fresh.json"
+    assert run("image", "sbom", str(image), "-f", "json", "-o", str(fresh)).returncode == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_usage_errors_exit_2() -> None:

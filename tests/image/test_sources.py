@@ -68,6 +68,8 @@ def test_every_source_kind_gives_the_same_packages(tmp_path: Path) -> None:
         (f"oci-archive:{tmp_path / 'image.oci.tar'}", "oci-archive"),
         (str(tmp_path / "image.docker.tar"), "docker-archive"),
         (f"docker-archive:{tmp_path / 'image.docker.tar'}:test/image:1", "docker-archive"),
+        (f"docker-archive:{tmp_path / 'image.docker.tar'}:docker.io/test/image:1",
+         "docker-archive"),
         (str(tmp_path / "gz.docker.tar"), "docker-archive"),
         (str(rootfs), "rootfs"),
         (f"dir:{rootfs}", "rootfs"),
@@ -277,3 +279,14 @@ def test_symlink_and_file_beneath_it_in_one_layer_touch_nothing_outside(tmp_path
     inventory = inventory_image(str(tmp_path / "oci"))
     assert [p.found_in for p in inventory.packages] == ["var/lib/dpkg/status"] * 2
     assert list(outside.iterdir()) == []
+
+
+def test_docker_archive_tag_forms_and_missing_tag(tmp_path: Path) -> None:
+    write_docker_archive(tmp_path / "a.tar", base_layers(), tag="docker.io/library/app:1")
+    for tag in ("app:1", "library/app:1", "docker.io/library/app:1"):
+        assert open_image(f"docker-archive:{tmp_path / 'a.tar'}:{tag}").image.repo_tags == (
+            "docker.io/library/app:1",
+        )
+    missing = r"no image tagged 'app:2' \(tags: docker.io/library/app:1\)"
+    with pytest.raises(BadInput, match=missing):
+        open_image(f"docker-archive:{tmp_path / 'a.tar'}:app:2")

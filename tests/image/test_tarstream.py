@@ -117,3 +117,13 @@ def test_oversized_pax_record_is_refused() -> None:
     buffer.write(b"\0" * 1024)
     with pytest.raises(BadInput, match="tar metadata record of .* bytes is too large"):
         entries(buffer.getvalue())
+
+
+def test_layer_ending_right_after_the_last_file_data_is_complete() -> None:
+    """As Debian 12's umoci writes them: no padding, no end-of-archive blocks."""
+    data = Layer().file("etc/a", "1").file("etc/b", b"x" * 700).tar()
+    end = 512 * 3 + 700  # header a, data a, header b, then 700 bytes of data
+    assert [e[0] for e in entries(data[: end + 512])] == ["etc/a", "etc/b"]
+    assert [e[4] for e in entries(data[:end])] == [b"1", b"x" * 700]
+    with pytest.raises(BadInput, match="truncated"):
+        entries(data[: end - 1])  # the data itself is cut: truncated

@@ -86,7 +86,7 @@ def test_operating_system_component(inventory: Inventory) -> None:
             "version": "12",
             "description": "Debian GNU/Linux 12 (bookworm)",
             "properties": [
-                {"name": "tenlayer:found-in", "value": "etc/os-release"},
+                {"name": "tenlayer:found-in", "value": "/etc/os-release"},
                 {"name": "tenlayer:os:codename", "value": "bookworm"},
             ],
         }
@@ -178,7 +178,7 @@ def test_package_properties(inventory: Inventory) -> None:
     by_purl = _by_purl(_render(inventory))
     libc6 = next(c for c in by_purl.values() if c["name"] == "libc6")
     assert _props(libc6) == {
-        "tenlayer:found-in": "var/lib/dpkg/status",
+        "tenlayer:found-in": "/var/lib/dpkg/status",
         "tenlayer:layer:index": "0",
         "tenlayer:layer:digest": LAYERS[0].digest,
         "tenlayer:layer:diff-id": LAYERS[0].diff_id,

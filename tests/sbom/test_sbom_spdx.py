@@ -77,7 +77,7 @@ def test_image_and_os_packages(inventory: Inventory, tmp_path: Path) -> None:
         "versionInfo": "12",
         "primaryPackagePurpose": "OPERATING-SYSTEM",
         "description": "Debian GNU/Linux 12 (bookworm)",
-        "sourceInfo": "found in etc/os-release",
+        "sourceInfo": "found in /etc/os-release",
     }
 
 
@@ -99,7 +99,7 @@ def test_one_library_per_package(inventory: Inventory, tmp_path: Path) -> None:
     )
     assert node["versionInfo"] == "20.11.5"
     assert node["sourceInfo"] == (
-        "acquired package info from app/node_modules/@types/node/package.json in layer 1 "
+        "acquired package info from /app/node_modules/@types/node/package.json in layer 1 "
         f"(diff-id {inventory.image.layers[1].diff_id})"
     )
 

@@ -43,8 +43,12 @@ def run() -> None:
         sys.exit(error.exit_code)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
+    except click.UsageError as error:
+        hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+        sys.stderr.write(f"tenlayer: {error.format_message()}{hint}\n")
+        sys.exit(error.exit_code)
     except click.ClickException as error:
-        error.show()
+        sys.stderr.write(f"tenlayer: {error.format_message()}\n")
         sys.exit(error.exit_code)
     except (click.Abort, KeyboardInterrupt):
         sys.stderr.write("tenlayer: interrupted\n")

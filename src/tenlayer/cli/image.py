@@ -9,6 +9,8 @@ import click
 
 from tenlayer.image.platform import DEFAULT_PLATFORM
 
+SEVERITIES = ["info", "low", "medium", "high", "critical"]
+
 IMAGE_HELP = (
     "IMAGE is a docker-archive or OCI archive tar, an OCI layout or root filesystem "
     "directory, or a registry reference. skopeo's transports are accepted too: "
@@ -25,13 +27,15 @@ def image_source_options(command: click.decorators.FC) -> click.decorators.FC:
     """The options every command that opens an image shares."""
     for option in reversed(
         (
-            click.option("--platform", default=DEFAULT_PLATFORM, show_default=True,
-                         help="Platform to pick from a multi-arch index."),
+            click.option("--platform", default=None,
+                         help=f"Platform to pick from a multi-arch index [default: "
+                         f"{DEFAULT_PLATFORM}]; a single-platform image of another one is "
+                         "refused when this is given."),
             click.option("--insecure", is_flag=True,
                          help="Allow plain HTTP and unverified TLS for the registry."),
             click.option("--max-layer-size", default="32GiB", show_default=True,
                          help="Refuse a layer that decompresses beyond this."),
-            click.option("--timeout", default=30.0, show_default=True, type=float,
+            click.option("--timeout", default="30", show_default=True,
                          help="Registry timeout in seconds."),
         )
     ):
@@ -45,32 +49,32 @@ def image_source_options(command: click.decorators.FC) -> click.decorators.FC:
               type=click.Choice(["table", "json", "cyclonedx", "spdx"], case_sensitive=False),
               help="Output format.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of stdout.")
+              help="Write to this file instead of stdout ('-' is stdout).")
+@click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False),
+              help="Exit 1 when a finding is at least this severe.")
 @image_source_options
 def sbom(
     image: str,
     output_format: str,
     output: Path | None,
-    platform: str,
+    fail_on: str | None,
+    platform: str | None,
     insecure: bool,
     max_layer_size: str,
-    timeout: float,
+    timeout: str,
 ) -> None:
     """List every package in IMAGE (a software bill of materials)."""
-    from tenlayer.cli.options import parse_size
+    from tenlayer.cli.options import open_options
     from tenlayer.cli.progress import layer_progress
-    from tenlayer.image.open import OpenOptions
-    from tenlayer.image.platform import Platform
     from tenlayer.inventory import checks
     from tenlayer.inventory.scan import inventory_image
     from tenlayer.report.output import write_output
 
     output_format = output_format.lower()
-    options = OpenOptions(
-        platform=Platform.parse(platform),
-        insecure=insecure,
-        max_layer_bytes=parse_size(max_layer_size, option="--max-layer-size"),
-        timeout=timeout,
+    if output is not None and str(output) == "-":
+        output = None
+    options = open_options(
+        platform=platform, insecure=insecure, max_layer_size=max_layer_size, timeout=timeout
     )
     with layer_progress(enabled=output_format == "table" or output is not None) as on_layer:
         inventory = inventory_image(image, options, on_layer=on_layer)
@@ -98,3 +102,7 @@ def sbom(
             width = shutil.get_terminal_size().columns
         data = render_table(inventory, findings, width=width, color=to_terminal)
     write_output(data, output)
+    if fail_on is not None:
+        from tenlayer.cli.options import exit_for_findings
+
+        exit_for_findings(findings, fail_on)

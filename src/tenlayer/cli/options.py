@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import math
 import re
+import sys
+from typing import TYPE_CHECKING
 
-from tenlayer.errors import BadInput
+from tenlayer.errors import EXIT_FINDINGS, BadInput
+
+if TYPE_CHECKING:
+    from tenlayer.image.open import OpenOptions
+    from tenlayer.model import Finding
+
+MAX_TIMEOUT = 3600.0
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "k": 1000, "m": 1000**2, "g": 1000**3, "t": 1000**4}
@@ -23,3 +32,38 @@ def parse_size(text: str, *, option: str) -> int:
     if value <= 0:
         raise BadInput(f"{option} {text!r}: must be greater than zero")
     return value
+
+
+def parse_timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value <= MAX_TIMEOUT:  # also refuses nan
+        raise BadInput(f"--timeout {text!r}: expected seconds, more than 0 and at most 3600")
+    return value
+
+
+def open_options(
+    *, platform: str | None, insecure: bool, max_layer_size: str, timeout: str
+) -> OpenOptions:
+    """The image-source options every image command shares, checked."""
+    from tenlayer.image.open import OpenOptions
+    from tenlayer.image.platform import DEFAULT_PLATFORM, Platform
+
+    return OpenOptions(
+        platform=Platform.parse(platform or DEFAULT_PLATFORM),
+        require_platform=platform is not None,
+        insecure=insecure,
+        max_layer_bytes=parse_size(max_layer_size, option="--max-layer-size"),
+        timeout=parse_timeout(timeout),
+    )
+
+
+def exit_for_findings(findings: list[Finding], fail_on: str) -> None:
+    """Exit 1 when any finding is at least as severe as `fail_on` (DESIGN.md)."""
+    from tenlayer.model import Severity
+
+    threshold = Severity.parse(fail_on)
+    if any(f.severity >= threshold for f in findings):
+        sys.exit(EXIT_FINDINGS)

@@ -41,16 +41,21 @@ class TarArchive:
         members: dict[str, _Member] = {}
         size = os.fstat(self._fd).st_size
         stream = TarStream(MemberReader(self._fd, 0, size), context=self._context)
-        for entry in stream:
-            link = None
-            if entry.kind is EntryKind.SYMLINK:
-                target = entry.linkname
-                if not target.startswith("/"):
-                    target = f"{parent(entry.path)}/{target}"
-                link = normalize(target, context=self._context)
-            elif entry.kind is EntryKind.HARDLINK:
-                link = normalize(entry.linkname, context=self._context)
-            members[entry.path] = _Member(stream.data_offset, entry.size, link)
+        try:
+            for entry in stream:
+                link = None
+                if entry.kind is EntryKind.SYMLINK:
+                    target = entry.linkname
+                    if not target.startswith("/"):
+                        target = f"{parent(entry.path)}/{target}"
+                    link = normalize(target, context=self._context)
+                elif entry.kind is EntryKind.HARDLINK:
+                    link = normalize(entry.linkname, context=self._context)
+                members[entry.path] = _Member(stream.data_offset, entry.size, link)
+        except BadInput as error:
+            if "truncated" in str(error):
+                raise BadInput(f"{self._context}: archive is truncated") from None
+            raise
         for name, member in members.items():
             if member.link is None and member.offset + member.size > size:
                 raise BadInput(f"{self._context}: archive is truncated (member {name!r})")

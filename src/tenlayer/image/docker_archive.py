@@ -23,6 +23,20 @@ _DIGEST_NAME = re.compile(r"(?:^|/)(?:sha256/)?([a-f0-9]{64})(?:\.json)?$")
 DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar"
 
 
+def _canonical_tag(tag: str) -> str:
+    """`app:1`, `library/app:1` and `docker.io/library/app:1` name the same image."""
+    name, _, version = tag.rpartition(":")
+    if not name or "/" in version:
+        name, version = tag, "latest"
+    first, _, rest = name.partition("/")
+    if not rest or not ("." in first or ":" in first or first == "localhost"):
+        name = f"docker.io/{name}"
+    registry, _, path = name.partition("/")
+    if registry == "docker.io" and "/" not in path:
+        path = f"library/{path}"
+    return f"{registry}/{path}:{version}"
+
+
 class DockerArchiveImage:
     def __init__(
         self, path: Path, tag: str | None, *, max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES
@@ -92,10 +106,15 @@ class DockerArchiveImage:
                     f"docker-archive:{self._reference}:TAG (tags: {', '.join(tags) or 'none'})"
                 )
             return images[0]
+        wanted = _canonical_tag(tag)
         for image in images:
-            if tag in (image.get("RepoTags") or []):
+            if wanted in {_canonical_tag(t) for t in image.get("RepoTags") or []}:
                 return image
-        raise BadInput(f"{self._reference}: archive has no image tagged {tag!r}")
+        tags = sorted(t for e in images for t in e.get("RepoTags") or [])
+        raise BadInput(
+            f"{self._reference}: archive has no image tagged {tag!r} "
+            f"(tags: {', '.join(tags) or 'none'})"
+        )
 
     def _config_digest(self, name: str, data: bytes) -> str:
         hasher = new_hash("sha256:")

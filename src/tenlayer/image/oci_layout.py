@@ -93,7 +93,8 @@ class LayoutImage:
         index_bytes = files.read("index.json", limit=MAX_JSON_BLOB)
         index = parse_json(index_bytes, context=f"{reference}: index.json")
         root, root_bytes = self._choose(index, index_bytes, tag)
-        tags = (tag,) if tag else ()
+        ref_name = (root.annotations or {}).get(REF_NAME, "")
+        tags = (tag,) if tag else ((ref_name,) if ref_name else ())
         self.image, self._layers = resolve(
             self, root, platform, reference=reference, source_kind=source_kind,
             repo_tags=tags, root_bytes=root_bytes,

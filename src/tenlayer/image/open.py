@@ -22,6 +22,8 @@ _TRANSPORTS = ("docker-archive", "oci-archive", "oci", "dir", "rootfs", "docker"
 @dataclass(frozen=True, slots=True)
 class OpenOptions:
     platform: Platform = field(default_factory=lambda: Platform.parse(DEFAULT_PLATFORM))
+    require_platform: bool = False
+    """The user asked for `platform`: a single-platform image of another one is refused."""
     insecure: bool = False
     max_layer_bytes: int = DEFAULT_MAX_LAYER_BYTES
     timeout: float = 30.0
@@ -29,6 +31,21 @@ class OpenOptions:
 
 def open_image(spec: str, options: OpenOptions | None = None) -> OpenedImage:
     options = options or OpenOptions()
+    opened = _open(spec, options)
+    image = opened.image
+    if options.require_platform and image.architecture and not options.platform.matches(
+        image.os, image.architecture, image.variant
+    ):
+        opened.close()
+        raise BadInput(
+            f"{spec}: the image is for {image.platform}, not the requested {options.platform}"
+        )
+    return opened
+
+
+def _open(spec: str, options: OpenOptions) -> OpenedImage:
+    if not spec.strip():
+        raise BadInput("IMAGE is empty: name an image archive, directory or registry reference")
     transport, _, rest = spec.partition(":")
     if transport in _TRANSPORTS and rest:
         if transport in ("docker", "registry"):
@@ -63,7 +80,9 @@ def _detect_kind(path: Path) -> str:
 
     try:
         archive = TarArchive(path)
-    except BadInput:
+    except BadInput as error:
+        if "truncated" in str(error):
+            raise
         names: set[str] = set()
     else:
         names = set(archive.names())

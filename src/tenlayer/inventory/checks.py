@@ -42,7 +42,7 @@ def evaluate(inventory: Inventory) -> list[Finding]:
             finding(
                 "content/os-unidentified",
                 subject=subject,
-                location=sources[0],
+                location=f"/{sources[0]}",
                 evidence=(("package databases", ", ".join(f"/{s}" for s in sources)),),
             )
         )

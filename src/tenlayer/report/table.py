@@ -22,8 +22,8 @@ _SEVERITY_STYLE = {
 
 def _console(width: int | None, color: bool) -> tuple[Console, io.StringIO]:
     buffer = io.StringIO()
-    console = Console(
-        file=buffer, width=width or 160, force_terminal=color, no_color=not color, soft_wrap=False
+    console = Console(  # piped: wide enough that no line is folded for grep
+        file=buffer, width=width or 4096, force_terminal=color, no_color=not color, soft_wrap=False
     )
     return console, buffer
 
@@ -38,9 +38,10 @@ def render_inventory(
     if os_info is not None:
         os_text = os_info.pretty_name or f"{os_info.family} {os_info.version_id}"
     console.print(f"Image: {image.reference} ({image.source_kind})", highlight=False)
-    digest = image.manifest_digest or image.config_digest
-    if digest:
-        console.print(f"Digest: {digest}", highlight=False)
+    if image.manifest_digest:
+        console.print(f"Digest: {image.manifest_digest}", highlight=False)
+    elif image.config_digest:
+        console.print(f"Image ID: {image.config_digest}", highlight=False)
     console.print(f"OS: {os_text}", highlight=False)
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     for column in ("Name", "Version", "Type", "Layer", "Found in"):

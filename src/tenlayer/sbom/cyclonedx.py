@@ -118,7 +118,9 @@ def _os_component(os_info: OSInfo) -> Component:
         name=os_info.family,
         version=os_info.version_id or None,
         description=os_info.pretty_name or os_info.name or None,
-        properties=_properties([("os:codename", os_info.codename), ("found-in", os_info.found_in)]),
+        properties=_properties(
+            [("os:codename", os_info.codename), ("found-in", _absolute(os_info.found_in))]
+        ),
     )
 
 
@@ -132,7 +134,7 @@ def _package_component(entry: Entry) -> Component:
         name, group = purl.name, purl.namespace
     layer_index = package.layer_index
     facts = [
-        ("found-in", package.found_in),
+        ("found-in", _absolute(package.found_in)),
         ("layer:index", str(layer_index) if layer_index is not None else None),
         ("layer:digest", entry.layer.digest if entry.layer else None),
         ("layer:diff-id", package.layer_digest),
@@ -234,3 +236,8 @@ def _dependencies(
         )
         for node, component in components.items()
     ]
+
+
+def _absolute(path: str) -> str | None:
+    """Paths in the image as tenlayer's other outputs write them: from the root."""
+    return f"/{path}" if path else None

@@ -142,7 +142,7 @@ def _os_package(document: SbomDocument) -> Package:
         version=os_info.version_id or None,
         purpose=PackagePurpose.OPERATING_SYSTEM,
         description=os_info.pretty_name or os_info.name or None,
-        source_info=f"found in {os_info.found_in}" if os_info.found_in else None,
+        source_info=f"found in /{os_info.found_in}" if os_info.found_in else None,
     )
 
 
@@ -214,7 +214,7 @@ def _spdx_package(
 
 def _source_info(entry: Entry) -> str:
     package = entry.package
-    text = f"acquired package info from {package.found_in}"
+    text = f"acquired package info from /{package.found_in}"
     if package.layer_index is not None:
         text += f" in layer {package.layer_index}"
         if package.layer_digest:
