@@ -186,6 +186,59 @@ class SkippedFile:
     layer_index: int
 
 
+class FixStatus(StrEnum):
+    """What the advisory's source says of a fix for the package."""
+
+    FIXED = "fixed"
+    """A fixed version exists (the installed one is older)."""
+    NOT_FIXED = "not-fixed"
+    """Affected, and no fix released yet."""
+    WONT_FIX = "wont-fix"
+    """The distribution decided not to fix it (Debian no-dsa/ignored, Red Hat will not fix)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Vulnerability:
+    """One advisory, with its aliases merged (CVE, GHSA, PYSEC, GO ids name one problem)."""
+
+    id: str
+    """The id shown first: the record's own id (`GO-2024-2687`, `DSA-5678-1`, `CVE-…`)."""
+    aliases: tuple[str, ...] = ()
+    summary: str = ""
+    severity: Severity = Severity.UNKNOWN
+    severity_source: str = ""
+    """Where the severity comes from: `CVSS:3.1 (NVD)`, `Debian urgency`, `GHSA rating`, …"""
+    cvss_vector: str = ""
+    cvss_score: float | None = None
+    published: str = ""
+    """RFC 3339 date the advisory was first published (the health grade counts from it)."""
+    modified: str = ""
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class VulnerabilityMatch:
+    """An installed package that an advisory affects."""
+
+    package: Package
+    vulnerability: Vulnerability
+    status: FixStatus
+    fixed_version: str | None
+    ecosystem: str
+    """The advisory ecosystem that matched (`Debian:12`, `PyPI`, …)."""
+    suppressed_by: str = ""
+    """Why it is not reported (an ignore-file entry, a VEX `not_affected` statement)."""
+
+    def sort_key(self) -> tuple[int, str, str, str, str]:
+        return (
+            -self.vulnerability.severity,
+            self.vulnerability.id,
+            self.package.ecosystem.value,
+            self.package.name,
+            self.package.found_in,
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Inventory:
     """Everything in an image: the result of `tenlayer image sbom`."""
