@@ -13,7 +13,7 @@ from functools import cache
 
 from tenlayer.model import Finding, Layer, Severity
 
-_DOMAINS = ("tenlayer.inventory.checks",)
+_DOMAINS = ("tenlayer.inventory.checks", "tenlayer.scan.findings")
 """Modules that declare a CHECKS tuple. Add a domain's module here when it gains checks."""
 
 
