@@ -1,0 +1,862 @@
+"""The vulnerability database: one SQLite file, built whole and swapped in atomically.
+
+Schema (version `SCHEMA_VERSION`, also in `PRAGMA user_version`; `PRAGMA application_id`
+marks the file as tenlayer's)::
+
+    meta(key PRIMARY KEY, value)                    JSON values: build time, sources, counts
+    ecosystem(id PRIMARY KEY, name UNIQUE)          canonical ecosystems (`Debian:12`, `PyPI`)
+    advisory(id PRIMARY KEY, record_id UNIQUE, modified, published, withdrawn, record)
+    alias(alias, advisory)                          WITHOUT ROWID, PRIMARY KEY (alias, advisory)
+    affected(ecosystem, name, advisory, seq, withdrawn, entry)
+                                                    WITHOUT ROWID, PRIMARY KEY in that order
+
+The matcher asks "which advisories affect package NAME in ECOSYSTEM", so `affected` is a
+clustered B-tree on (ecosystem id, normalised name): one lookup is one range scan of
+adjacent rows, each carrying its own ranges and versions (`entry`, compact JSON), so no join
+is needed; the advisory's other fields (`record`, JSON, without `affected`) are read once
+per advisory and cached. Withdrawn advisories are kept (with their flag on every row) and
+filtered out by the query.
+
+A database is never changed in place: `build_database` and `import_database` write a new
+file beside the target, fsync it and rename it over the old one, so readers keep the file
+they opened and a killed update leaves the previous database as it was. That also lets
+readers open the file `immutable` (no locking at all).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.request import pathname2url
+
+import orjson
+
+from tenlayer import __version__
+from tenlayer.errors import BadInput, EnvironmentProblem
+from tenlayer.model import FixStatus
+from tenlayer.vulndb.names import canonical_ecosystem, ecosystem_base, normalize_name
+from tenlayer.vulndb.osv import sort_key
+from tenlayer.vulndb.records import (
+    Advisory,
+    Affected,
+    AffectedRange,
+    Event,
+    EventKind,
+    RangeType,
+    SeverityScore,
+)
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x544C5644  # "TLVD"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+DATABASE_NAME = "vulndb.sqlite"
+DEFAULT_MAX_AGE = timedelta(days=7)
+_BATCH = 4096
+_QUERY_CHUNK = 500  # names per IN (...) query: well under SQLite's parameter limit
+_BY_NAME = (
+    "SELECT advisory, entry FROM affected WHERE ecosystem = ? AND name = ? AND withdrawn = 0"
+)
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE ecosystem (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE advisory (
+    id INTEGER PRIMARY KEY,
+    record_id TEXT NOT NULL UNIQUE,
+    modified TEXT NOT NULL,
+    published TEXT NOT NULL,
+    withdrawn INTEGER NOT NULL,
+    record BLOB NOT NULL
+);
+CREATE TABLE alias (
+    alias TEXT NOT NULL,
+    advisory INTEGER NOT NULL,
+    PRIMARY KEY (alias, advisory)
+) WITHOUT ROWID;
+CREATE TABLE affected (
+    ecosystem INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    advisory INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    withdrawn INTEGER NOT NULL,
+    entry BLOB NOT NULL,
+    PRIMARY KEY (ecosystem, name, advisory, seq)
+) WITHOUT ROWID;
+"""
+
+
+def missing_message(path: Path) -> str:
+    return (
+        f"no vulnerability database at {path}; run `tenlayer db update` "
+        "(or `tenlayer db import FILE`)"
+    )
+
+
+def rebuild_hint() -> str:
+    return "run `tenlayer db update` (or `tenlayer db import FILE`) to rebuild it"
+
+
+def cache_dir() -> Path:
+    """`$TENLAYER_CACHE_DIR`, else `$XDG_CACHE_HOME/tenlayer`, else `~/.cache/tenlayer`."""
+    explicit = os.environ.get("TENLAYER_CACHE_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "tenlayer"
+    return Path.home() / ".cache" / "tenlayer"
+
+
+def default_path() -> Path:
+    return cache_dir() / DATABASE_NAME
+
+
+# --- records <-> rows ------------------------------------------------------------------
+
+
+def _encode_record(advisory: Advisory) -> bytes:
+    return orjson.dumps(
+        [
+            advisory.id,
+            advisory.modified,
+            advisory.published,
+            advisory.withdrawn,
+            advisory.aliases,
+            advisory.related,
+            advisory.summary,
+            advisory.details,
+            [[s.type, s.score, s.source] for s in advisory.severity],
+            advisory.references,
+            advisory.source,
+            advisory.extra,
+        ]
+    )
+
+
+def _decode_record(blob: bytes) -> Advisory:
+    (ident, modified, published, withdrawn, aliases, related, summary, details, severity,
+     references, source, extra) = orjson.loads(blob)  # fmt: skip
+    return Advisory(
+        id=ident,
+        modified=modified,
+        published=published,
+        withdrawn=withdrawn,
+        aliases=tuple(aliases),
+        related=tuple(related),
+        summary=summary,
+        details=details,
+        severity=tuple(SeverityScore(*s) for s in severity),
+        references=tuple(references),
+        source=source,
+        extra=extra,
+    )
+
+
+def _encode_entry(affected: Affected) -> bytes:
+    return orjson.dumps(
+        [
+            affected.ecosystem,
+            affected.name,
+            [
+                [r.type.value, r.repo, [[e.kind.value, e.version] for e in r.events]]
+                for r in affected.ranges
+            ],
+            affected.versions,
+            affected.state.value if affected.state is not None else None,
+            [[s.type, s.score, s.source] for s in affected.severity],
+            affected.symbols,
+        ]
+    )
+
+
+_KINDS = {kind.value: kind for kind in EventKind}
+_TYPES = {kind.value: kind for kind in RangeType}
+_STATES = {state.value: state for state in FixStatus}
+
+
+_EVENTS: dict[tuple[str, str], Event] = {}
+"""Events interned: the same (`introduced`, `0`) recurs in most entries."""
+
+
+def _event(kind: str, version: str) -> Event:
+    try:
+        return _EVENTS[kind, version]
+    except KeyError:
+        event = Event(_KINDS[kind], version)
+        if len(_EVENTS) < 1 << 16:
+            _EVENTS[kind, version] = event
+        return event
+
+
+def _decode_entry(blob: bytes) -> Affected:
+    ecosystem, name, ranges, versions, state, severity, symbols = orjson.loads(blob)
+    return Affected(
+        ecosystem=ecosystem,
+        name=name,
+        ranges=tuple(
+            [
+                AffectedRange(_TYPES[kind], tuple([_event(k, v) for k, v in events]), repo)
+                for kind, repo, events in ranges
+            ]
+        ),
+        versions=tuple(versions),
+        state=_STATES[state] if state is not None else None,
+        severity=tuple(SeverityScore(*s) for s in severity),
+        symbols=tuple(symbols),
+    )
+
+
+# --- metadata --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseInfo:
+    """What `tenlayer db status` shows, read from the `meta` table."""
+
+    path: Path
+    schema_version: int
+    built: datetime
+    tenlayer_version: str
+    advisories: int
+    withdrawn: int
+    malformed: int
+    duplicates: int
+    sources: tuple[Mapping[str, Any], ...]
+    ecosystems: Mapping[str, int] = field(default_factory=dict)
+    """Canonical ecosystem -> advisories (not withdrawn) with an entry in it."""
+    size: int = 0
+
+    def by_base(self) -> dict[str, int]:
+        """Counts per ecosystem family: every `Debian:*` release summed as `Debian`."""
+        totals: dict[str, int] = {}
+        for name, count in self.ecosystems.items():
+            base = ecosystem_base(name)
+            totals[base] = totals.get(base, 0) + count
+        return dict(sorted(totals.items(), key=lambda item: item[0].lower()))
+
+    def age(self, now: datetime | None = None) -> timedelta:
+        return (now or datetime.now(UTC)) - self.built
+
+    def staleness(self, max_age: timedelta, now: datetime | None = None) -> str | None:
+        """A warning when the database is older than `max_age`, else None."""
+        age = self.age(now)
+        if age <= max_age:
+            return None
+        return (
+            f"vulnerability database {self.path} is {describe_age(age)} old (built "
+            f"{self.built:%Y-%m-%d %H:%M} UTC, limit {describe_age(max_age)}); "
+            "run `tenlayer db update`"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "schema_version": self.schema_version,
+            "built": self.built.isoformat().replace("+00:00", "Z"),
+            "tenlayer_version": self.tenlayer_version,
+            "advisories": self.advisories,
+            "withdrawn": self.withdrawn,
+            "malformed": self.malformed,
+            "duplicates": self.duplicates,
+            "sources": [dict(s) for s in self.sources],
+            "ecosystems": dict(self.ecosystems),
+            "size": self.size,
+        }
+
+
+def describe_age(age: timedelta) -> str:
+    seconds = max(0, int(age.total_seconds()))
+    if seconds >= 86400:
+        days = seconds // 86400
+        return f"{days} day{'s' if days != 1 else ''}"
+    if seconds >= 3600:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    minutes = seconds // 60
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+# --- reading ---------------------------------------------------------------------------
+
+
+class VulnDatabase:
+    """A read-only vulnerability database; implements `index.AdvisoryIndex`.
+
+    Opening checks that the file is a complete tenlayer database of this schema version
+    (cheap: its header, `application_id`, `user_version`, size against its page count and
+    the `meta` table); `verify()` adds SQLite's full integrity check. Any problem is an
+    `EnvironmentProblem` on one line that says how to rebuild.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._connection = _open_checked(path)
+        self._advisories: dict[int, Advisory] = {}
+        self._asked: dict[str, int | None] = {}
+        try:
+            self.info = _read_info(self._connection, path)
+            self._ecosystem_ids = {
+                name: ident
+                for ident, name in self._connection.execute("SELECT id, name FROM ecosystem")
+            }
+        except sqlite3.DatabaseError as error:
+            self._connection.close()
+            raise _corrupt(path, error) from None
+
+    def __enter__(self) -> VulnDatabase:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def ecosystems(self) -> frozenset[str]:
+        return frozenset(self._ecosystem_ids)
+
+    def _ecosystem_id(self, ecosystem: str) -> int | None:
+        try:
+            return self._asked[ecosystem]
+        except KeyError:
+            found = self._ecosystem_ids.get(canonical_ecosystem(ecosystem))
+            self._asked[ecosystem] = found
+            return found
+
+    def affected(self, ecosystem: str, name: str) -> list[tuple[Advisory, Affected]]:
+        ecosystem_id = self._ecosystem_id(ecosystem)
+        if ecosystem_id is None:
+            return []
+        try:
+            rows = self._connection.execute(
+                _BY_NAME, (ecosystem_id, normalize_name(ecosystem, name))
+            ).fetchall()
+            if not rows:
+                return []
+            return self._pairs(rows)
+        except sqlite3.DatabaseError as error:
+            raise _corrupt(self.path, error) from None
+
+    def affected_many(
+        self, ecosystem: str, names: Iterable[str]
+    ) -> dict[str, list[tuple[Advisory, Affected]]]:
+        """`affected` for many packages of one ecosystem in few queries: every name given is
+        a key of the result (with an empty list when nothing affects it)."""
+        result: dict[str, list[tuple[Advisory, Affected]]] = {}
+        wanted: dict[str, list[str]] = {}
+        for name in names:
+            result[name] = []
+            wanted.setdefault(normalize_name(ecosystem, name), []).append(name)
+        ecosystem_id = self._ecosystem_id(ecosystem)
+        if ecosystem_id is None or not wanted:
+            return result
+        keys = list(wanted)
+        try:
+            rows: list[tuple[int, bytes, str]] = []
+            for start in range(0, len(keys), _QUERY_CHUNK):
+                chunk = keys[start : start + _QUERY_CHUNK]
+                query = (
+                    "SELECT advisory, entry, name FROM affected WHERE ecosystem = ? "
+                    f"AND name IN ({','.join('?' * len(chunk))}) AND withdrawn = 0"
+                )
+                rows.extend(self._connection.execute(query, (ecosystem_id, *chunk)))
+            if rows:
+                for (_, _, key), pair in zip(rows, self._pairs(rows), strict=True):
+                    for name in wanted[key]:
+                        result[name].append(pair)
+        except sqlite3.DatabaseError as error:
+            raise _corrupt(self.path, error) from None
+        return result
+
+    def _pairs(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Advisory, Affected]]:
+        """(advisory id, entry, ...) rows -> (Advisory, Affected), advisories read once."""
+        advisories = self._advisories
+        missing = {row[0] for row in rows if row[0] not in advisories}
+        if missing:
+            self._load_advisories(missing)
+        return [(advisories[row[0]], _decode_entry(row[1])) for row in rows]
+
+    def _load_advisories(self, idents: set[int]) -> None:
+        missing = list(idents)
+        for start in range(0, len(missing), _QUERY_CHUNK):
+            chunk = missing[start : start + _QUERY_CHUNK]
+            query = f"SELECT id, record FROM advisory WHERE id IN ({','.join('?' * len(chunk))})"
+            for ident, record in self._connection.execute(query, chunk):
+                self._advisories[ident] = _decode_record(record)
+
+    def advisory(self, record_id: str) -> Advisory | None:
+        """One advisory with its `affected` list, by its id (withdrawn ones too)."""
+        try:
+            row = self._connection.execute(
+                "SELECT id, record FROM advisory WHERE record_id = ?", (record_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            entries = [
+                _decode_entry(entry)
+                for (entry,) in self._connection.execute(
+                    "SELECT entry FROM affected WHERE advisory = ? ORDER BY seq", (row[0],)
+                )
+            ]
+        except sqlite3.DatabaseError as error:
+            raise _corrupt(self.path, error) from None
+        advisory = _decode_record(row[1])
+        return Advisory(
+            **{name: getattr(advisory, name) for name in Advisory.__slots__ if name != "affected"},
+            affected=tuple(entries),
+        )
+
+    def ids_for_alias(self, alias: str) -> list[str]:
+        """Ids of the advisories that list `alias` (a CVE, a GHSA, …) among their aliases."""
+        try:
+            return [
+                record_id
+                for (record_id,) in self._connection.execute(
+                    "SELECT a.record_id FROM alias JOIN advisory a ON a.id = alias.advisory "
+                    "WHERE alias.alias = ? ORDER BY a.record_id",
+                    (alias,),
+                )
+            ]
+        except sqlite3.DatabaseError as error:
+            raise _corrupt(self.path, error) from None
+
+    def verify(self) -> None:
+        """SQLite's full integrity check (seconds on a large database): raises when damaged."""
+        try:
+            problems = [row[0] for row in self._connection.execute("PRAGMA integrity_check")]
+        except sqlite3.DatabaseError as error:
+            raise _corrupt(self.path, error) from None
+        if problems != ["ok"]:
+            raise EnvironmentProblem(
+                f"vulnerability database {self.path} is damaged ({problems[0]}); "
+                + rebuild_hint()
+            )
+
+
+def open_database(path: Path | None = None) -> VulnDatabase:
+    """The database at `path` (default: `default_path()`), checked."""
+    return VulnDatabase(path or default_path())
+
+
+def _corrupt(path: Path, error: BaseException) -> EnvironmentProblem:
+    return EnvironmentProblem(
+        f"vulnerability database {path} is damaged or not a tenlayer database ({error}); "
+        + rebuild_hint()
+    )
+
+
+def _open_checked(path: Path) -> sqlite3.Connection:
+    try:
+        with path.open("rb") as stream:
+            header = stream.read(100)
+    except FileNotFoundError:
+        raise EnvironmentProblem(missing_message(path)) from None
+    except IsADirectoryError:
+        raise EnvironmentProblem(
+            f"vulnerability database {path} is a directory, not a file"
+        ) from None
+    except OSError as error:
+        raise EnvironmentProblem(f"cannot read {path} ({error.strerror})") from None
+    if not header.startswith(SQLITE_MAGIC) or len(header) < 100:
+        raise EnvironmentProblem(
+            f"{path} is not a tenlayer vulnerability database (not SQLite); {rebuild_hint()}"
+        )
+    uri = f"file:{pathname2url(str(path.absolute()))}?mode=ro&immutable=1"
+    try:
+        connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    except sqlite3.Error as error:
+        raise _corrupt(path, error) from None
+    try:
+        _check_header(connection, path, header)
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _check_header(connection: sqlite3.Connection, path: Path, header: bytes) -> None:
+    try:
+        application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        page_count = connection.execute("PRAGMA page_count").fetchone()[0]
+        page_size = connection.execute("PRAGMA page_size").fetchone()[0]
+    except sqlite3.DatabaseError as error:
+        raise _corrupt(path, error) from None
+    if application_id != APPLICATION_ID:
+        raise EnvironmentProblem(
+            f"{path} is an SQLite file but not a tenlayer vulnerability database; "
+            + rebuild_hint()
+        )
+    if version != SCHEMA_VERSION:
+        raise EnvironmentProblem(
+            f"vulnerability database {path} has schema version {version}, this tenlayer "
+            f"reads version {SCHEMA_VERSION}; {rebuild_hint()}"
+        )
+    size = path.stat().st_size
+    if size != page_count * page_size:
+        raise EnvironmentProblem(
+            f"vulnerability database {path} is damaged ({size} bytes, its header says "
+            f"{page_count * page_size}); {rebuild_hint()}"
+        )
+
+
+def _read_info(connection: sqlite3.Connection, path: Path) -> DatabaseInfo:
+    meta = {key: orjson.loads(value) for key, value in connection.execute("SELECT * FROM meta")}
+    if meta.get("complete") is not True:
+        raise EnvironmentProblem(
+            f"vulnerability database {path} is incomplete (an interrupted build); "
+            + rebuild_hint()
+        )
+    try:
+        return DatabaseInfo(
+            path=path,
+            schema_version=int(meta["schema_version"]),
+            built=datetime.fromisoformat(meta["built"]),
+            tenlayer_version=str(meta["tenlayer_version"]),
+            advisories=int(meta["advisories"]),
+            withdrawn=int(meta["withdrawn"]),
+            malformed=int(meta["malformed"]),
+            duplicates=int(meta["duplicates"]),
+            sources=tuple(meta["sources"]),
+            ecosystems=dict(meta["ecosystems"]),
+            size=path.stat().st_size,
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        raise EnvironmentProblem(
+            f"vulnerability database {path} has damaged metadata ({error!r}); "
+            + rebuild_hint()
+        ) from None
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+@contextmanager
+def update_lock(path: Path) -> Iterator[None]:
+    """One writer at a time per database; leftovers of killed writers are removed."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = os.open(path.parent / f".{path.name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise EnvironmentProblem(f"cannot write in {path.parent} ({error.strerror})") from None
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise EnvironmentProblem(
+                f"another tenlayer is updating {path}; try again when it is done"
+            ) from None
+        for leftover in (
+            *path.parent.glob(f".{path.name}.*.tmp"),
+            *path.parent.glob(".download-*.zip"),
+        ):
+            with suppress(OSError):
+                leftover.unlink()
+        yield
+    finally:
+        os.close(lock)
+
+
+@contextmanager
+def _replacement(path: Path) -> Iterator[Path]:
+    """A temporary file beside `path`, renamed over it (after fsync) if the block succeeds."""
+    try:
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise EnvironmentProblem(f"cannot write in {path.parent} ({error.strerror})") from None
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
+        with temporary.open("rb+") as stream:
+            os.fchmod(stream.fileno(), _mode_for(path))
+            os.fsync(stream.fileno())
+        temporary.replace(path)
+        _fsync_directory(path.parent)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _fsync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+SourcesMeta = Sequence[Mapping[str, Any]] | Callable[[], Sequence[Mapping[str, Any]]]
+
+
+def build_database(
+    advisories: Iterable[Advisory], path: Path, sources_meta: SourcesMeta = ()
+) -> DatabaseInfo:
+    """Write every advisory into a new database and put it at `path` atomically.
+
+    When one id comes more than once (OSV's per-ecosystem zips repeat a record that affects
+    several ecosystems) the most recently modified copy is kept. `sources_meta` (each with
+    `location`, `kind`, `records`, `malformed`) is read after `advisories` is exhausted, so
+    a callable can report counts the iteration filled in.
+    """
+    with update_lock(path), _replacement(path) as temporary:
+        connection = sqlite3.connect(temporary, isolation_level=None)
+        try:
+            _write(connection, advisories, sources_meta)
+        finally:
+            connection.close()
+    return VulnDatabase(path).info
+
+
+def _write(
+    connection: sqlite3.Connection, advisories: Iterable[Advisory], sources_meta: SourcesMeta
+) -> None:
+    connection.execute("PRAGMA journal_mode = OFF")  # the whole file is discarded on failure
+    connection.execute("PRAGMA synchronous = OFF")  # fsynced once, before the rename
+    connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    connection.executescript(_SCHEMA)
+    connection.execute("BEGIN")
+    ecosystem_ids: dict[str, int] = {}
+    replaced: list[int] = []
+    duplicates = 0
+    affected_rows: list[tuple[int, str, int, int, int, bytes]] = []
+    alias_rows: list[tuple[str, int]] = []
+    insert = (
+        "INSERT INTO advisory (record_id, modified, published, withdrawn, record) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (record_id) DO NOTHING"
+    )
+    for advisory in advisories:
+        modified = sort_key(advisory.modified)
+        withdrawn = 1 if advisory.withdrawn else 0
+        row = (advisory.id, modified, advisory.published, withdrawn, _encode_record(advisory))
+        cursor = connection.execute(insert, row)
+        if cursor.rowcount == 0:
+            duplicates += 1
+            old_id, old_modified = connection.execute(
+                "SELECT id, modified FROM advisory WHERE record_id = ?", (advisory.id,)
+            ).fetchone()
+            if modified <= old_modified:
+                continue
+            replaced.append(old_id)
+            connection.execute("DELETE FROM advisory WHERE id = ?", (old_id,))
+            cursor = connection.execute(insert, row)
+        ident = cursor.lastrowid
+        assert ident is not None
+        alias_rows.extend((alias, ident) for alias in advisory.aliases)
+        for seq, affected in enumerate(advisory.affected):
+            ecosystem = canonical_ecosystem(affected.ecosystem)
+            ecosystem_id = ecosystem_ids.get(ecosystem)
+            if ecosystem_id is None:
+                ecosystem_id = ecosystem_ids[ecosystem] = len(ecosystem_ids) + 1
+            name = normalize_name(affected.ecosystem, affected.name)
+            affected_rows.append(
+                (ecosystem_id, name, ident, seq, withdrawn, _encode_entry(affected))
+            )
+        if len(affected_rows) >= _BATCH:
+            _flush(connection, affected_rows, alias_rows)
+    _flush(connection, affected_rows, alias_rows)
+    if replaced:
+        connection.execute("CREATE TEMP TABLE replaced (id INTEGER PRIMARY KEY)")
+        connection.executemany("INSERT INTO replaced VALUES (?)", ((i,) for i in replaced))
+        connection.execute("DELETE FROM affected WHERE advisory IN (SELECT id FROM replaced)")
+        connection.execute("DELETE FROM alias WHERE advisory IN (SELECT id FROM replaced)")
+    connection.executemany(
+        "INSERT INTO ecosystem (id, name) VALUES (?, ?)",
+        ((ident, name) for name, ident in ecosystem_ids.items()),
+    )
+    _write_meta(connection, sources_meta, duplicates)
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    connection.execute("COMMIT")
+    if replaced:
+        connection.execute("VACUUM")
+
+
+def _flush(
+    connection: sqlite3.Connection,
+    affected_rows: list[tuple[int, str, int, int, int, bytes]],
+    alias_rows: list[tuple[str, int]],
+) -> None:
+    affected_rows.sort()  # B-tree inserts in key order
+    connection.executemany("INSERT INTO affected VALUES (?, ?, ?, ?, ?, ?)", affected_rows)
+    connection.executemany("INSERT OR IGNORE INTO alias VALUES (?, ?)", alias_rows)
+    affected_rows.clear()
+    alias_rows.clear()
+
+
+def _write_meta(
+    connection: sqlite3.Connection, sources_meta: SourcesMeta, duplicates: int
+) -> None:
+    sources = [dict(s) for s in (sources_meta() if callable(sources_meta) else sources_meta)]
+    ecosystems = dict(
+        connection.execute(
+            "SELECT e.name, COUNT(DISTINCT a.advisory) FROM affected a "
+            "JOIN ecosystem e ON e.id = a.ecosystem WHERE a.withdrawn = 0 "
+            "GROUP BY e.name ORDER BY e.name"
+        ).fetchall()
+    )
+    total, withdrawn = connection.execute(
+        "SELECT COUNT(*), COALESCE(SUM(withdrawn), 0) FROM advisory"
+    ).fetchone()
+    meta = {
+        "schema_version": SCHEMA_VERSION,
+        "built": datetime.now(UTC).isoformat(timespec="seconds"),
+        "tenlayer_version": __version__,
+        "advisories": total,
+        "withdrawn": withdrawn,
+        "malformed": sum(int(s.get("malformed", 0)) for s in sources),
+        "duplicates": duplicates,
+        "sources": sources,
+        "ecosystems": ecosystems,
+        "complete": True,
+    }
+    connection.executemany(
+        "INSERT INTO meta VALUES (?, ?)",
+        ((key, orjson.dumps(value).decode()) for key, value in meta.items()),
+    )
+
+
+# --- export and import -----------------------------------------------------------------
+
+EXPORT_NAME = "tenlayer-vulndb.sqlite"
+"""The file name recorded in an export's gzip header."""
+MAX_IMPORT_BYTES = 64 * 1024**3
+
+
+def export_database(path: Path, output: Path | None) -> DatabaseInfo:
+    """Write the database at `path`, gzip-compressed, to `output` (None: stdout).
+
+    The export is the SQLite file itself, so it describes itself: `db import` checks its
+    schema version, metadata and integrity before it replaces anything.
+    """
+    import shutil
+    import sys
+
+    database = VulnDatabase(path)
+    info = database.info
+    try:
+        with path.open("rb") as source:
+            if output is None:
+                with _gzip_file(
+                    filename=EXPORT_NAME, mode="wb", fileobj=sys.stdout.buffer, mtime=0
+                ) as target:
+                    shutil.copyfileobj(source, target, 1 << 20)
+                sys.stdout.buffer.flush()
+                return info
+            output.parent.mkdir(parents=True, exist_ok=True)
+            with (
+                _replacement(output) as temporary,
+                temporary.open("wb") as raw,
+                _gzip_file(filename=EXPORT_NAME, mode="wb", fileobj=raw, mtime=0) as gz,
+            ):
+                shutil.copyfileobj(source, gz, 1 << 20)
+    except OSError as error:
+        raise EnvironmentProblem(
+            f"cannot export to {output or 'stdout'} ({error.strerror or error})"
+        ) from None
+    finally:
+        database.close()
+    return info
+
+
+def import_database(
+    export: Path | None, path: Path, *, max_bytes: int = MAX_IMPORT_BYTES
+) -> DatabaseInfo:
+    """Check an export completely, then put it at `path` atomically.
+
+    A file that is not a complete tenlayer database of this schema version (damaged,
+    truncated, foreign, an older schema) raises BadInput and changes nothing.
+    """
+    import sys
+
+    name = str(export) if export is not None else "stdin"
+    try:
+        stream = sys.stdin.buffer if export is None else export.open("rb")
+    except OSError as error:
+        raise BadInput(f"{name}: cannot read ({error.strerror})") from None
+    with stream, update_lock(path), _replacement(path) as temporary:
+        _unpack(stream, temporary, name, max_bytes)
+        try:
+            with VulnDatabase(temporary) as candidate:
+                candidate.verify()
+                candidate.affected_many("PyPI", ("tenlayer-import-check",))
+        except EnvironmentProblem as problem:
+            reason = str(problem).replace(str(temporary), "it").split("; run `")[0]
+            raise BadInput(
+                f"{name}: not a usable tenlayer vulnerability database export ({reason}); "
+                "nothing was changed"
+            ) from None
+    return VulnDatabase(path).info
+
+
+def _gzip_file(**arguments: Any) -> Any:
+    """isal's GzipFile (gzip's, about four times faster); it has no type hints."""
+    from isal import igzip
+
+    return igzip.GzipFile(**arguments)  # type: ignore[no-untyped-call]
+
+
+class _Prefixed:
+    """A stream with bytes already read from its start put back in front."""
+
+    def __init__(self, head: bytes, rest: Any) -> None:
+        self._head, self._rest = head, rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            head, self._head = self._head, b""
+            if size < 0:
+                return head + bytes(self._rest.read())
+            return head + bytes(self._rest.read(max(0, size - len(head))))
+        return bytes(self._rest.read(size))
+
+
+def _unpack(stream: Any, temporary: Path, name: str, max_bytes: int) -> None:
+    """Copy a gzip-compressed (or plain) SQLite file, refusing more than `max_bytes`."""
+    import gzip
+    import zlib
+
+    from isal import igzip_lib
+
+    isal_error: type[BaseException] = getattr(igzip_lib, "IsalError")  # noqa: B009 - its stub is wrong
+    errors = (gzip.BadGzipFile, EOFError, zlib.error, isal_error)
+    unchanged = "nothing was changed"
+    try:
+        head = stream.read(2)
+        source: Any = _Prefixed(head, stream)
+        if head == b"\x1f\x8b":
+            source = _gzip_file(fileobj=source, mode="rb")
+        written = 0
+        with temporary.open("wb") as target:
+            while chunk := source.read(1 << 20):
+                if written == 0 and not chunk.startswith(SQLITE_MAGIC):
+                    raise BadInput(
+                        f"{name}: not a tenlayer vulnerability database export "
+                        f"(neither a gzip-compressed nor a plain SQLite file); {unchanged}"
+                    )
+                written += len(chunk)
+                if written > max_bytes:
+                    raise BadInput(f"{name}: expands beyond {max_bytes} bytes; {unchanged}")
+                target.write(chunk)
+        if written == 0:
+            raise BadInput(f"{name}: empty; {unchanged}")
+    except errors as error:
+        raise BadInput(f"{name}: damaged export ({error}); {unchanged}") from None
+    except OSError as error:
+        raise EnvironmentProblem(f"cannot import {name} ({error.strerror or error})") from None
