@@ -7,7 +7,19 @@ from typing import Any
 
 from tenlayer import __version__
 from tenlayer.checks.catalogue import Check
-from tenlayer.model import Finding, Image, Inventory, OSInfo, Package
+from tenlayer.model import (
+    Finding,
+    Image,
+    Inventory,
+    OSInfo,
+    Package,
+    Severity,
+    VulnerabilityMatch,
+)
+from tenlayer.scan.findings import CHECK_ID as VULNERABLE_PACKAGE
+from tenlayer.scan.findings import package_location
+from tenlayer.scan.grade import Grade
+from tenlayer.scan.result import ScanResult
 
 SCHEMA_VERSION = 1
 
@@ -113,3 +125,82 @@ def check_dict(check: Check) -> dict[str, Any]:
         "remediation": check.remediation,
         "references": list(check.references),
     }
+
+
+def grade_dict(grade: Grade) -> dict[str, Any]:
+    match = grade.match
+    return {
+        "grade": grade.letter,
+        "vulnerability": match.vulnerability.id if match else None,
+        "package": match.package.name if match else None,
+        "purl": match.package.purl if match else None,
+        "severity": match.vulnerability.severity.name.lower() if match else None,
+        "fixed_version": match.fixed_version if match else None,
+        "since": grade.since.isoformat() if grade.since else None,
+        "next_drop": grade.next_drop.isoformat() if grade.next_drop else None,
+        "next_grade": grade.next_letter,
+        "counted": grade.counted,
+        "description": grade.describe(),
+    }
+
+
+def vulnerability_match_dict(match: VulnerabilityMatch) -> dict[str, Any]:
+    """One match: the vulnerability, the package, and what the advisory says of a fix."""
+    vulnerability = match.vulnerability
+    document = {
+        "id": vulnerability.id,
+        "aliases": list(vulnerability.aliases),
+        "summary": vulnerability.summary,
+        "severity": vulnerability.severity.name.lower(),
+        "severity_source": vulnerability.severity_source or None,
+        "cvss_vector": vulnerability.cvss_vector or None,
+        "cvss_score": vulnerability.cvss_score,
+        "published": vulnerability.published or None,
+        "modified": vulnerability.modified or None,
+        "references": list(vulnerability.references),
+        "package": package_dict(match.package),
+        "installed_version": match.package.version,
+        "fixed_version": match.fixed_version,
+        "status": match.status.value,
+        "advisory_ecosystem": match.ecosystem,
+        "location": package_location(match),
+    }
+    if match.suppressed_by:
+        document["suppressed_by"] = match.suppressed_by
+    return document
+
+
+def render_scan(result: ScanResult) -> bytes:
+    """The scan as one JSON document.
+
+    `vulnerabilities` are the reported matches (each also a `content/vulnerable-package`
+    finding, not repeated under `findings`, which holds the other checks' findings);
+    `suppressed` the matches an ignore file or VEX statement covers, with the reason.
+    """
+    reported = result.reported
+    counts = {severity.name.lower(): 0 for severity in sorted(Severity, reverse=True)}
+    for match in reported:
+        counts[match.vulnerability.severity.name.lower()] += 1
+    return dumps(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "tool": tool(),
+            "image": image_dict(result.inventory.image),
+            "os": os_dict(result.inventory.os),
+            "summary": {
+                "vulnerabilities": len(reported),
+                "by_severity": counts,
+                "suppressed": len(result.suppressed),
+                "packages": len(result.inventory.packages),
+            },
+            "grade": grade_dict(result.grade),
+            "vulnerabilities": [vulnerability_match_dict(m) for m in reported],
+            "suppressed": [vulnerability_match_dict(m) for m in result.suppressed],
+            "findings": [
+                finding_dict(f)
+                for f in sorted(result.findings, key=lambda f: (f.sort_key(), f.title))
+                if f.check_id != VULNERABLE_PACKAGE
+            ],
+            "warnings": list(result.warnings),
+        }
+    )

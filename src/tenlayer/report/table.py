@@ -8,7 +8,9 @@ from rich.console import Console
 from rich.table import Table
 
 from tenlayer.checks.catalogue import Check
-from tenlayer.model import Finding, Inventory, Severity
+from tenlayer.model import Finding, Inventory, Severity, VulnerabilityMatch
+from tenlayer.scan.findings import CHECK_ID as VULNERABLE_PACKAGE
+from tenlayer.scan.result import ScanResult
 
 _SEVERITY_STYLE = {
     Severity.CRITICAL: "bold red",
@@ -32,17 +34,7 @@ def render_inventory(
     inventory: Inventory, findings: list[Finding], *, width: int | None = None, color: bool = False
 ) -> bytes:
     console, buffer = _console(width, color)
-    image = inventory.image
-    os_info = inventory.os
-    os_text = "unknown"
-    if os_info is not None:
-        os_text = os_info.pretty_name or f"{os_info.family} {os_info.version_id}"
-    console.print(f"Image: {image.reference} ({image.source_kind})", highlight=False)
-    if image.manifest_digest:
-        console.print(f"Digest: {image.manifest_digest}", highlight=False)
-    elif image.config_digest:
-        console.print(f"Image ID: {image.config_digest}", highlight=False)
-    console.print(f"OS: {os_text}", highlight=False)
+    _print_image_header(console, inventory)
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     for column in ("Name", "Version", "Type", "Layer", "Found in"):
         table.add_column(column, overflow="fold")
@@ -90,3 +82,83 @@ def render_checks(checks: list[Check]) -> bytes:
         )
     console.print(table)
     return buffer.getvalue().encode()
+
+
+def render_scan(result: ScanResult, *, width: int | None = None, color: bool = False) -> bytes:
+    """Vulnerabilities grouped by severity (CRITICAL first), suppressed ones, other findings,
+    warnings, and the health grade as the last line."""
+    console, buffer = _console(width, color)
+    _print_image_header(console, result.inventory)
+    reported = result.reported
+    by_severity: dict[Severity, list[VulnerabilityMatch]] = {}
+    for match in reported:
+        by_severity.setdefault(match.vulnerability.severity, []).append(match)
+    for severity in sorted(by_severity, reverse=True):
+        matches = by_severity[severity]
+        console.print()
+        console.print(
+            f"[{_SEVERITY_STYLE[severity]}]{severity.name}[/] ({len(matches)})", highlight=False
+        )
+        table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+        for column in ("Package", "Installed", "Fixed", "Status", "Vulnerability", "Title"):
+            table.add_column(column, overflow="fold")
+        for match in matches:
+            table.add_row(
+                match.package.name,
+                match.package.version,
+                match.fixed_version or "",
+                match.status.value,
+                match.vulnerability.id,
+                match.vulnerability.summary,
+            )
+        console.print(table)
+    console.print()
+    counts = ", ".join(
+        f"{severity.name}: {len(by_severity[severity])}"
+        for severity in sorted(by_severity, reverse=True)
+    )
+    total = f"{len(reported)} vulnerabilities" + (f" ({counts})" if counts else "")
+    total += f" in {len(result.inventory.packages)} packages"
+    if result.suppressed:
+        total += f"; {len(result.suppressed)} suppressed"
+    console.print(total, highlight=False)
+    if result.suppressed:
+        console.print()
+        table = Table(
+            title="Suppressed", show_edge=False, pad_edge=False, box=None, header_style="bold"
+        )
+        for column in ("Package", "Installed", "Vulnerability", "Reason"):
+            table.add_column(column, overflow="fold")
+        for match in result.suppressed:
+            table.add_row(
+                match.package.name,
+                match.package.version,
+                match.vulnerability.id,
+                match.suppressed_by,
+            )
+        console.print(table)
+    others = sorted(
+        (f for f in result.findings if f.check_id != VULNERABLE_PACKAGE),
+        key=lambda f: (f.sort_key(), f.title),
+    )
+    if others:
+        console.print()
+        console.print(render_findings_table(others))
+    for warning in result.warnings:
+        console.print(f"warning: {warning}", style="yellow", highlight=False)
+    console.print(f"Health grade: {result.grade.describe()}", highlight=False)
+    return buffer.getvalue().encode()
+
+
+def _print_image_header(console: Console, inventory: Inventory) -> None:
+    image = inventory.image
+    os_info = inventory.os
+    os_text = "unknown"
+    if os_info is not None:
+        os_text = os_info.pretty_name or f"{os_info.family} {os_info.version_id}"
+    console.print(f"Image: {image.reference} ({image.source_kind})", highlight=False)
+    if image.manifest_digest:
+        console.print(f"Digest: {image.manifest_digest}", highlight=False)
+    elif image.config_digest:
+        console.print(f"Image ID: {image.config_digest}", highlight=False)
+    console.print(f"OS: {os_text}", highlight=False)

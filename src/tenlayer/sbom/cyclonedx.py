@@ -12,10 +12,12 @@ to import, and `tenlayer --version` must not pay for it.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from tenlayer.model import Ecosystem, Image, OSInfo
+from tenlayer.model import Ecosystem, Image, OSInfo, VulnerabilityMatch
 from tenlayer.sbom.document import (
     IMAGE,
     OS,
@@ -43,12 +45,19 @@ _GROUPED = (Ecosystem.MAVEN, Ecosystem.NPM)
 """Ecosystems whose purl namespace is CycloneDX's `group` (Maven groupId, npm @scope)."""
 
 
-def render_cyclonedx(inventory: Inventory, *, created: datetime | None = None) -> bytes:
+def render_cyclonedx(
+    inventory: Inventory,
+    *,
+    created: datetime | None = None,
+    matches: Sequence[VulnerabilityMatch] | None = None,
+) -> bytes:
     """The inventory as a CycloneDX 1.6 JSON document (UTF-8, 2-space indent, final newline).
 
     The serial number is derived from the content and the timestamp from `created`, else
     `SOURCE_DATE_EPOCH`, else the clock: with either fixed, the same inventory gives the
-    same bytes.
+    same bytes. With `matches` (a scan's, suppressed ones included) the document also has
+    a `vulnerabilities` section (`tenlayer.sbom.vulnerabilities`), and its serial number
+    covers them too.
     """
     from cyclonedx.model.bom import Bom, BomMetaData
     from cyclonedx.model.tool import ToolRepository
@@ -61,8 +70,16 @@ def render_cyclonedx(inventory: Inventory, *, created: datetime | None = None) -
         components[OS] = _os_component(inventory.os)
     for entry in document.entries:
         components[entry.key] = _package_component(entry)
+    serial = document.uuid
+    found = []
+    if matches is not None:
+        from tenlayer.sbom.vulnerabilities import vulnerabilities
+
+        bom_refs = {entry.package: str(components[entry.key].bom_ref) for entry in document.entries}
+        found = vulnerabilities(matches, bom_refs)
+        serial = uuid.uuid5(document.uuid, "\n".join(sorted(repr(m) for m in matches)))
     bom = Bom(
-        serial_number=document.uuid,
+        serial_number=serial,
         metadata=BomMetaData(
             timestamp=document.created,
             tools=ToolRepository(components=[_tool_component()]),
@@ -70,6 +87,7 @@ def render_cyclonedx(inventory: Inventory, *, created: datetime | None = None) -
         ),
         components=[c for node, c in components.items() if node != IMAGE],
         dependencies=_dependencies(document, components),
+        vulnerabilities=found,
     )
     text: str = JsonV1Dot6(bom).output_as_string(indent=2)
     return text.encode("utf-8") + b"\n"
