@@ -291,8 +291,10 @@ def _name(ecosystem: Ecosystem, purl: PackageURL, stated: str | None) -> str:
         name = f"{namespace.replace('/', '.')}:{name}"
     elif ecosystem is Ecosystem.NPM and namespace:
         name = f"{namespace if namespace.startswith('@') else '@' + namespace}/{name}"
-    elif ecosystem is Ecosystem.GO and namespace:
-        name = f"{namespace}/{name}"
+    elif ecosystem is Ecosystem.GO:
+        # Syft puts a module path's segments after the third in the subpath:
+        # `pkg:golang/github.com/charmbracelet/x@v0.4.5#ansi`
+        name = "/".join(part for part in (namespace, name, purl.subpath or "") if part)
     if stated and _same_name(ecosystem, stated, name):
         return stated  # the producer's spelling: `PyYAML`, Go paths Trivy lower-cased
     return name
