@@ -146,7 +146,7 @@ def render_scan(result: ScanResult, *, width: int | None = None, color: bool = F
         console.print(render_findings_table(others))
     for warning in result.warnings:
         console.print(f"warning: {warning}", style="yellow", highlight=False)
-    console.print(f"Health grade: {result.grade.describe()}", highlight=False)
+    console.print(f"Health grade {result.grade.describe()}", highlight=False)
     return buffer.getvalue().encode()
 
 
