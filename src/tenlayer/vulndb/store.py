@@ -280,8 +280,10 @@ def describe_age(age: timedelta) -> str:
     if seconds >= 3600:
         hours = seconds // 3600
         return f"{hours} hour{'s' if hours != 1 else ''}"
-    minutes = seconds // 60
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    if seconds >= 60:
+        minutes = seconds // 60
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -607,26 +609,36 @@ SourcesMeta = Sequence[Mapping[str, Any]] | Callable[[], Sequence[Mapping[str, A
 
 
 def build_database(
-    advisories: Iterable[Advisory], path: Path, sources_meta: SourcesMeta = ()
+    advisories: Iterable[Advisory],
+    path: Path,
+    sources_meta: SourcesMeta = (),
+    *,
+    allow_empty: bool = False,
 ) -> DatabaseInfo:
     """Write every advisory into a new database and put it at `path` atomically.
 
     When one id comes more than once (OSV's per-ecosystem zips repeat a record that affects
     several ecosystems) the most recently modified copy is kept. `sources_meta` (each with
     `location`, `kind`, `records`, `malformed`) is read after `advisories` is exhausted, so
-    a callable can report counts the iteration filled in.
+    a callable can report counts the iteration filled in. No advisory at all is refused
+    (BadInput: the previous database stays) unless `allow_empty`.
     """
     with update_lock(path), _replacement(path) as temporary:
         connection = sqlite3.connect(temporary, isolation_level=None)
         try:
-            _write(connection, advisories, sources_meta)
+            _write(connection, advisories, sources_meta, allow_empty=allow_empty)
         finally:
             connection.close()
-    return VulnDatabase(path).info
+    with VulnDatabase(path) as database:
+        return database.info
 
 
 def _write(
-    connection: sqlite3.Connection, advisories: Iterable[Advisory], sources_meta: SourcesMeta
+    connection: sqlite3.Connection,
+    advisories: Iterable[Advisory],
+    sources_meta: SourcesMeta,
+    *,
+    allow_empty: bool,
 ) -> None:
     connection.execute("PRAGMA journal_mode = OFF")  # the whole file is discarded on failure
     connection.execute("PRAGMA synchronous = OFF")  # fsynced once, before the rename
@@ -639,15 +651,17 @@ def _write(
     affected_rows: list[tuple[int, str, int, int, int, bytes]] = []
     alias_rows: list[tuple[str, int]] = []
     insert = (
-        "INSERT INTO advisory (record_id, modified, published, withdrawn, record) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (record_id) DO NOTHING"
+        "INSERT INTO advisory (id, record_id, modified, published, withdrawn, record) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (record_id) DO NOTHING"
     )
+    ident = 0  # ours, never reused: rows of a replaced copy are deleted by its id at the end
     for advisory in advisories:
+        ident += 1
         modified = sort_key(advisory.modified)
         withdrawn = 1 if advisory.withdrawn else 0
-        row = (advisory.id, modified, advisory.published, withdrawn, _encode_record(advisory))
-        cursor = connection.execute(insert, row)
-        if cursor.rowcount == 0:
+        row = (ident, advisory.id, modified, advisory.published, withdrawn,
+               _encode_record(advisory))  # fmt: skip
+        if connection.execute(insert, row).rowcount == 0:
             duplicates += 1
             old_id, old_modified = connection.execute(
                 "SELECT id, modified FROM advisory WHERE record_id = ?", (advisory.id,)
@@ -656,9 +670,7 @@ def _write(
                 continue
             replaced.append(old_id)
             connection.execute("DELETE FROM advisory WHERE id = ?", (old_id,))
-            cursor = connection.execute(insert, row)
-        ident = cursor.lastrowid
-        assert ident is not None
+            connection.execute(insert, row)
         alias_rows.extend((alias, ident) for alias in advisory.aliases)
         for seq, affected in enumerate(advisory.affected):
             ecosystem = canonical_ecosystem(affected.ecosystem)
@@ -672,20 +684,23 @@ def _write(
         if len(affected_rows) >= _BATCH:
             _flush(connection, affected_rows, alias_rows)
     _flush(connection, affected_rows, alias_rows)
-    if replaced:
-        connection.execute("CREATE TEMP TABLE replaced (id INTEGER PRIMARY KEY)")
-        connection.executemany("INSERT INTO replaced VALUES (?)", ((i,) for i in replaced))
-        connection.execute("DELETE FROM affected WHERE advisory IN (SELECT id FROM replaced)")
-        connection.execute("DELETE FROM alias WHERE advisory IN (SELECT id FROM replaced)")
+    if not allow_empty and connection.execute("SELECT 1 FROM advisory LIMIT 1").fetchone() is None:
+        raise BadInput("the sources hold no readable advisory; the database was not changed")
     connection.executemany(
         "INSERT INTO ecosystem (id, name) VALUES (?, ?)",
         ((ident, name) for name, ident in ecosystem_ids.items()),
     )
+    if replaced:  # the older copies of records that came twice
+        connection.execute("CREATE TEMP TABLE replaced (id INTEGER PRIMARY KEY)")
+        connection.executemany("INSERT INTO replaced VALUES (?)", ((i,) for i in replaced))
+        connection.execute("DELETE FROM affected WHERE advisory IN (SELECT id FROM replaced)")
+        connection.execute("DELETE FROM alias WHERE advisory IN (SELECT id FROM replaced)")
+        connection.execute(
+            "DELETE FROM ecosystem WHERE id NOT IN (SELECT DISTINCT ecosystem FROM affected)"
+        )
     _write_meta(connection, sources_meta, duplicates)
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     connection.execute("COMMIT")
-    if replaced:
-        connection.execute("VACUUM")
 
 
 def _flush(
@@ -802,7 +817,8 @@ def import_database(
                 f"{name}: not a usable tenlayer vulnerability database export ({reason}); "
                 "nothing was changed"
             ) from None
-    return VulnDatabase(path).info
+    with VulnDatabase(path) as database:
+        return database.info
 
 
 def _gzip_file(**arguments: Any) -> Any:
