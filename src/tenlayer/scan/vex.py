@@ -150,9 +150,9 @@ def apply_vex(
     result = []
     for match in matches:
         if not match.suppressed_by:
-            verdict = _latest(match, by_id, identity)
-            if verdict is not None and verdict.status in SUPPRESSING:
-                match = replace(match, suppressed_by=describe(verdict))
+            latest = _latest(match, by_id, identity)
+            if latest is not None and latest.status in SUPPRESSING:
+                match = replace(match, suppressed_by=describe(latest))
         result.append(match)
     return result
 
