@@ -170,7 +170,9 @@ def test_checks_list() -> None:
     result = run("checks", "list", "--format", "json")
     assert result.returncode == 0
     ids = [c["id"] for c in json.loads(result.stdout)["checks"]]
-    assert ids == ["content/file-not-analyzed", "content/os-unidentified"]
+    assert ids == [
+        "content/file-not-analyzed", "content/os-unidentified", "content/vulnerable-package"
+    ]
     table = run("checks", "list", "--layer", "2")
     assert "content/os-unidentified" in table.stdout
     assert run("checks", "list", "--layer", "11").returncode == 2
