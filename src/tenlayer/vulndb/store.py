@@ -26,6 +26,7 @@ readers open the file `immutable` (no locking at all).
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import sqlite3
 import tempfile
@@ -828,19 +829,26 @@ def _gzip_file(**arguments: Any) -> Any:
     return igzip.GzipFile(**arguments)  # type: ignore[no-untyped-call]
 
 
-class _Prefixed:
-    """A stream with bytes already read from its start put back in front."""
+class _Prefixed(io.RawIOBase):
+    """A stream with the bytes already read from its start put back in front."""
 
     def __init__(self, head: bytes, rest: Any) -> None:
+        super().__init__()
         self._head, self._rest = head, rest
 
-    def read(self, size: int = -1) -> bytes:
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
         if self._head:
-            head, self._head = self._head, b""
-            if size < 0:
-                return head + bytes(self._rest.read())
-            return head + bytes(self._rest.read(max(0, size - len(head))))
-        return bytes(self._rest.read(size))
+            count = min(len(view), len(self._head))
+            view[:count] = self._head[:count]
+            self._head = self._head[count:]
+            return count
+        data = self._rest.read(len(view))
+        view[: len(data)] = data
+        return len(data)
 
 
 def _unpack(stream: Any, temporary: Path, name: str, max_bytes: int) -> None:
@@ -855,7 +863,7 @@ def _unpack(stream: Any, temporary: Path, name: str, max_bytes: int) -> None:
     unchanged = "nothing was changed"
     try:
         head = stream.read(2)
-        source: Any = _Prefixed(head, stream)
+        source: Any = io.BufferedReader(_Prefixed(head, stream), 1 << 20)
         if head == b"\x1f\x8b":
             source = _gzip_file(fileobj=source, mode="rb")
         written = 0
