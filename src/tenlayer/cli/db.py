@@ -218,7 +218,7 @@ def status_table(info: DatabaseInfo) -> str:
         ("Database", str(info.path)),
         ("Built", f"{info.built:%Y-%m-%d %H:%M:%S} UTC ({describe_age(info.age())} ago)"),
         ("Built by", f"tenlayer {info.tenlayer_version}, schema {info.schema_version}"),
-        ("Size", f"{info.size / 1e6:.1f} MB"),
+        ("Size", _size(info.size)),
         ("Advisories", f"{info.advisories:,} ({info.withdrawn:,} withdrawn)"),
         ("Malformed", f"{info.malformed:,} records skipped at import"),
     ]
@@ -230,11 +230,26 @@ def status_table(info: DatabaseInfo) -> str:
         lines.append(("Sources" if index == 0 else "", f"{source['location']}{counts}"))
     by_base = info.by_base()
     for index, (name, count) in enumerate(by_base.items()):
-        releases = sorted(e for e in info.ecosystems if e.partition(":")[0] == name and ":" in e)
+        releases = sorted(
+            (e for e in info.ecosystems if e.partition(":")[0] == name and ":" in e),
+            key=_natural,
+        )
         detail = f" ({', '.join(releases)})" if releases else ""
         lines.append(("Ecosystems" if index == 0 else "", f"{name}: {count:,}{detail}"))
     width = max(len(label) for label, _ in lines)
     return "".join(f"{label:<{width}}  {value}".rstrip() + "\n" for label, value in lines)
+
+
+def _natural(text: str) -> list[Any]:
+    """`Debian:9` before `Debian:10`."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def _size(size: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} bytes"
 
 
 # --- export / import -------------------------------------------------------------------

@@ -72,9 +72,11 @@ class SourceStats:
     """`where: why` for the first NAMED_MALFORMED malformed records."""
 
     def skip(self, where: str, why: str) -> None:
+        """Count a malformed record; `why` that already starts with `where` is kept whole."""
         self.malformed += 1
         if len(self.malformed_named) < NAMED_MALFORMED:
-            self.malformed_named.append(f"{where}: {why}")
+            named = why.startswith(where) and why[len(where) :].startswith((":", "!", "[", "/"))
+            self.malformed_named.append(why if named else f"{where}: {why}")
 
     def as_meta(self) -> dict[str, Any]:
         return {

@@ -233,15 +233,13 @@ class DatabaseInfo:
     sources: tuple[Mapping[str, Any], ...]
     ecosystems: Mapping[str, int] = field(default_factory=dict)
     """Canonical ecosystem -> advisories (not withdrawn) with an entry in it."""
+    families: Mapping[str, int] = field(default_factory=dict)
+    """Ecosystem family (`Debian` for every `Debian:*` release) -> advisories in it."""
     size: int = 0
 
     def by_base(self) -> dict[str, int]:
-        """Counts per ecosystem family: every `Debian:*` release summed as `Debian`."""
-        totals: dict[str, int] = {}
-        for name, count in self.ecosystems.items():
-            base = ecosystem_base(name)
-            totals[base] = totals.get(base, 0) + count
-        return dict(sorted(totals.items(), key=lambda item: item[0].lower()))
+        """Advisories per ecosystem family, sorted by name."""
+        return dict(sorted(self.families.items(), key=lambda item: item[0].lower()))
 
     def age(self, now: datetime | None = None) -> timedelta:
         return (now or datetime.now(UTC)) - self.built
@@ -269,6 +267,7 @@ class DatabaseInfo:
             "duplicates": self.duplicates,
             "sources": [dict(s) for s in self.sources],
             "ecosystems": dict(self.ecosystems),
+            "families": dict(self.families),
             "size": self.size,
         }
 
@@ -530,6 +529,7 @@ def _read_info(connection: sqlite3.Connection, path: Path) -> DatabaseInfo:
             duplicates=int(meta["duplicates"]),
             sources=tuple(meta["sources"]),
             ecosystems=dict(meta["ecosystems"]),
+            families=dict(meta["families"]),
             size=path.stat().st_size,
         )
     except (KeyError, TypeError, ValueError) as error:
@@ -727,6 +727,18 @@ def _write_meta(
             "GROUP BY e.name ORDER BY e.name"
         ).fetchall()
     )
+    connection.execute("CREATE TEMP TABLE family (id INTEGER PRIMARY KEY, base TEXT)")
+    names = connection.execute("SELECT id, name FROM ecosystem").fetchall()
+    connection.executemany(
+        "INSERT INTO family VALUES (?, ?)", ((i, ecosystem_base(name)) for i, name in names)
+    )
+    families = dict(
+        connection.execute(
+            "SELECT f.base, COUNT(DISTINCT a.advisory) FROM affected a "
+            "JOIN family f ON f.id = a.ecosystem WHERE a.withdrawn = 0 "
+            "GROUP BY f.base ORDER BY f.base"
+        ).fetchall()
+    )
     total, withdrawn = connection.execute(
         "SELECT COUNT(*), COALESCE(SUM(withdrawn), 0) FROM advisory"
     ).fetchone()
@@ -740,6 +752,7 @@ def _write_meta(
         "duplicates": duplicates,
         "sources": sources,
         "ecosystems": ecosystems,
+        "families": families,
         "complete": True,
     }
     connection.executemany(

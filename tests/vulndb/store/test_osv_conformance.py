@@ -55,3 +55,17 @@ def test_every_shared_record_imports(tmp_path: Path) -> None:
         skywalking = db.affected("PyPI", "Apache_SkyWalking")
         assert "PYSEC-2020-342" in {a.id for a, _ in skywalking}
         assert all(entry.versions for a, entry in skywalking if a.id == "PYSEC-2020-342")
+
+
+FEEDS = SHARED_OSV.parent / "distro-feeds"
+
+
+@pytest.mark.skipif(not FEEDS.is_dir(), reason=f"{FEEDS} is absent (the shared feed samples)")
+def test_distribution_feed_samples_import_as_sources(tmp_path: Path) -> None:
+    """`--source` takes the distributions' own feeds too (read by tenlayer.vulndb.feeds)."""
+    sources = [Source.resolve(str(FEEDS / name)) for name in ("debian", "alpine", "wolfi")]
+    assert [s.kind.partition(":")[0] for s in sources] == ["feed", "feed", "feed"]
+    stats = [SourceStats(s.location, s.kind) for s in sources]
+    advisories = [a for s, st in zip(sources, stats, strict=True) for a in iter_source(s, st)]
+    info = build_database(advisories, tmp_path / "vulndb.sqlite")
+    assert {"Debian", "Alpine", "Wolfi"} <= set(info.by_base())

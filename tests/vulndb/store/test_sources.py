@@ -202,3 +202,30 @@ def test_url_failures_name_the_url(served: str) -> None:
     )
     with pytest.raises(EnvironmentProblem, match=r"^cannot download http://127.0.0.1:9/all.zip: "):
         read("http://127.0.0.1:9/all.zip")  # nothing listens on the discard port
+
+
+def test_distribution_feeds_are_read_by_their_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tenlayer.vulndb.feeds as feeds
+    from tenlayer.vulndb.osv import parse_record
+    from tenlayer.vulndb.records import MalformedRecord
+
+    feed = tmp_path / "secdb.json"
+    feed.write_text("{}")
+
+    def iter_demo(path: Path) -> Iterator[object]:
+        yield parse_record(record("ALPINE-1", ecosystem="Alpine:v3.20", name="musl"))
+        yield MalformedRecord(f"{path}: packages[3]: no name")
+        yield MalformedRecord("release v3.20 has no packages")
+        yield parse_record(record("ALPINE-2", ecosystem="Alpine:v3.20", name="busybox"))
+
+    monkeypatch.setattr(feeds, "detect", lambda path: iter_demo if path == feed else None)
+    source = Source.resolve(str(feed))
+    assert (source.kind, source.location) == ("feed:demo", str(feed))
+    ids, stats = read(feed)
+    assert ids == ["ALPINE-1", "ALPINE-2"]
+    assert (stats.records, stats.malformed) == (2, 2)
+    assert stats.malformed_named == [
+        f"{feed}: packages[3]: no name", f"{feed}: release v3.20 has no packages",
+    ]  # fmt: skip
