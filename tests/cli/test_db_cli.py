@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -97,7 +98,7 @@ def test_update_then_status(env: dict[str, str], osv_dir: Path) -> None:
     assert status.stderr == ""
     lines = status.stdout.splitlines()
     assert lines[0] == f"Database    {database(env)}"
-    assert lines[1].startswith("Built       ") and lines[1].endswith("seconds ago)")
+    assert re.fullmatch(r"Built       \S+ \S+ UTC \(\d+ seconds? ago\)", lines[1])
     assert lines[2] == "Built by    tenlayer 0.1.0, schema 1"
     assert lines[4:7] == [
         "Advisories  5 (1 withdrawn)",
