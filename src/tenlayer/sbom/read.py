@@ -15,13 +15,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from tenlayer.errors import BadInput
 from tenlayer.model import Inventory
 
 MAX_SBOM_SIZE = 256 << 20
 """Bytes. JSON is held in memory while read (about ten times its size at peak)."""
+_CHUNK = 4 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +103,7 @@ def _what_json_is(document: dict[str, Any]) -> str:
 def _read_bounded(path: Path, max_size: int) -> bytes:
     try:
         with path.open("rb") as handle:
-            data = handle.read(max_size + 1)
+            data = _read_at_most(handle, max_size + 1)
     except IsADirectoryError:
         raise BadInput(f"{path}: is a directory, not an SBOM file") from None
     except FileNotFoundError:
@@ -112,6 +113,18 @@ def _read_bounded(path: Path, max_size: int) -> bytes:
     if len(data) > max_size:
         raise BadInput(f"{path}: larger than the {_size(max_size)} an SBOM may be")
     return data
+
+
+def _read_at_most(handle: BinaryIO, limit: int) -> bytes:
+    """Up to `limit` bytes, in chunks: `read(limit)` would reserve all of `limit` at once,
+    and a pipe or /dev/stdin has no size to check first."""
+    chunks = bytearray()
+    while len(chunks) < limit:
+        chunk = handle.read(min(_CHUNK, limit - len(chunks)))
+        if not chunk:
+            break
+        chunks += chunk
+    return bytes(chunks)
 
 
 def _size(count: int) -> str:

@@ -25,12 +25,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from tenlayer.errors import BadInput
 from tenlayer.model import Ecosystem, OSInfo, Package
-
-if TYPE_CHECKING:
-    from packageurl import PackageURL
+from tenlayer.sbom.read_purl import Purl, parse_purl
 
 MAX_DEPTH = 64
 """Components nested deeper than this (CycloneDX) are left out and counted."""
@@ -141,8 +140,6 @@ class PackageBuilder:
         self._skipped.add(reason)
 
     def count_entry(self) -> None:
-        from tenlayer.errors import BadInput
-
         self.entries += 1
         if self.entries > MAX_ENTRIES:
             raise BadInput(f"more than {MAX_ENTRIES:,} entries")
@@ -166,7 +163,7 @@ class PackageBuilder:
             return
         name = _name(ecosystem, purl, facts.name)
         source_name, source_version = self._source(ecosystem, purl, facts, name, version)
-        qualifiers = purl.qualifiers if isinstance(purl.qualifiers, dict) else {}
+        qualifiers = purl.qualifiers
         if ecosystem.is_os:
             self._note_distro(purl.namespace or "", qualifiers.get("distro", ""))
         package = Package(
@@ -189,7 +186,7 @@ class PackageBuilder:
             self.packages.append(package)
 
     def _source(
-        self, ecosystem: Ecosystem, purl: PackageURL, facts: ComponentFacts, name: str,
+        self, ecosystem: Ecosystem, purl: Purl, facts: ComponentFacts, name: str,
         version: str,
     ) -> tuple[str | None, str | None]:
         if not ecosystem.is_os:
@@ -200,7 +197,7 @@ class PackageBuilder:
             ):
                 return facts.source_name, version
             return facts.source_name, facts.source_version
-        qualifiers = purl.qualifiers if isinstance(purl.qualifiers, dict) else {}
+        qualifiers = purl.qualifiers
         for upstream in (facts.upstream, qualifiers.get("upstream")):
             if upstream:
                 parsed = parse_upstream(ecosystem, upstream, version)
@@ -271,20 +268,7 @@ class PackageBuilder:
         return [summary] if summary else []
 
 
-def parse_purl(text: str) -> PackageURL | None:
-    """packageurl-python's parser (imported here: it costs ~15 ms), None when it refuses."""
-    from packageurl import PackageURL
-
-    try:
-        purl = PackageURL.from_string(text)
-    except (ValueError, TypeError, UnicodeError):
-        return None
-    if not purl.type or not purl.name:
-        return None
-    return purl
-
-
-def _name(ecosystem: Ecosystem, purl: PackageURL, stated: str | None) -> str:
+def _name(ecosystem: Ecosystem, purl: Purl, stated: str | None) -> str:
     namespace = purl.namespace or ""
     name: str = purl.name
     if ecosystem is Ecosystem.MAVEN and namespace:
@@ -310,12 +294,12 @@ def _pep503(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def _version(ecosystem: Ecosystem, purl: PackageURL, stated: str | None) -> str:
+def _version(ecosystem: Ecosystem, purl: Purl, stated: str | None) -> str:
     version = (stated or "").strip() or (purl.version or "").strip()
     if not version:
         return ""
     if ecosystem in (Ecosystem.DEB, Ecosystem.RPM):
-        qualifiers = purl.qualifiers if isinstance(purl.qualifiers, dict) else {}
+        qualifiers = purl.qualifiers
         epoch = qualifiers.get("epoch", "")
         if epoch.isdigit() and not _has_epoch(version):
             version = f"{epoch}:{version}"

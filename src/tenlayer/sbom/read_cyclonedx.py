@@ -36,9 +36,9 @@ from tenlayer.sbom.read_common import (
     join_version,
     os_family,
     parse_int,
-    parse_purl,
     producer_from_tool_names,
 )
+from tenlayer.sbom.read_purl import parse_purl
 
 Properties = dict[str, list[str]]
 
@@ -52,6 +52,7 @@ _EVIDENCE_NAMES = (
 
 
 def read_cyclonedx(document: dict[str, Any], name: str) -> SbomInput:
+    """The inventory `document` describes. Consumes the document's components."""
     spec = as_str(document.get("specVersion")) or ""
     if not spec.startswith("1."):
         raise BadInput(f"{name}: unsupported CycloneDX specVersion {spec or 'missing'!r}")
@@ -66,8 +67,11 @@ def read_cyclonedx(document: dict[str, Any], name: str) -> SbomInput:
     facts_by_ref: dict[str, ComponentFacts] = {}
     too_deep = 0
 
-    roots = as_list(subject.get("components")) + as_list(document.get("components"))
+    # Taken out of the document and popped off the stack: each component's JSON is freed
+    # once read, so the parsed tree and the packages are not both whole in memory.
+    roots = as_list(subject.pop("components", None)) + as_list(document.pop("components", None))
     stack: list[tuple[Any, int]] = [(c, 1) for c in reversed(roots)]
+    del roots
     collected: list[ComponentFacts] = []
     while stack:
         component, depth = stack.pop()
@@ -110,7 +114,8 @@ def read_cyclonedx(document: dict[str, Any], name: str) -> SbomInput:
         warnings.append(
             f"left out {too_deep} components nested deeper than {MAX_DEPTH} levels"
         )
-    os_info = _os(os_components[0]) if os_components else builder.os_from_purls()
+    os_info = _os(os_components[0]) if os_components else None
+    os_info = os_info or builder.os_from_purls()
     if os_info is not None and not os_info.version_id and builder.has_os_packages():
         warnings.append(
             "the SBOM names no distribution release; OS packages cannot be matched by release"
@@ -306,9 +311,9 @@ def _image(subject: dict[str, Any], name: str, producer: Producer) -> Image:
     purl = parse_purl(as_str(subject.get("purl")) or "")
     architecture = ""
     if purl is not None and purl.type == "oci":
-        qualifiers = purl.qualifiers if isinstance(purl.qualifiers, dict) else {}
+        qualifiers = purl.qualifiers
         architecture = qualifiers.get("arch", "")
-        manifest = manifest or purl.version
+        manifest = manifest or purl.version or None
     if (
         manifest is None
         and producer is not Producer.TENLAYER

@@ -32,16 +32,16 @@ from tenlayer.sbom.read_common import (
     as_str,
     os_family,
     parse_int,
-    parse_purl,
     producer_from_tool_names,
 )
 from tenlayer.sbom.read_cyclonedx import pick_evidence
+from tenlayer.sbom.read_purl import parse_purl
 
 _TENLAYER_SOURCE_INFO = re.compile(
     r"^acquired package info from /(?P<path>.*?)"
     r"(?: in layer (?P<index>\d+)(?: \(diff-id (?P<diff>[^)\s]+)\))?)?$"
 )
-_SYFT_SOURCE_INFO = re.compile(r"^acquired package info from [^:]*: (?P<paths>.+)$")
+_SYFT_SOURCE_INFO = re.compile(r"^acquired package info from [^:]*: (?P<paths>.+)$", re.DOTALL)
 _TRIVY_BUILT_FROM = re.compile(r"^built package from: (?P<name>\S+)(?: (?P<version>\S+))?$")
 _TRIVY_FOUND_IN = "package found in: "
 _NO_VALUE = frozenset(("NOASSERTION", "NONE", ""))
@@ -49,6 +49,7 @@ _PURPOSE_OS = frozenset(("OPERATING-SYSTEM", "OPERATING_SYSTEM"))
 
 
 def read_spdx(document: dict[str, Any], name: str, *, tag_value: bool) -> SbomInput:
+    """The inventory `document` describes. Consumes the document's packages and files."""
     version = as_str(document.get("spdxVersion")) or ""
     if not re.fullmatch(r"SPDX-2\.\d", version):
         raise BadInput(f"{name}: unsupported SPDX version {version or 'missing'!r}")
@@ -59,18 +60,23 @@ def read_spdx(document: dict[str, Any], name: str, *, tag_value: bool) -> SbomIn
         [c.removeprefix("Tool:").strip().rsplit("-", 1)[0] for c in creators
          if isinstance(c, str) and c.startswith("Tool:")]
     )
-    packages = [p for p in as_list(document.get("packages")) if isinstance(p, dict)]
     subject_id = _described(document)
     extracted = _extracted_licenses(document)
     single_files = _single_files(document) if producer is Producer.TRIVY else {}
+    document.pop("files", None)  # Syft lists every file of every package: not needed
 
     builder = PackageBuilder(producer)
     subject: dict[str, Any] = {}
     os_package: dict[str, Any] | None = None
     collected: list[tuple[str, ComponentFacts]] = []
-    for _ in range(len(as_list(document.get("packages"))) - len(packages)):
-        builder.skip("that are not JSON objects")
-    for package in packages:
+    # Popped one by one, so each package's JSON is freed once read.
+    remaining = as_list(document.pop("packages", None))
+    remaining.reverse()
+    while remaining:
+        package = remaining.pop()
+        if not isinstance(package, dict):
+            builder.skip("that are not JSON objects")
+            continue
         spdx_id = as_str(package.get("SPDXID")) or ""
         purpose = as_str(package.get("primaryPackagePurpose")) or ""
         purl = _purl(package)
@@ -104,7 +110,8 @@ def read_spdx(document: dict[str, Any], name: str, *, tag_value: bool) -> SbomIn
 
     builder.infer_os_owners()
     warnings = builder.warnings()
-    os_info = _os(os_package) if os_package is not None else builder.os_from_purls()
+    os_info = _os(os_package) if os_package is not None else None
+    os_info = os_info or builder.os_from_purls()
     if os_info is not None and not os_info.version_id and builder.has_os_packages():
         warnings.append(
             "the SBOM names no distribution release; OS packages cannot be matched by release"
@@ -229,7 +236,7 @@ def _tenlayer_facts(facts: ComponentFacts, package: dict[str, Any]) -> None:
 def _syft_facts(facts: ComponentFacts, package: dict[str, Any]) -> None:
     match = _SYFT_SOURCE_INFO.match(as_str(package.get("sourceInfo")) or "")
     if match:
-        paths = [path.strip() for path in match["paths"].split(", ") if path.strip()]
+        paths = [path.strip() for path in match["paths"].split(",") if path.strip()]
         if paths:
             facts.found_in = pick_evidence([(path, None) for path in paths])[0]
 
@@ -303,9 +310,9 @@ def _image(subject: dict[str, Any], document: dict[str, Any], name: str) -> Imag
     purl = parse_purl(_purl(subject) or "")
     architecture = ""
     if purl is not None and purl.type == "oci":
-        qualifiers = purl.qualifiers if isinstance(purl.qualifiers, dict) else {}
+        qualifiers = purl.qualifiers
         architecture = qualifiers.get("arch", "")
-        manifest = manifest or purl.version
+        manifest = manifest or purl.version or None
     if manifest is None and version and version.startswith("sha256:") and version != config:
         manifest = version
     platform = facts.get("platform", "")

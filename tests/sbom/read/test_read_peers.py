@@ -9,6 +9,7 @@ listed below with its reason; a new one fails the test.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -305,3 +306,29 @@ def _deb_with_python(root: Path) -> Path:
     (root / "etc").mkdir()
     (root / "etc/os-release").write_text('ID=debian\nVERSION_ID="12"\n')
     return root
+
+
+@pytest.mark.parametrize("producer", PRODUCERS)
+def test_every_purl_parses_as_packageurl_python_parses_it(producer: str, sbom_dir: Path) -> None:
+    """tenlayer's reader parses purls itself (for speed); packageurl-python is the oracle."""
+    from packageurl import PackageURL
+
+    from tenlayer.sbom.read_purl import parse_purl
+
+    text = sbom("app", producer, sbom_dir).read_text()
+    found = re.findall(r'(?:"purl": ?"|"referenceLocator": ?"|PACKAGE-MANAGER purl )(pkg:[^"\s]+)',
+                       text)
+    purls = {json.loads(f'"{purl}"') for purl in found}
+    assert len(purls) > 280
+    for purl in purls:
+        try:
+            expected = PackageURL.from_string(purl)
+        except ValueError:
+            assert purl.startswith("pkg:oci/"), purl  # Syft's `pkg:oci//path@digest?arch=`
+            continue
+        parsed = parse_purl(purl)
+        assert parsed is not None, purl
+        assert (parsed.type, parsed.namespace, parsed.name, parsed.version, parsed.subpath) == (
+            expected.type, expected.namespace or "", expected.name, expected.version or "",
+            expected.subpath or ""), purl
+        assert parsed.qualifiers == expected.qualifiers, purl
