@@ -30,7 +30,7 @@ from pathlib import Path
 
 from tenlayer.vulndb.feeds._common import FeedItem, files_under, head
 from tenlayer.vulndb.feeds.debian import is_advisory_list, is_tracker_json, iter_debian
-from tenlayer.vulndb.feeds.redhat_csaf import is_csaf, iter_redhat_csaf
+from tenlayer.vulndb.feeds.redhat_csaf import is_csaf, is_csaf_archive, iter_redhat_csaf
 from tenlayer.vulndb.feeds.redhat_hydra import is_hydra_cve, iter_redhat_hydra
 from tenlayer.vulndb.feeds.secdb import iter_alpine, iter_wolfi, sniff_secdb
 from tenlayer.vulndb.feeds.ubuntu import is_ubuntu_osv, is_ubuntu_vex, iter_ubuntu
@@ -63,6 +63,8 @@ _RECORD_SUFFIXES = (".json", ".yaml", ".yml")
 
 def sniff(path: Path) -> str | None:
     """The feed (a name of `FEEDS`) a file belongs to, by its first 4 KB; None if none."""
+    if is_csaf_archive(path):
+        return "redhat-csaf"
     start = head(path)
     for feed in FEEDS:
         if feed.sniff(start):

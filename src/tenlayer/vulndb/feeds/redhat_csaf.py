@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tenlayer.model import FixStatus
+from tenlayer.model import NESTED_SEPARATOR, FixStatus
 from tenlayer.vulndb.feeds._common import (
     FeedItem,
     distro_id,
@@ -65,14 +65,34 @@ _RHSA = re.compile(r"RH[SBE]A-\d{4}:\d+")
 _CVSS = (("cvss_v4", "CVSS_V4"), ("cvss_v3", "CVSS_V3"), ("cvss_v2", "CVSS_V2"))
 
 
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+MAX_DOCUMENT_BYTES = 256 * 1024**2
+"""One CSAF document in an archive; Red Hat's largest (kernel advisories) are ~100 MB."""
+
+
 def is_csaf(start: str) -> bool:
     return '"csaf_version"' in start and '"document"' in start
 
 
+def is_csaf_archive(path: Path) -> bool:
+    """Red Hat's bulk download, `csaf_advisories_2025-02-15.tar.zst` (or the VEX one)."""
+    if not path.name.endswith(".tar.zst") or "csaf" not in path.name:
+        return False
+    try:
+        with path.open("rb") as stream:
+            return stream.read(4) == _ZSTD_MAGIC
+    except OSError:
+        return False
+
+
 def iter_redhat_csaf(path: Path) -> Iterator[FeedItem]:
-    """Advisories from one CSAF document, or every one under a directory."""
+    """Advisories from one CSAF document, an archive of them, or every one under a
+    directory."""
     single = path.is_file()
     for file in files_under(path):
+        if is_csaf_archive(file):
+            yield from _iter_archive(file)
+            continue
         if not single and not is_csaf(head(file)):
             continue
         try:
@@ -83,12 +103,46 @@ def iter_redhat_csaf(path: Path) -> Iterator[FeedItem]:
         yield from read_csaf(document, str(file))
 
 
+def _iter_archive(path: Path) -> Iterator[FeedItem]:
+    """Every document of a `.tar.zst`, streamed: the archive is never unpacked to disk."""
+    import tarfile
+
+    import orjson
+    import zstandard
+
+    try:
+        with (
+            path.open("rb") as raw,
+            zstandard.ZstdDecompressor().stream_reader(raw) as stream,
+            tarfile.open(fileobj=stream, mode="r|") as archive,
+        ):
+            for member in archive:
+                if not member.isfile() or not member.name.endswith(".json"):
+                    continue
+                where = f"{path}{NESTED_SEPARATOR}{member.name}"
+                if member.size > MAX_DOCUMENT_BYTES:
+                    yield malformed(where, f"larger than {MAX_DOCUMENT_BYTES} bytes")
+                    continue
+                content = archive.extractfile(member)
+                if content is None:
+                    continue
+                try:
+                    document = orjson.loads(content.read())
+                except orjson.JSONDecodeError as error:
+                    yield malformed(where, f"not valid JSON: {error}")
+                    continue
+                yield from read_csaf(document, where)
+    except (OSError, EOFError, tarfile.TarError, zstandard.ZstdError) as error:
+        yield malformed(path, f"not a readable .tar.zst archive ({error})")
+
+
 def read_csaf(document: Any, where: str) -> Iterator[FeedItem]:
     """The advisories of one decoded CSAF document (see the module docstring)."""
     try:
         category, tracking = _header(document)
         tree = ProductTree(document.get("product_tree"))
-        vulnerabilities = document.get("vulnerabilities") or []
+        vulnerabilities = document.get("vulnerabilities")
+        vulnerabilities = [] if vulnerabilities is None else vulnerabilities
         if not isinstance(vulnerabilities, list):
             raise MalformedRecord("'vulnerabilities' is not a list")
     except MalformedRecord as error:
@@ -355,4 +409,13 @@ def _cve_advisory(tracking: Mapping[str, Any], fact: _Facts, where: str) -> Advi
     )
 
 
-__all__ = ["ADVISORY", "IMPACTS", "VEX", "ProductTree", "is_csaf", "iter_redhat_csaf", "read_csaf"]
+__all__ = [
+    "ADVISORY",
+    "IMPACTS",
+    "VEX",
+    "ProductTree",
+    "is_csaf",
+    "is_csaf_archive",
+    "iter_redhat_csaf",
+    "read_csaf",
+]
