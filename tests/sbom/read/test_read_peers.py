@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -332,3 +333,94 @@ def test_every_purl_parses_as_packageurl_python_parses_it(producer: str, sbom_di
             expected.type, expected.namespace or "", expected.name, expected.version or "",
             expected.subpath or ""), purl
         assert parsed.qualifiers == expected.qualifiers, purl
+
+
+# -- matching: the findings an SBOM gives are the findings its image gives ----------------
+
+class MemoryIndex:
+    """An `AdvisoryIndex` over advisories made for one image: for every package the matcher
+    looks up, one advisory it is affected by (fixed just above its version), one fixed at its
+    version and one introduced above it (neither affects it), and one listing its version
+    exactly. A package read back with another name, source, release or version spelling
+    than the image scan's changes the matches."""
+
+    def __init__(self, image: Inventory) -> None:
+        from tenlayer.vulndb.records import (
+            Advisory,
+            Affected,
+            AffectedRange,
+            Event,
+            EventKind,
+            RangeType,
+        )
+
+        self._entries: dict[tuple[str, str], list[tuple[Advisory, Affected]]] = {}
+        for ecosystem, name, version in sorted(lookups(image)):
+            base = ecosystem.partition(":")[0]
+            bound = version
+            kind = RangeType.ECOSYSTEM
+            if base == "Go":
+                kind, bound = RangeType.SEMVER, version.removeprefix("go").removeprefix("v")
+            above = {"Go": f"{bound}-0.tl", "PyPI": f"{bound}.post1", "npm": f"{bound}-tl",
+                     "Maven": f"{bound}.1"}.get(base, f"{bound}+tl1")
+            if base == "Go":
+                above = _semver_above(bound)
+            ranges = {
+                "affected": (Event(EventKind.INTRODUCED, "0"), Event(EventKind.FIXED, above)),
+                "fixed-at": (Event(EventKind.INTRODUCED, "0"), Event(EventKind.FIXED, bound)),
+                "introduced-above": (Event(EventKind.INTRODUCED, above),),
+            }
+            for label, events in ranges.items():
+                advisory = Advisory(id=f"TEST-{ecosystem}-{name}-{label}", modified="2026-01-01")
+                self._add(advisory, Affected(ecosystem=ecosystem, name=name,
+                                             ranges=(AffectedRange(kind, events),)))
+            listed = Advisory(id=f"TEST-{ecosystem}-{name}-listed", modified="2026-01-01")
+            self._add(listed, Affected(ecosystem=ecosystem, name=name, versions=(version,)))
+
+    def _add(self, advisory: Any, affected: Any) -> None:
+        key = (affected.ecosystem, normalize_name(affected.ecosystem, affected.name))
+        self._entries.setdefault(key, []).append((advisory, affected))
+
+    def ecosystems(self) -> frozenset[str]:
+        return frozenset(ecosystem for ecosystem, _ in self._entries)
+
+    def affected(self, ecosystem: str, name: str) -> list[Any]:
+        return self._entries.get((ecosystem, normalize_name(ecosystem, name)), [])
+
+
+def _semver_above(version: str) -> str:
+    """The next patch release: 1.23.4 -> 1.23.5; 3.5.3-0.2024… (a pseudo-version) -> 3.5.3."""
+    core, dash, _ = version.partition("-")
+    if dash:
+        return core
+    major, minor, patch = [*core.split("."), "0", "0"][:3]
+    return f"{major}.{minor}.{int(re.sub(r'[^0-9].*', '', patch) or 0) + 1}"
+
+
+def findings(inventory: Inventory, index: MemoryIndex) -> set[tuple[str, str, str, str]]:
+    from tenlayer.vulndb.match import match_inventory
+
+    report = match_inventory(inventory, index)  # type: ignore[arg-type]
+    assert report.warnings == []
+    return {(m.vulnerability.id, normalize(m.package.ecosystem.value, m.package.name),
+             m.package.version, m.status.value) for m in report.matches}
+
+
+MATCH_ONLY_IN_IMAGE = {
+    "trivy": {"com.example:hello": "the jar trivy cannot read offline (see ONLY_IN_IMAGE)"},
+}
+
+
+@pytest.mark.parametrize("name", ["debian", "app"])
+@pytest.mark.parametrize("producer", PRODUCERS)
+def test_sbom_scan_finds_what_image_scan_finds(name: str, producer: str,
+                                               sbom_dir: Path) -> None:
+    image = image_inventory(name)
+    index = MemoryIndex(image)
+    expected = findings(image, index)
+    assert len(expected) >= 2 * len(lookups(image))  # `affected` and `listed` for each
+    found = findings(read_sbom(sbom(name, producer, sbom_dir)), index)
+    explained = MATCH_ONLY_IN_IMAGE.get(tool(producer), {})
+    missing = {f for f in expected - found if f[1] not in explained}
+    assert missing == set()
+    assert found - expected == set()
