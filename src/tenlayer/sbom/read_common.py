@@ -136,16 +136,17 @@ class PackageBuilder:
         self.entries = 0
 
     def skip(self, reason: str) -> None:
-        self.count_entry()
         self._skipped.add(reason)
 
     def count_entry(self) -> None:
+        """Called by the readers for every entry they walk, before building anything."""
         self.entries += 1
         if self.entries > MAX_ENTRIES:
-            raise BadInput(f"more than {MAX_ENTRIES:,} entries")
+            raise BadInput(
+                f"more than {MAX_ENTRIES:,} components or packages: not an image's SBOM"
+            )
 
     def add(self, facts: ComponentFacts) -> None:
-        self.count_entry()
         if not facts.purl:
             self._skipped.add("without a purl")
             return

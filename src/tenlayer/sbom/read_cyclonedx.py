@@ -75,6 +75,7 @@ def read_cyclonedx(document: dict[str, Any], name: str) -> SbomInput:
     collected: list[ComponentFacts] = []
     while stack:
         component, depth = stack.pop()
+        builder.count_entry()
         if not isinstance(component, dict):
             builder.skip("that are not JSON objects")
             continue

@@ -74,6 +74,7 @@ def read_spdx(document: dict[str, Any], name: str, *, tag_value: bool) -> SbomIn
     remaining.reverse()
     while remaining:
         package = remaining.pop()
+        builder.count_entry()
         if not isinstance(package, dict):
             builder.skip("that are not JSON objects")
             continue

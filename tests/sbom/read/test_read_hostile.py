@@ -149,7 +149,7 @@ def test_bad_purls_are_one_counted_warning(tmp_path: Path) -> None:
 def test_entry_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(read_common, "MAX_ENTRIES", 10)
     path = write(tmp_path, cdx([{"purl": f"pkg:npm/p{n}@1"} for n in range(11)]))
-    assert "more than 10 entries" in refused(path)
+    assert "more than 10 components or packages" in refused(path)
 
 
 def test_many_components_in_bounded_time_and_memory(tmp_path: Path) -> None:
