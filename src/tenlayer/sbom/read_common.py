@@ -192,12 +192,10 @@ class PackageBuilder:
     ) -> tuple[str | None, str | None]:
         if not ecosystem.is_os:
             return None, None
-        if facts.source_stated or facts.source_name:
-            if facts.source_name and facts.source_version is None and (
-                self.producer is not Producer.TENLAYER
-            ):
-                return facts.source_name, version
+        if facts.source_stated:  # tenlayer: exactly as written, unknowns included
             return facts.source_name, facts.source_version
+        if facts.source_name:  # a source without a version is built at the binary's
+            return facts.source_name, facts.source_version or version
         qualifiers = purl.qualifiers
         for upstream in (facts.upstream, qualifiers.get("upstream")):
             if upstream:
