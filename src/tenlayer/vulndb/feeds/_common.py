@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +72,24 @@ def distro_id(prefix: str, vuln_id: str) -> str:
     way (`DEBIAN-CVE-…`, `ALPINE-CVE-…`, `UBUNTU-CVE-…`).
     """
     return f"{prefix}-{vuln_id}"
+
+
+@contextmanager
+def gathering() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a reader builds its records in memory.
+
+    Readers that gather a whole feed before yielding (Debian's tracker: ~10^5 advisories,
+    ~10^6 entries) create no reference cycles, but every few thousand allocations the
+    collector walks the growing heap again: two thirds of the time on the real tracker's
+    size. It is switched back on (if it was on) before anything is yielded.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def malformed(where: Path | str, what: str) -> MalformedRecord:

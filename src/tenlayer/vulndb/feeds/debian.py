@@ -56,6 +56,7 @@ from tenlayer.vulndb.feeds._common import (
     file_time,
     files_under,
     fixed_affected,
+    gathering,
     head,
     malformed,
     text,
@@ -186,29 +187,46 @@ def _read_tracker(path: Path, related: dict[str, list[str]]) -> Iterator[FeedIte
         return
     modified = file_time(path)
     cves: dict[str, _Cve] = {}
+    problems: list[MalformedRecord] = []
+    with gathering():
+        try:
+            for package, issues in _members(document):
+                if not isinstance(issues, dict):
+                    problems.append(malformed(path, f"{package}: expected an object of CVEs"))
+                    continue
+                for cve_id, issue in issues.items():
+                    if cve_id.startswith("CVE-"):
+                        _gather(path, package, cve_id, issue, cves, problems)
+        except MalformedRecord as error:
+            problems.append(malformed(path, str(error)))
+        advisories = [
+            _advisory(path, modified, cve_id, cve, related.get(cve_id, []))
+            for cve_id, cve in cves.items()
+            if cve.affected
+        ]
+    cves.clear()
+    yield from problems
+    yield from advisories
+
+
+def _gather(
+    path: Path,
+    package: str,
+    cve_id: str,
+    issue: Any,
+    cves: dict[str, _Cve],
+    problems: list[MalformedRecord],
+) -> None:
     try:
-        for package, issues in _members(document):
-            if not isinstance(issues, dict):
-                yield malformed(path, f"{package}: expected an object of CVEs")
-                continue
-            for cve_id, issue in issues.items():
-                if not cve_id.startswith("CVE-"):
-                    continue
-                try:
-                    entries = _entries(package, issue)
-                except MalformedRecord as error:
-                    yield malformed(path, f"{package} {cve_id}: {error}")
-                    continue
-                cve = cves.setdefault(cve_id, _Cve())
-                cve.details = cve.details or text(issue.get("description"))
-                bug = issue.get("debianbug")
-                cve.bug = cve.bug or (str(bug) if isinstance(bug, int | str) and bug else "")
-                cve.affected.extend(entries)
+        entries = _entries(package, issue)
     except MalformedRecord as error:
-        yield malformed(path, str(error))
-    for cve_id, cve in cves.items():
-        if cve.affected:
-            yield _advisory(path, modified, cve_id, cve, related.get(cve_id, []))
+        problems.append(malformed(path, f"{package} {cve_id}: {error}"))
+        return
+    cve = cves.setdefault(cve_id, _Cve())
+    cve.details = cve.details or text(issue.get("description"))
+    bug = issue.get("debianbug")
+    cve.bug = cve.bug or (str(bug) if isinstance(bug, int | str) and bug else "")
+    cve.affected.extend(entries)
 
 
 def _members(document: str) -> Iterator[tuple[str, Any]]:

@@ -109,7 +109,8 @@ def refine(advisory: Advisory, vex: VexIndex | None = None) -> Advisory:
         if ident not in target:
             target.append(ident)
     cve = next((a for a in aliases if a.startswith("CVE-")), "")
-    states = vex.states(cve) if vex is not None and cve else {}
+    open_entries = any(e.state is None and not _fixed(e) for e in advisory.affected)
+    states = vex.states(cve) if vex is not None and cve and open_entries else {}
     affected = tuple(_with_state(entry, states) for entry in advisory.affected)
     return dataclasses.replace(
         advisory, aliases=tuple(aliases), related=tuple(related), affected=affected
@@ -119,10 +120,14 @@ def refine(advisory: Advisory, vex: VexIndex | None = None) -> Advisory:
 def _with_state(entry: Affected, states: Mapping[tuple[str, str], FixStatus]) -> Affected:
     if entry.state is not None:
         return entry
-    if any(e.kind is EventKind.FIXED for r in entry.ranges for e in r.events):
+    if _fixed(entry):
         return dataclasses.replace(entry, state=FixStatus.FIXED)
     key = (canonical_ecosystem(entry.ecosystem), entry.name.lower())
     return dataclasses.replace(entry, state=states.get(key, FixStatus.NOT_FIXED))
+
+
+def _fixed(entry: Affected) -> bool:
+    return any(e.kind is EventKind.FIXED for r in entry.ranges for e in r.events)
 
 
 class VexIndex:
