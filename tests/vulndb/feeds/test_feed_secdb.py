@@ -126,6 +126,29 @@ def test_chainguard_by_its_url(tmp_path: Path) -> None:
     assert shape(advisory.affected[0]) == fixed("Chainguard", "glibc", "2.38-r1")
 
 
+def test_which_apk_distribution(tmp_path: Path) -> None:
+    from tenlayer.vulndb.feeds import detect, sniff
+
+    packages = [pkg("glibc", {"2.38-r1": ["CVE-2023-4911"]})]
+    cases = {
+        "https://packages.cgr.dev": ("wolfi", "CHAINGUARD-CVE-2023-4911"),
+        "https://packages.wolfi.dev": ("wolfi", "WOLFI-CVE-2023-4911"),
+        "https://dl-cdn.alpinelinux.org/alpine": ("alpine", None),  # no distroversion
+        "https://example.org/apk": (None, None),  # another apk distribution
+    }
+    for number, (url, (feed, ident)) in enumerate(cases.items()):
+        path = write(tmp_path / f"{number}.json", secdb(None, packages, urlprefix=url))
+        assert sniff(path) == feed, url
+        if feed is not None:
+            reader = detect(path)
+            assert reader is not None
+            advisories, problems = read(reader, path)
+            assert [a.id for a in advisories] == ([ident] if ident else [])
+            assert len(problems) == (0 if ident else 1)
+    advisories, problems = read(iter_wolfi, tmp_path / "3.json")  # read as Wolfi anyway
+    assert advisories == [] and "neither Wolfi's nor Chainguard's" in str(problems[0])
+
+
 def test_malformed_entries_are_named_and_skipped(tmp_path: Path) -> None:
     good = pkg("good", {"1.0-r0": ["CVE-2024-1"]})
     write(

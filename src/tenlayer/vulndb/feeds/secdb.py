@@ -47,6 +47,7 @@ _SECDB_KEYS = re.compile(
     r'^\s*(?:\{\s*)?"?(?:apkurl|archs|reponame|urlprefix|distroversion|packages)"?\s*:', re.M
 )
 _ALPINE_RELEASE = re.compile(r"^v\d+\.\d+$|^edge$")
+_WOLFI_HOSTS = ("wolfi.dev", "cgr.dev", "chainguard.dev")
 
 
 def sniff_secdb(start: str) -> str | None:
@@ -55,11 +56,11 @@ def sniff_secdb(start: str) -> str | None:
         return None
     if not _SECDB_KEYS.search(start):
         return None
-    if "distroversion" in start:
+    if "distroversion" in start or "alpinelinux.org" in start:
         return "alpine"
-    if "urlprefix" in start or "apkurl" in start:
+    if any(host in start for host in _WOLFI_HOSTS):
         return "wolfi"
-    return None
+    return None  # another apk distribution: no ecosystem to put it in
 
 
 def iter_alpine(path: Path) -> Iterator[FeedItem]:
@@ -138,10 +139,12 @@ def _ecosystem(document: dict[str, Any], flavour: str) -> tuple[str, str]:
         if not isinstance(release, str) or not _ALPINE_RELEASE.match(release.strip()):
             raise MalformedRecord(f"distroversion {release!r} is not an Alpine release (v3.20)")
         return f"Alpine:{release.strip()}", "ALPINE"
-    prefix = str(document.get("urlprefix") or document.get("apkurl") or "")
+    prefix = f"{document.get('urlprefix') or ''} {document.get('apkurl') or ''}"
     if "cgr.dev" in prefix or "chainguard" in prefix:
         return "Chainguard", "CHAINGUARD"
-    return "Wolfi", "WOLFI"
+    if "wolfi.dev" in prefix:
+        return "Wolfi", "WOLFI"
+    raise MalformedRecord(f"urlprefix {prefix.strip()!r} is neither Wolfi's nor Chainguard's")
 
 
 def _gather(
