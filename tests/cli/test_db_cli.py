@@ -3,7 +3,9 @@ update killed half-way that leaves the previous database intact."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import http.server
 import json
 import os
 import re
@@ -11,8 +13,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -295,3 +299,39 @@ def test_update_from_zip_and_single_file(env: dict[str, str], tmp_path: Path) ->
     result = run("db", "update", "--source", str(archive), "--source", str(single), env=env)
     assert result.returncode == 0, result.stderr
     assert "2 advisories (Go 1, PyPI 1)" in result.stdout
+
+
+@pytest.fixture
+def mirror(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A real HTTP server on 127.0.0.1: an OSV mirror for machines that cannot reach OSV."""
+    root = tmp_path / "mirror"
+    root.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", root
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_update_from_a_url(env: dict[str, str], mirror: tuple[str, Path]) -> None:
+    url, root = mirror
+    (root / "Go").mkdir()
+    write_zip(root / "Go" / "all.zip", {"GO-9.json": record("GO-9", ecosystem="Go")})
+    local = {**env, "NO_PROXY": "127.0.0.1"}
+    result = run("db", "update", "--source", f"{url}/Go/all.zip", env=local)
+    assert result.returncode == 0, result.stderr
+    assert "1 advisories (Go 1)" in result.stdout
+    status = json.loads(run("db", "status", "-f", "json", env=env).stdout)
+    assert status["database"]["sources"] == [
+        {"kind": "url", "location": f"{url}/Go/all.zip", "malformed": 0, "records": 1}
+    ]
+    assert not list(database(env).parent.glob(".download-*"))
+    result = run("db", "update", "--source", f"{url}/npm/all.zip", env=local)
+    assert (result.returncode, one_line(result.stderr)) == (
+        3, f"tenlayer: cannot download {url}/npm/all.zip: HTTP 404; without network, import "
+        "local OSV files with --source DIR|ZIP",
+    )  # fmt: skip

@@ -545,6 +545,8 @@ def _read_info(connection: sqlite3.Connection, path: Path) -> DatabaseInfo:
 @contextmanager
 def update_lock(path: Path) -> Iterator[None]:
     """One writer at a time per database; leftovers of killed writers are removed."""
+    if path.is_dir():
+        raise BadInput(f"--db {path}: is a directory, not a database file")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         lock = os.open(path.parent / f".{path.name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
@@ -579,11 +581,14 @@ def _replacement(path: Path) -> Iterator[Path]:
     temporary = Path(name)
     try:
         yield temporary
-        with temporary.open("rb+") as stream:
-            os.fchmod(stream.fileno(), _mode_for(path))
-            os.fsync(stream.fileno())
-        temporary.replace(path)
-        _fsync_directory(path.parent)
+        try:
+            with temporary.open("rb+") as stream:
+                os.fchmod(stream.fileno(), _mode_for(path))
+                os.fsync(stream.fileno())
+            temporary.replace(path)
+            _fsync_directory(path.parent)
+        except OSError as error:
+            raise EnvironmentProblem(f"cannot write {path} ({error.strerror or error})") from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
@@ -628,6 +633,8 @@ def build_database(
         connection = sqlite3.connect(temporary, isolation_level=None)
         try:
             _write(connection, advisories, sources_meta, allow_empty=allow_empty)
+        except sqlite3.Error as error:  # a full disk, most likely
+            raise EnvironmentProblem(f"cannot write {path} ({error})") from None
         finally:
             connection.close()
     with VulnDatabase(path) as database:

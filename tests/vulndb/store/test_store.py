@@ -246,3 +246,21 @@ def test_built_time_is_utc(database: Path) -> None:
     with VulnDatabase(database) as db:
         assert db.info.built.tzinfo is not None
         assert db.info.built <= datetime.now(UTC)
+
+
+def test_one_writer_at_a_time(database: Path) -> None:
+    from tenlayer.vulndb.store import update_lock
+
+    before = database.read_bytes()
+    with update_lock(database), pytest.raises(EnvironmentProblem) as caught:
+        build_database([advisory("NEW-1")], database)
+    assert str(caught.value) == (
+        f"another tenlayer is updating {database}; try again when it is done"
+    )
+    assert database.read_bytes() == before
+    assert build_database([advisory("NEW-1")], database).advisories == 1  # the lock is free
+
+
+def test_database_path_that_is_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(BadInput, match=r"--db .*: is a directory, not a database file"):
+        build_database([advisory("A-1")], tmp_path)
