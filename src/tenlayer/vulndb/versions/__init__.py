@@ -61,7 +61,7 @@ _FOLDED = {name.casefold(): scheme for name, scheme in ECOSYSTEMS.items()}
 def get_scheme(name: str) -> VersionScheme:
     """The scheme called `name` (one of SCHEMES)."""
     if name not in SCHEMES:
-        raise UnknownEcosystem(name, "version scheme")
+        raise UnknownEcosystem(name, "unknown version scheme")
     scheme: VersionScheme = import_module(f"{__name__}.{name}").SCHEME
     return scheme
 
@@ -90,4 +90,10 @@ def scheme_for_range(range_type: str, ecosystem: str) -> VersionScheme:
         return get_scheme("go" if base == "Go" else "semver")
     if kind == "ECOSYSTEM":
         return scheme_for(ecosystem)
-    raise UnknownEcosystem(range_type, "OSV range type")
+    if kind == "GIT":
+        raise UnknownEcosystem(
+            range_type,
+            "unordered OSV range type",
+            "GIT ranges are ordered by commit history, not by version: use their versions",
+        )
+    raise UnknownEcosystem(range_type, "unknown OSV range type")

@@ -32,9 +32,14 @@ class InvalidVersion(ValueError):
 class UnknownEcosystem(ValueError):
     """An ecosystem (or OSV range type) that no scheme orders. The message is one line."""
 
-    def __init__(self, ecosystem: str, what: str = "ecosystem") -> None:
+    def __init__(
+        self,
+        ecosystem: str,
+        what: str = "unknown ecosystem",
+        reason: str = "no version scheme orders it",
+    ) -> None:
         self.ecosystem = ecosystem
-        super().__init__(f"unknown {what} {_show(ecosystem)}: no version scheme orders it")
+        super().__init__(f"{what} {_show(ecosystem)}: {reason}")
 
 
 def _show(text: str, limit: int = 80) -> str:

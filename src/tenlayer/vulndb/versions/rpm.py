@@ -8,14 +8,16 @@ count (`1.0` == `1_0`).
 
 An EVR is split as rpm's `parseEVR` does: leading digits followed by `:` are the epoch (an
 empty one is 0, a missing one is 0), the release follows the last `-`. Epochs, versions and
-releases are compared in turn; a missing release compares as an empty one, as `rpm.vercmp`
-(and `rpmverCmp`) do, so `1.0` < `1.0-1`. (rpm's dependency matching, unlike its version
-comparison, lets a missing release match any release; that rule belongs to range matching.)
+releases are compared in turn, as `rpm.vercmp` does; a version without a release sorts
+below the same version with any release, even an empty or `~` one (`1.0` < `1.0-~1` <
+`1.0-` == `1.0-.` < `1.0-1`), which rpm's own comparison shows. (rpm's dependency matching,
+unlike its version comparison, lets a missing release match any release; that rule belongs
+to range matching, not to the order.)
 
-The key is one flat tuple: the epoch, the version's tokens, the end, the release's tokens,
-the end, with each token a rank (~ 0, end 1, ^ 2, letters 3, digits 4) followed, for
-letters and digits, by the value. Equal prefixes keep both keys aligned, so ranks meet
-ranks and values meet values of the same type.
+The key is one flat tuple: the epoch, the version's tokens, the end, then 0 for no release
+or 1 followed by the release's tokens and the end; each token is a rank (~ 0, end 1, ^ 2,
+letters 3, digits 4) followed, for letters and digits, by the value. Equal prefixes keep
+both keys aligned, so ranks meet ranks and values meet values of the same type.
 """
 
 from __future__ import annotations
@@ -71,7 +73,11 @@ def key(version: str) -> tuple[int | str, ...]:
     epoch, body, release = split(version)
     out: list[int | str] = [epoch]
     _tokens(body, out)
-    _tokens(release or "", out)
+    if release is None:
+        out.append(0)
+    else:
+        out.append(1)
+        _tokens(release, out)
     return tuple(out)
 
 

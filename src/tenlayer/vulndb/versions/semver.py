@@ -7,9 +7,10 @@ identifiers sorts first when it is a prefix of the other; build metadata is igno
 (`1.0.0+a` == `1.0.0+b`).
 
 Like npm (`semver.clean`, which npm applies to package.json versions), surrounding
-whitespace and leading `=` and `v` characters are accepted: `v1.2.3`, `=1.2.3`. Numbers have
-no upper bound here (SemVer sets none; node-semver refuses main numbers past 2**53 - 1 and
-loses precision on prerelease numbers past it, which no real version reaches).
+whitespace and leading `=` and `v` characters are accepted: `v1.2.3`, `=1.2.3`, ` =v1.2.3 `.
+npm's limits apply too: at most 256 characters, and MAJOR, MINOR and PATCH at most
+2**53 - 1. Prerelease numbers compare exactly at any size (node-semver compares those past
+2**53 as floating-point numbers, which no real version reaches).
 
 The key: `(major, minor, patch, 1)` for a release, `(major, minor, patch, 0, kind, value,
 ...)` for a prerelease, with kind 0 for a number and 1 for a string.
@@ -30,9 +31,15 @@ _SEMVER = re.compile(
     rf"(?:-(?P<pre>{_IDENTIFIER}(?:\.{_IDENTIFIER})*))?"
     r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?"
 )
-_WHITESPACE = " \t\n\r\v\f"
+# What JavaScript's String.prototype.trim() removes (npm trims versions with it).
+_WHITESPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 
 Key = tuple[int | str, ...]
+_NPM_MAX_LENGTH = 256  # node-semver's MAX_LENGTH
+_NPM_MAX_NUMBER = 2**53 - 1  # Number.MAX_SAFE_INTEGER
 
 
 def prerelease_key(pre: str | None, out: list[int | str]) -> None:
@@ -49,10 +56,14 @@ def prerelease_key(pre: str | None, out: list[int | str]) -> None:
 
 
 def parse_key(version: str, text: str, scheme: str) -> Key:
+    if len(text) > _NPM_MAX_LENGTH:
+        raise InvalidVersion(version, scheme, f"longer than {_NPM_MAX_LENGTH} characters")
     match = _SEMVER.fullmatch(text)
     if match is None:
         raise InvalidVersion(version, scheme, _why_invalid(text))
     out: list[int | str] = [int(match["major"]), int(match["minor"]), int(match["patch"])]
+    if max(out) > _NPM_MAX_NUMBER:
+        raise InvalidVersion(version, scheme, "MAJOR, MINOR and PATCH must be below 2**53")
     prerelease_key(match["pre"], out)
     return tuple(out)
 
@@ -61,7 +72,11 @@ def parse_key(version: str, text: str, scheme: str) -> Key:
 def key(version: str) -> Key:
     """The ordering key of a semantic version (npm's leading `v`/`=` allowed)."""
     check_length(version, NAME)
-    return parse_key(version, version.strip(_WHITESPACE).lstrip("=v"), NAME)
+    # as npm's `semver.clean`: trim, drop leading `=`/`v`, trim again, then one optional `v`
+    text = version.strip(_WHITESPACE).lstrip("=v").strip(_WHITESPACE)
+    if text.startswith("v"):
+        text = text[1:]
+    return parse_key(version, text, NAME)
 
 
 def _why_invalid(text: str) -> str:
