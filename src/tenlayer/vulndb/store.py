@@ -532,7 +532,7 @@ def _read_info(connection: sqlite3.Connection, path: Path) -> DatabaseInfo:
             duplicates=int(meta["duplicates"]),
             sources=tuple(meta["sources"]),
             ecosystems=dict(meta["ecosystems"]),
-            families=dict(meta["families"]),
+            families=dict(meta.get("families") or _sum_families(meta["ecosystems"])),
             size=path.stat().st_size,
         )
     except (KeyError, TypeError, ValueError) as error:
@@ -540,6 +540,15 @@ def _read_info(connection: sqlite3.Connection, path: Path) -> DatabaseInfo:
             f"vulnerability database {path} has damaged metadata ({error!r}); "
             + rebuild_hint()
         ) from None
+
+
+def _sum_families(ecosystems: Mapping[str, int]) -> dict[str, int]:
+    """Per-family counts for a database that predates them (an upper bound: an advisory
+    with entries in two releases counts twice)."""
+    totals: dict[str, int] = {}
+    for name, count in ecosystems.items():
+        totals[ecosystem_base(name)] = totals.get(ecosystem_base(name), 0) + count
+    return totals
 
 
 # --- writing ---------------------------------------------------------------------------
