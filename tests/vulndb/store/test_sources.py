@@ -229,3 +229,17 @@ def test_distribution_feeds_are_read_by_their_reader(
     assert stats.malformed_named == [
         f"{feed}: packages[3]: no name", f"{feed}: release v3.20 has no packages",
     ]  # fmt: skip
+
+
+def test_deeply_nested_documents_are_refused(tmp_path: Path) -> None:
+    depth = 200_000
+    (tmp_path / "deep.yaml").write_bytes(b"id: X\nmodified: 2024-01-01\nx: " + b"[" * depth)
+    (tmp_path / "deep.json").write_bytes(b'{"id": "Y", "x": ' + b"[" * depth + b"]" * depth + b"}")
+    ids, stats = read(tmp_path)
+    assert ids == []
+    assert stats.malformed_named[0].startswith(
+        f"{tmp_path}/deep.json: not valid JSON (depth limit exceeded: "
+    )
+    assert stats.malformed_named[1] == (
+        f"{tmp_path}/deep.yaml: not valid YAML (exceeded maximum nesting depth at line 3)"
+    )
