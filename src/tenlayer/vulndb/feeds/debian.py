@@ -22,9 +22,9 @@ What a release entry means, from the tracker's documentation
 - `undetermined`: nobody knows yet whether the release is affected. No entry (Grype and
   Trivy skip these too); it reappears once the tracker decides.
 
-Urgency (`low`, `medium`, `high`, `unimportant`; a trailing `*`/`**` marks an urgency taken
-from NVD rather than set by the team, and is dropped) is kept per entry as a Debian rating;
-`not yet assigned` and `end-of-life` are not ratings. The advisory carries the highest.
+Urgency (`low`, `medium`, `high`, `unimportant`; the `*`/`**` markers the tracker adds to
+some urgencies are dropped) is kept per entry as a Debian rating; `not yet assigned` and
+`end-of-life` are not ratings. The advisory carries the highest.
 
 The tracker has no publication or modification date per CVE: `published` stays empty (the
 health grade falls back to other sources for the date) and `modified` is the JSON file's

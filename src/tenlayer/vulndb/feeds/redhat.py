@@ -13,9 +13,11 @@ Modules (RHEL 8's application streams): a package can be fixed in several stream
 (`ruby` 2.5.9-111, 2.7.8-139 and 3.1.4-142 for ruby:2.5, 2.7, 3.1), and an installed
 package does not record its stream in tenlayer's inventory. A fixed range for the 3.1
 stream starting at version 0 would call a fully patched ruby 2.7.8-139 vulnerable. When the
-stream names the package's version line (`ruby:2.7` and 2.7.8), the range starts there
-(`introduced 2.7`), which keeps each stream's fix to its own versions; otherwise it starts
-at 0. A module's unfixed states are skipped: they cannot be told apart from the same
+stream names its own package's version line (module `ruby`, stream `2.7`, package `ruby`
+2.7.8), the range starts there (`introduced 2.7`), which keeps each stream's fix to its
+own versions; otherwise (`rubygem-pg` in ruby:2.7, `container-tools:rhel8`) it starts at
+0, and a patched build of one stream can still be reported by another stream's fix. A
+module's unfixed states are skipped: they cannot be told apart from the same
 package outside the module, or in another stream. Flatpak builds (`firefox:flatpak/…`) are
 never rpm packages in an image: skipped.
 
