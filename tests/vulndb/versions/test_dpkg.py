@@ -125,3 +125,32 @@ def test_warnings_are_ordered_as_dpkg_does() -> None:
     assert SCHEME.compare("a1", "1") == 1  # 'a' is a letter, beats the digit's empty run
     assert SCHEME.compare("1.0_1", "1.0.1") == 1  # non-letters sort by ASCII: "_" after "."
     assert scheme_for("Debian:12") is SCHEME
+
+
+def test_edges_agree_with_dpkg(dpkg_oracle: object) -> None:
+    versions = [
+        " 1.0",
+        "1.0 ",
+        "  1.0  ",
+        "1 .0",
+        "1.0-1 ",
+        "+1:1.0",
+        "-0:1.0",
+        "0x1:1",
+        "1:1:1",
+        "1:1-1-1",
+        "~",
+        "~~1",
+        "1~",
+        "1.0-~",
+        "1.0-+",
+        "é1",
+        "1.0é",
+        "1.0\x7f",
+        "2147483647:1",
+        "2147483648:1",
+        "00000000000000000000000000000001",
+        "1" * 40,
+    ]
+    pairs = [(a, b) for a in versions for b in versions]
+    assert oracles.disagreements("dpkg", pairs, SCHEME.compare) == []

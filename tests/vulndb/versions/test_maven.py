@@ -112,3 +112,48 @@ def test_invalid() -> None:
     ):
         key("")
     assert scheme_for("Maven") is SCHEME
+
+
+def test_edges_agree_with_maven(maven_oracle: object) -> None:
+    versions = [
+        "1",
+        "1.٣",
+        "1.3",
+        "1.0000000000",
+        "1.00000000000000000000",
+        "1.1234567890",
+        "1.1234567890123456789",
+        "1.123456789012345678",
+        "1.999999999",
+        "1.1000000000",
+        "1-İ",
+        "1-i",
+        "1-ß",
+        "1-ss",
+        "1.ǅ",
+        "1-𝔘",
+        "1-\ufb01",
+        "1.-1",
+        "1..1",
+        "1--1",
+        "-1",
+        ".1",
+        "1-",
+        "1.",
+        "a1",
+        "b1",
+        "m1",
+        "a",
+        "1a1",
+        "1-a-1",
+        "1.a.1",
+        "sp",
+        "1.sp1",
+        "1-rc.1",
+        "1-RC-1",
+        "1.0.0-final",
+        "1.0.0.final.1",
+    ]
+    pairs = [(a, b) for a in versions for b in versions]
+    assert oracles.disagreements("maven", pairs, SCHEME.compare) == []
+    assert oracles.disagreements("maven", pairs, _compare_keys) == []

@@ -98,3 +98,38 @@ def test_ecosystems() -> None:
         "SUSE:Linux Enterprise Server 15",
     ):
         assert scheme_for(ecosystem) is SCHEME
+
+
+def test_edges_agree_with_rpm(rpm_oracle: object) -> None:
+    versions = [
+        "1",
+        "1:",
+        ":",
+        "-",
+        "1-",
+        "-1",
+        ":-",
+        "1:-",
+        "01:1",
+        "1:1:1",
+        "1.0-1-1",
+        "~",
+        "^",
+        "~^",
+        "^~",
+        "1.0^",
+        "1.0~",
+        "a",
+        "A",
+        "1a",
+        "1A",
+        "é",
+        "1.é",
+        " 1",
+        "1 ",
+        "0" * 30,
+        "9" * 30,
+        "1.0-1.el9_2",
+    ]
+    pairs = [(a, b) for a in versions for b in versions]
+    assert oracles.disagreements("rpm", pairs, SCHEME.compare) == []

@@ -106,3 +106,34 @@ def test_ecosystems_and_ranges() -> None:
     assert scheme_for_range("SEMVER", "npm") is SCHEME
     assert scheme_for_range("SEMVER", "PyPI") is SCHEME  # SEMVER ranges are SemVer anywhere
     assert scheme_for_range("ECOSYSTEM", "npm") is SCHEME
+
+
+def test_edges_agree_with_node_semver(semver_oracle: object) -> None:
+    versions = [
+        "1.2.3",
+        " 1.2.3",
+        "1.2.3 ",
+        "v1.2.3",
+        "=1.2.3",
+        "==vv1.2.3",
+        "= v1.2.3",
+        "v=1.2.3",
+        "V1.2.3",
+        "\u00a01.2.3",
+        "\ufeff1.2.3",
+        "1.2.3-0",
+        "1.2.3-00",
+        "1.2.3-0a",
+        "1.2.3-a-",
+        "1.2.3--",
+        "1.2.3+01",
+        "1.2.3-a+b+c",
+        "01.2.3",
+        "1.2",
+        "9007199254740991.0.0",
+        "9007199254740992.0.0",
+        "1.2.3-" + "a" * 250,
+        "1.2.3-" + "a" * 251,
+    ]
+    pairs = [(a, b) for a in versions for b in versions]
+    assert oracles.disagreements("semver", pairs, SCHEME.compare) == []
