@@ -61,9 +61,10 @@ def parse_key(version: str, text: str, scheme: str) -> Key:
     match = _SEMVER.fullmatch(text)
     if match is None:
         raise InvalidVersion(version, scheme, _why_invalid(text))
-    out: list[int | str] = [int(match["major"]), int(match["minor"]), int(match["patch"])]
-    if max(out) > _NPM_MAX_NUMBER:
+    numbers = (int(match["major"]), int(match["minor"]), int(match["patch"]))
+    if max(numbers) > _NPM_MAX_NUMBER:
         raise InvalidVersion(version, scheme, "MAJOR, MINOR and PATCH must be below 2**53")
+    out: list[int | str] = list(numbers)
     prerelease_key(match["pre"], out)
     return tuple(out)
 
