@@ -41,7 +41,8 @@ _LANGUAGE_ECOSYSTEMS = {
     Ecosystem.MAVEN: "Maven",
 }
 _ID_PREFERENCE = ("GO-", "PYSEC-", "RUSTSEC-", "GHSA-", "DSA-", "DLA-", "USN-", "RHSA-", "CVE-")
-"""Which of merged ids leads: the ecosystem's own advisory, then GHSA, then the CVE."""
+"""Which id of a merged vulnerability is shown: the ecosystem's own advisory, then GHSA, a
+distribution's advisory, then the CVE; feed-prefixed ids (`DEBIAN-CVE-…`) come last."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +131,6 @@ def affects(
     """None when `version` is not affected; else the fix status and the fixing version."""
     from tenlayer.vulndb.versions import InvalidVersion, scheme_for_range
 
-    if affected.versions and _listed(version, affected.versions, ecosystem):
-        return _state(affected, None)
     for affected_range in affected.ranges:
         if affected_range.type is RangeType.GIT:
             continue
@@ -143,6 +142,8 @@ def affects(
             continue
         if hit:
             return _state(affected, fixed)
+    if affected.versions and _listed(version, affected.versions, ecosystem):
+        return _state(affected, None)  # ranges first: they know the fix, a list does not
     if affected.state in (FixStatus.NOT_FIXED, FixStatus.WONT_FIX) and not affected.ranges:
         return _state(affected, None)
     return None
@@ -253,9 +254,10 @@ def _one(package: Package, group: list[_Hit], ids: set[str]) -> VulnerabilityMat
     references: list[str] = []
     for advisory in advisories:
         references.extend(r for r in advisory.references if r not in references)
+    shown = min(ids, key=_lead)
     vulnerability = Vulnerability(
-        id=lead.advisory.id,
-        aliases=tuple(sorted(ids - {lead.advisory.id})),
+        id=shown,
+        aliases=tuple(sorted(ids - {shown})),
         summary=next((a.summary for a in advisories if a.summary), ""),
         severity=rating.severity,
         severity_source=rating.source,

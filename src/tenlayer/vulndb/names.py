@@ -25,7 +25,9 @@ def normalize_name(ecosystem: str, name: str) -> str:
     return name  # Go module paths and Maven coordinates are case-sensitive
 
 
-_RED_HAT = re.compile(r"^Red Hat:(?:[a-z_]*?enterprise_linux|rhel[a-z_]*):(\d+)", re.IGNORECASE)
+_RED_HAT = re.compile(r"^Red Hat:(?:enterprise_linux|rhel):(\d+)(?:[.:]|$)", re.IGNORECASE)
+"""Main streams only: EUS/AUS/TUS/E4S builds (`rhel_eus:8.6`) would tell a main-stream image
+it is fixed, so they keep their own ecosystem string and are not matched by default."""
 _UBUNTU = re.compile(r"^Ubuntu:(Pro:)?(\d\d\.\d\d)(?::.*)?$")
 _MAJOR = re.compile(r"^(Debian|Rocky Linux|AlmaLinux|Alpine|openSUSE|SUSE):v?(\d+)(\.\d+)?")
 
