@@ -24,7 +24,9 @@ def test_agrees_with_dpkg(dpkg_oracle: object, batch: list[tuple[str, str]]) -> 
 @given(strategies.batches(strategies.DPKG_PAIRS))
 def test_python_debian_agrees_where_dpkg_accepts(batch: list[tuple[str, str]]) -> None:
     """A second opinion: python-debian's Version orders what dpkg accepts the same way."""
-    support = pytest.importorskip("debian.debian_support")
+    support = pytest.importorskip(
+        "debian.debian_support", reason="python-debian (the second opinion) is not installed"
+    )
     for a, b in batch:
         try:
             ours = SCHEME.compare(a, b)
