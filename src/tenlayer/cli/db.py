@@ -18,8 +18,10 @@ if TYPE_CHECKING:
     from tenlayer.vulndb.sources import Source, SourceStats
     from tenlayer.vulndb.store import DatabaseInfo
 
-DB_HELP = "Database file [default: $TENLAYER_CACHE_DIR, $XDG_CACHE_HOME/tenlayer or " \
-    "~/.cache/tenlayer, then /vulndb.sqlite]."  # fmt: skip
+DB_HELP = (
+    "Database file [default: vulndb.sqlite in $TENLAYER_CACHE_DIR, else in "
+    "$XDG_CACHE_HOME/tenlayer, else in ~/.cache/tenlayer]."
+)
 
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$", re.IGNORECASE)
 _AGE_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}

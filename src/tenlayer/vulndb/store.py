@@ -333,6 +333,16 @@ class VulnDatabase:
     def ecosystems(self) -> frozenset[str]:
         return frozenset(self._ecosystem_ids)
 
+    def age(self, now: datetime | None = None) -> timedelta:
+        """Time since the database was built (from the data, not the file's mtime)."""
+        return self.info.age(now)
+
+    def staleness(
+        self, max_age: timedelta = DEFAULT_MAX_AGE, now: datetime | None = None
+    ) -> str | None:
+        """The warning to show when the database is older than `max_age`, else None."""
+        return self.info.staleness(max_age, now)
+
     def _ecosystem_id(self, ecosystem: str) -> int | None:
         try:
             return self._asked[ecosystem]

@@ -264,3 +264,13 @@ def test_one_writer_at_a_time(database: Path) -> None:
 def test_database_path_that_is_a_directory(tmp_path: Path) -> None:
     with pytest.raises(BadInput, match=r"--db .*: is a directory, not a database file"):
         build_database([advisory("A-1")], tmp_path)
+
+
+def test_age_and_staleness_on_the_database(database: Path) -> None:
+    with VulnDatabase(database) as db:
+        built = db.info.built
+        assert db.age(now=built + timedelta(hours=5)) == timedelta(hours=5)
+        assert db.staleness(now=built + timedelta(days=6)) is None  # default: 7 days
+        warning = db.staleness(now=built + timedelta(days=8))
+        assert warning is not None and "is 8 days old" in warning and "limit 7 days" in warning
+        assert db.staleness(timedelta(hours=1), now=built + timedelta(hours=2)) is not None
