@@ -17,7 +17,7 @@ help:
 	@echo "make bench     run the side-by-side benchmarks against trivy and syft (builds a 2 GB image)"
 
 system-deps: $(STAMPS)/system-deps
-$(STAMPS)/system-deps: scripts/install-system-deps.sh
+$(STAMPS)/system-deps: scripts/install-system-deps.sh Makefile
 	scripts/install-system-deps.sh $(DEBIAN_PACKAGES)
 	@mkdir -p $(STAMPS) && touch $@
 
