@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
+from tenlayer.cli.scanning import run_scan, scan_options
 from tenlayer.image.platform import DEFAULT_PLATFORM
 
 SEVERITIES = ["info", "low", "medium", "high", "critical"]
@@ -106,3 +108,32 @@ def sbom(
         from tenlayer.cli.options import exit_for_findings
 
         exit_for_findings(findings, fail_on)
+
+
+@image_group.command("scan", epilog=IMAGE_HELP)
+@click.argument("image")
+@scan_options
+@image_source_options
+def scan(
+    image: str,
+    platform: str | None,
+    insecure: bool,
+    max_layer_size: str,
+    timeout: str,
+    **options: Any,
+) -> None:
+    """Find the known vulnerabilities of every package in IMAGE, and grade it."""
+    from tenlayer.cli.options import open_options
+    from tenlayer.cli.progress import layer_progress
+    from tenlayer.inventory.scan import inventory_image
+
+    source = open_options(
+        platform=platform, insecure=insecure, max_layer_size=max_layer_size, timeout=timeout
+    )
+    show_progress = options["output_format"].lower() == "table" or options["output"] is not None
+
+    def inventory_of() -> Any:
+        with layer_progress(enabled=show_progress) as on_layer:
+            return inventory_image(image, source, on_layer=on_layer)
+
+    run_scan(inventory_of, **options)

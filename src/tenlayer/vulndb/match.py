@@ -238,6 +238,15 @@ def _merge(package: Package, found: Iterable[_Hit]) -> list[VulnerabilityMatch]:
     return [_one(package, group, ids) for group, ids in zip(groups, ids_of, strict=True)]
 
 
+def _first_sentence(details: str, limit: int = 120) -> str:
+    """A title for records that have only `details` (PYSEC's): its first sentence."""
+    text = " ".join(details.split())
+    cut = text.find(". ")
+    if 0 < cut < limit:
+        return text[: cut + 1]
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _lead(advisory_id: str) -> tuple[int, str]:
     for rank, prefix in enumerate(_ID_PREFERENCE):
         if advisory_id.startswith(prefix):
@@ -258,7 +267,8 @@ def _one(package: Package, group: list[_Hit], ids: set[str]) -> VulnerabilityMat
     vulnerability = Vulnerability(
         id=shown,
         aliases=tuple(sorted(ids - {shown})),
-        summary=next((a.summary for a in advisories if a.summary), ""),
+        summary=next((a.summary for a in advisories if a.summary), "")
+        or _first_sentence(next((a.details for a in advisories if a.details), "")),
         severity=rating.severity,
         severity_source=rating.source,
         cvss_vector=rating.vector,
