@@ -11,7 +11,7 @@ DEBIAN_PACKAGES := docker-registry skopeo umoci buildah podman runc debootstrap 
 .PHONY: help demo test fixtures lint typecheck unit bench system-deps venv clean
 
 help:
-	@echo "make demo      install what is needed, build a real Debian image, inventory it"
+	@echo "make demo      install what is needed, build a real image, list its packages, scan it"
 	@echo "make test      install what is needed, build fixtures, run lint, types and all tests"
 	@echo "make fixtures  build the test images (cached under .cache/fixtures)"
 	@echo "make bench     run the side-by-side benchmarks against trivy and syft (builds a 2 GB image)"
@@ -33,7 +33,7 @@ fixtures: system-deps venv
 
 demo: system-deps venv
 	$(PYTHON) scripts/fixtures/build.py --only app
-	$(VENV)/bin/tenlayer image sbom .cache/fixtures/app/app.docker.tar
+	scripts/demo.sh
 
 lint: venv
 	$(VENV)/bin/ruff check src tests scripts bench

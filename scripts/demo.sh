@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# make demo: inventory a real image built from Debian packages and PyPI/npm/Go/Java/RPM
+# artifacts, build a vulnerability database, and scan the image with it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tenlayer=.venv/bin/tenlayer
+image=.cache/fixtures/app/app.docker.tar
+db=.cache/demo/vulndb.sqlite
+shared_osv=../shared/data/osv
+
+echo "== tenlayer image sbom $image"
+"$tenlayer" image sbom "$image"
+
+echo
+echo "== vulnerability database ($db)"
+if "$tenlayer" db update --db "$db" 2>/tmp/tenlayer-demo-update.err; then
+  echo "built from OSV's published all.zip downloads"
+elif [ -d "$shared_osv" ]; then
+  echo "OSV's downloads are not reachable from here ($(tail -n 1 /tmp/tenlayer-demo-update.err))"
+  echo "building it from the OSV records in $shared_osv instead"
+  "$tenlayer" db update --db "$db" --source "$shared_osv"
+else
+  cat /tmp/tenlayer-demo-update.err >&2
+  echo "no OSV download and no $shared_osv: cannot build a vulnerability database" >&2
+  exit 3
+fi
+
+echo
+echo "== tenlayer image scan $image"
+"$tenlayer" image scan "$image" --db "$db"
