@@ -73,6 +73,8 @@ class Ecosystem(StrEnum):
     NPM = "npm"
     GO = "golang"
     MAVEN = "maven"
+    CARGO = "cargo"
+    """Rust crates (from SBOMs; no image analyzer reads Rust binaries yet)."""
 
     @property
     def is_os(self) -> bool:

@@ -157,3 +157,13 @@ def test_unparseable_installed_version_is_a_warning(database: VulnDatabase) -> N
     assert report.warnings == [
         "demo not a version!: invalid pep440 version 'not a version!': not a PEP 440 version"
     ]
+
+
+CRATES = [osv("RUSTSEC-2024-1", "Smallvec", [{"introduced": "1.0.0"}, {"fixed": "1.6.1"}],
+              ecosystem="crates.io")]
+
+
+@pytest.mark.parametrize("database", [CRATES], indirect=True)
+def test_crates_from_an_sbom_match_rustsec(database: VulnDatabase) -> None:
+    crate = Package("smallvec", "1.6.0", Ecosystem.CARGO, "pkg:cargo/smallvec@1.6.0", "sbom")
+    assert found(inventory(crate), database) == [("smallvec", "RUSTSEC-2024-1", "fixed", "1.6.1")]

@@ -39,6 +39,7 @@ _LANGUAGE_ECOSYSTEMS = {
     Ecosystem.NPM: "npm",
     Ecosystem.GO: "Go",
     Ecosystem.MAVEN: "Maven",
+    Ecosystem.CARGO: "crates.io",
 }
 _ID_PREFERENCE = ("GO-", "PYSEC-", "RUSTSEC-", "GHSA-", "DSA-", "DLA-", "USN-", "RHSA-", "CVE-")
 """Which id of a merged vulnerability is shown: the ecosystem's own advisory, then GHSA, a

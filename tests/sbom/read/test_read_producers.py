@@ -223,7 +223,7 @@ def test_what_cannot_be_matched_is_counted_in_one_line() -> None:
     components = [
         library("pkg:generic/openssl@3.0.0"),
         library("pkg:generic/zlib@1.3"),
-        library("pkg:cargo/serde@1.0.0"),
+        library("pkg:gem/rails@7.0.0"),
         {"type": "file", "name": "/etc/passwd"},
         library("pkg:"),
         library("not a purl at all"),
@@ -234,7 +234,7 @@ def test_what_cannot_be_matched_is_counted_in_one_line() -> None:
     assert [p.name for p in read.inventory.packages] == ["left-pad"]
     assert read.inventory.warnings == (
         "left out 7 SBOM entries tenlayer cannot match: 2 pkg:generic, 2 with a purl that "
-        "does not parse, 1 pkg:cargo, 1 without a purl, 1 without a version",
+        "does not parse, 1 pkg:gem, 1 without a purl, 1 without a version",
     )
 
 
