@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from tenlayer.vulndb.records import Advisory, Affected
+
+
+class Candidate(Protocol):
+    """One advisory entry for a package, decoded only as far as the caller asks."""
+
+    simple: str | None
+    """`TYPE\tFIXED` when the entry is just `introduced 0` … `fixed FIXED` (most are)."""
+
+    def raw(self) -> list[Any]:
+        """`[ecosystem, name, ranges, versions, state, severity, symbols]` as plain lists."""
+        ...
+
+    def affected(self) -> Affected: ...
+
+    def advisory(self) -> Advisory:
+        """Without its `affected` list."""
+        ...
 
 
 class AdvisoryIndex(Protocol):
@@ -19,4 +37,14 @@ class AdvisoryIndex(Protocol):
         `affected` list (only the entry returned beside it matters to the caller), and
         withdrawn advisories are never returned.
         """
+        ...
+
+    def affected_many(
+        self, ecosystem: str, names: Iterable[str]
+    ) -> dict[str, list[tuple[Advisory, Affected]]]:
+        """`affected` for many names of one ecosystem at once; every name is a key."""
+        ...
+
+    def candidates_many(self, ecosystem: str, names: Iterable[str]) -> dict[str, list[Any]]:
+        """`affected_many` with rows decoded lazily: `Candidate`s (the matcher's hot path)."""
         ...

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from tenlayer.model import (
@@ -31,7 +32,7 @@ from tenlayer.model import (
     VulnerabilityMatch,
 )
 from tenlayer.vulndb.index import AdvisoryIndex
-from tenlayer.vulndb.records import Advisory, Affected, EventKind, RangeType
+from tenlayer.vulndb.records import Advisory, Affected, EventKind
 from tenlayer.vulndb.severity import rate
 
 _LANGUAGE_ECOSYSTEMS = {
@@ -52,6 +53,16 @@ class _Hit:
 
     advisory: Advisory
     affected: Affected
+    status: FixStatus
+    fixed: str | None
+    ecosystem: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """One vulnerability (merged by alias) for one package version."""
+
+    vulnerability: Vulnerability
     status: FixStatus
     fixed: str | None
     ecosystem: str
@@ -95,31 +106,67 @@ def os_ecosystems(os_info: OSInfo | None, available: frozenset[str]) -> tuple[st
 
 def match_inventory(inventory: Inventory, index: AdvisoryIndex) -> MatchReport:
     report = MatchReport(matches=[])
-    available = index.ecosystems()
+    plans = _lookups(inventory, index.ecosystems())
+    names_by_ecosystem: dict[str, set[str]] = {}
+    for _, _, targets in plans:
+        for ecosystem, name in targets:
+            names_by_ecosystem.setdefault(ecosystem, set()).add(name)
+    answers = {  # one batched query per ecosystem instead of one per package
+        ecosystem: index.candidates_many(ecosystem, sorted(names))
+        for ecosystem, names in names_by_ecosystem.items()
+    }
+    # The binary packages of one source package share their source's version and advisories:
+    # the verdicts are worked out once per (lookups, version) and reused.
+    verdicts: dict[tuple[tuple[tuple[str, str], ...], str, bool], list[_Verdict]] = {}
+    for package, version, targets in plans:
+        report.lookups += len(targets)
+        key = (tuple(targets), version, package.ecosystem.is_os)
+        merged = verdicts.get(key)
+        if merged is None:
+            found: list[_Hit] = []
+            installed_keys: dict[str, Any] = {}
+            for ecosystem, name in targets:
+                for candidate in answers[ecosystem][name]:
+                    if candidate.simple is not None:
+                        verdict = _evaluate_simple(candidate.simple, version, ecosystem,
+                                                   report.warnings, package, installed_keys)
+                    else:
+                        _, _, ranges, versions, state, *_ = candidate.raw()
+                        verdict = _evaluate(ranges, versions, state, version, ecosystem,
+                                            report.warnings, package, installed_keys)
+                    if verdict is not None:
+                        found.append(_Hit(candidate.advisory(), candidate.affected(),
+                                          *verdict, ecosystem))
+            merged = verdicts[key] = _merge(found, os_package=package.ecosystem.is_os)
+        report.matches.extend(
+            VulnerabilityMatch(package, v.vulnerability, v.status, v.fixed, v.ecosystem)
+            for v in merged
+        )
+    report.matches.sort(key=VulnerabilityMatch.sort_key)
+    return report
+
+
+def _lookups(
+    inventory: Inventory, available: frozenset[str]
+) -> list[tuple[Package, str, list[tuple[str, str]]]]:
+    """For each package: the version to compare and the (ecosystem, name) keys to look up."""
     os_keys = os_ecosystems(inventory.os, available)
+    plans = []
     for package in inventory.packages:
         if package.ecosystem.is_os:
             targets = [(key, package.source_name or package.name) for key in os_keys]
             version = package.source_version or package.version
         elif package.owned_by:
-            # Installed by the OS package manager: its OS package's advisories cover it.
-            continue
+            continue  # installed by the OS package manager: its OS package's advisories speak
         else:
             key = _LANGUAGE_ECOSYSTEMS.get(package.ecosystem)
             if key is None or key not in available:
                 continue
             targets = [(key, package.name)]
             version = package.version
-        found: list[_Hit] = []
-        for ecosystem, name in targets:
-            report.lookups += 1
-            for advisory, affected in index.affected(ecosystem, name):
-                verdict = affects(affected, version, ecosystem, report.warnings, package)
-                if verdict is not None:
-                    found.append(_Hit(advisory, affected, verdict[0], verdict[1], ecosystem))
-        report.matches.extend(_merge(package, found))
-    report.matches.sort(key=VulnerabilityMatch.sort_key)
-    return report
+        if targets:
+            plans.append((package, version, targets))
+    return plans
 
 
 def affects(
@@ -130,30 +177,84 @@ def affects(
     package: Package,
 ) -> tuple[FixStatus, str | None] | None:
     """None when `version` is not affected; else the fix status and the fixing version."""
-    from tenlayer.vulndb.versions import InvalidVersion, scheme_for_range
+    ranges = [
+        (r.type.value, [(e.kind.value, e.version) for e in r.events]) for r in affected.ranges
+    ]
+    state = affected.state.value if affected.state is not None else None
+    return _evaluate(ranges, affected.versions, state, version, ecosystem, warnings, package, {})
 
-    for affected_range in affected.ranges:
-        if affected_range.type is RangeType.GIT:
+
+def _evaluate(
+    ranges: Sequence[Sequence[Any]],
+    versions: Sequence[str],
+    state: str | None,
+    version: str,
+    ecosystem: str,
+    warnings: list[str],
+    package: Package,
+    installed_keys: dict[str, Any],
+) -> tuple[FixStatus, str | None] | None:
+    """`affects` on an entry as plain lists: ranges `(type, events)` (or the store's
+    `[type, repo, events]`), events `(kind, version)`; the hot path of matching."""
+    from tenlayer.vulndb.versions import InvalidVersion
+
+    for entry in ranges:
+        kind, events = entry[0], entry[-1]
+        if kind == "GIT":
             continue
         try:
-            scheme = scheme_for_range(affected_range.type.value, ecosystem)
-            hit, fixed = _in_range(scheme.key(version), affected_range.events, scheme.key)
+            scheme = _scheme(kind, ecosystem)
+            installed = installed_keys.get(scheme.name)
+            if installed is None:
+                installed = installed_keys[scheme.name] = scheme.key(version)
+            hit, fixed = _in_range(installed, events, scheme.key)
         except InvalidVersion as error:
             _warn_once(warnings, f"{package.name} {version}: {error}")
             continue
         if hit:
-            return _state(affected, fixed)
-    if affected.versions and _listed(version, affected.versions, ecosystem):
-        return _state(affected, None)  # ranges first: they know the fix, a list does not
-    if affected.state in (FixStatus.NOT_FIXED, FixStatus.WONT_FIX) and not affected.ranges:
-        return _state(affected, None)
+            return _state(state, fixed)
+    if versions and _listed(version, versions, ecosystem):
+        return _state(state, None)  # ranges first: they know the fix, a list does not
+    if not ranges and state in (FixStatus.NOT_FIXED.value, FixStatus.WONT_FIX.value):
+        return _state(state, None)
     return None
 
 
-def _state(affected: Affected, fixed: str | None) -> tuple[FixStatus, str | None]:
+def _evaluate_simple(
+    simple: str,
+    version: str,
+    ecosystem: str,
+    warnings: list[str],
+    package: Package,
+    installed_keys: dict[str, Any],
+) -> tuple[FixStatus, str | None] | None:
+    """`_evaluate` for an entry that is one range: every version before `fixed`."""
+    from tenlayer.vulndb.versions import InvalidVersion
+
+    range_type, _, fixed = simple.partition("\t")
+    try:
+        scheme = _scheme(range_type, ecosystem)
+        installed = installed_keys.get(scheme.name)
+        if installed is None:
+            installed = installed_keys[scheme.name] = scheme.key(version)
+        if installed < scheme.key(fixed):
+            return FixStatus.FIXED, fixed
+    except InvalidVersion as error:
+        _warn_once(warnings, f"{package.name} {version}: {error}")
+    return None
+
+
+@lru_cache(maxsize=256)
+def _scheme(range_type: str, ecosystem: str) -> Any:
+    from tenlayer.vulndb.versions import scheme_for_range
+
+    return scheme_for_range(range_type, ecosystem)
+
+
+def _state(state: str | None, fixed: str | None) -> tuple[FixStatus, str | None]:
     if fixed is not None:
         return FixStatus.FIXED, fixed
-    if affected.state is FixStatus.WONT_FIX:
+    if state == FixStatus.WONT_FIX.value:
         return FixStatus.WONT_FIX, None
     return FixStatus.NOT_FIXED, None
 
@@ -177,40 +278,57 @@ def _listed(version: str, versions: Sequence[str], ecosystem: str) -> bool:
     return False
 
 
-def _in_range(installed: Any, events: Sequence[Any], key: Any) -> tuple[bool, str | None]:
+_INTRODUCED, _FIXED, _LAST_AFFECTED, _LIMIT = (
+    EventKind.INTRODUCED.value, EventKind.FIXED.value, EventKind.LAST_AFFECTED.value,
+    EventKind.LIMIT.value,
+)
+
+
+def _in_range(
+    installed: Any, events: Sequence[Sequence[str]], key: Any
+) -> tuple[bool, str | None]:
     """OSV's evaluation: walk the events in version order; returns (affected, fixed_in)."""
-    ordered = []
-    for event in events:
-        if event.kind is EventKind.INTRODUCED and event.version == "0":
-            ordered.append((0, None, event))
-        else:
-            ordered.append((1, key(event.version), event))
-    ordered = _sort_events(ordered)
+    if len(events) == 2:  # the common shapes, without sorting: [introduced, fixed]
+        (first, low), (second, high) = events
+        if first == _INTRODUCED and second in (_FIXED, _LAST_AFFECTED):
+            bound = key(high)
+            start = None if low == "0" else key(low)
+            if start is None or start <= bound:  # (a range written backwards: walk it)
+                if start is not None and installed < start:
+                    return False, None
+                if second == _FIXED:
+                    return (True, high) if installed < bound else (False, None)
+                return (installed <= bound), None
+    ordered = _sort_events(events, key)
     affected = False
     fixed_in: str | None = None
-    for _, bound, event in ordered:
-        if event.kind is EventKind.INTRODUCED:
+    for bound, kind, value in ordered:
+        if kind == _INTRODUCED:
             if bound is None or installed >= bound:
                 affected = True
                 fixed_in = None
-        elif event.kind is EventKind.FIXED:
+        elif kind == _FIXED:
             if installed >= bound:
                 affected = False
             elif affected and fixed_in is None:
-                fixed_in = event.version
-        elif event.kind is EventKind.LAST_AFFECTED:
+                fixed_in = value
+        elif kind == _LAST_AFFECTED:
             if installed > bound:
                 affected = False
-        elif event.kind is EventKind.LIMIT and installed >= bound:
+        elif kind == _LIMIT and installed >= bound:
             return False, None
     return affected, fixed_in if affected else None
 
 
-def _sort_events(items: list[tuple[int, Any, Any]]) -> list[tuple[int, Any, Any]]:
+def _sort_events(events: Sequence[Sequence[str]], key: Any) -> list[tuple[Any, str, str]]:
     """`introduced: 0` first, then by version; at one version, introduced before the rest."""
-    zeros = [item for item in items if item[1] is None]
-    others = [item for item in items if item[1] is not None]
-    others.sort(key=lambda item: (item[1], item[2].kind is not EventKind.INTRODUCED))
+    zeros = [(None, kind, value) for kind, value in events if kind == _INTRODUCED and value == "0"]
+    others = [
+        (key(value), kind, value)
+        for kind, value in events
+        if not (kind == _INTRODUCED and value == "0")
+    ]
+    others.sort(key=lambda item: (item[0], item[1] != _INTRODUCED))
     return zeros + others
 
 
@@ -219,7 +337,7 @@ def _warn_once(warnings: list[str], text: str) -> None:
         warnings.append(text)
 
 
-def _merge(package: Package, found: Iterable[_Hit]) -> list[VulnerabilityMatch]:
+def _merge(found: Iterable[_Hit], *, os_package: bool) -> list[_Verdict]:
     """One match per vulnerability: advisories sharing an id or alias become one."""
     groups: list[list[_Hit]] = []
     ids_of: list[set[str]] = []
@@ -236,7 +354,7 @@ def _merge(package: Package, found: Iterable[_Hit]) -> list[VulnerabilityMatch]:
         for other in reversed(joined[1:]):
             groups[first].extend(groups.pop(other))
             ids_of[first] |= ids_of.pop(other)
-    return [_one(package, group, ids) for group, ids in zip(groups, ids_of, strict=True)]
+    return [_one(group, ids, os_package) for group, ids in zip(groups, ids_of, strict=True)]
 
 
 def _first_sentence(details: str, limit: int = 120) -> str:
@@ -248,6 +366,7 @@ def _first_sentence(details: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+@lru_cache(maxsize=1 << 16)
 def _lead(advisory_id: str) -> tuple[int, str]:
     for rank, prefix in enumerate(_ID_PREFERENCE):
         if advisory_id.startswith(prefix):
@@ -255,15 +374,13 @@ def _lead(advisory_id: str) -> tuple[int, str]:
     return len(_ID_PREFERENCE), advisory_id
 
 
-def _one(package: Package, group: list[_Hit], ids: set[str]) -> VulnerabilityMatch:
+def _one(group: list[_Hit], ids: set[str], os_package: bool) -> _Verdict:
     group.sort(key=lambda hit: _lead(hit.advisory.id))
     lead = group[0]
     advisories = [hit.advisory for hit in group]
-    ratings = [rate(h.advisory, h.affected, os_package=package.ecosystem.is_os) for h in group]
+    ratings = [rate(h.advisory, h.affected, os_package=os_package) for h in group]
     rating = next((r for r in ratings if r.source), ratings[0])
-    references: list[str] = []
-    for advisory in advisories:
-        references.extend(r for r in advisory.references if r not in references)
+    references = dict.fromkeys(r for advisory in advisories for r in advisory.references)
     shown = min(ids, key=_lead)
     vulnerability = Vulnerability(
         id=shown,
@@ -279,10 +396,4 @@ def _one(package: Package, group: list[_Hit], ids: set[str]) -> VulnerabilityMat
         references=tuple(references),
     )
     fixed = lead.fixed or next((hit.fixed for hit in group if hit.fixed), None)
-    return VulnerabilityMatch(
-        package=package,
-        vulnerability=vulnerability,
-        status=FixStatus.FIXED if fixed else lead.status,
-        fixed_version=fixed,
-        ecosystem=lead.ecosystem,
-    )
+    return _Verdict(vulnerability, FixStatus.FIXED if fixed else lead.status, fixed, lead.ecosystem)

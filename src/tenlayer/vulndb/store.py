@@ -58,7 +58,8 @@ from tenlayer.vulndb.records import (
     SeverityScore,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""2: `affected.simple` (the common entry, one range `introduced 0` … `fixed X`, in a column)."""
 APPLICATION_ID = 0x544C5644  # "TLVD"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DATABASE_NAME = "vulndb.sqlite"
@@ -71,6 +72,45 @@ _SELECT = (
     "JOIN advisory a ON a.id = f.advisory WHERE f.ecosystem = ? AND f.withdrawn = 0 AND "
 )
 _BY_NAME = _SELECT + "f.name = ?"
+_CANDIDATES = (
+    "SELECT f.advisory, f.entry, f.name, f.simple FROM affected f "
+    "WHERE f.ecosystem = ? AND f.withdrawn = 0 AND f.name IN "
+)
+_RECORD = "SELECT record FROM advisory WHERE id = ?"
+
+
+class Candidate:
+    """An `affected` row, decoded only as far as the matcher needs.
+
+    Most rows a lookup returns do not affect the installed version; their entry is read as
+    plain lists (`raw()`) and their advisory record is never decoded at all.
+    """
+
+    __slots__ = ("_affected", "_database", "advisory_key", "entry", "simple")
+
+    def __init__(
+        self, database: VulnDatabase, advisory_key: int, entry: bytes, simple: str | None
+    ) -> None:
+        self._database = database
+        self.advisory_key = advisory_key
+        self.entry = entry
+        self.simple = simple
+        """`TYPE\tFIXED` when the entry is one `introduced 0` … `fixed FIXED` range."""
+        self._affected: Affected | None = None
+
+    def raw(self) -> list[Any]:
+        """`[ecosystem, name, ranges, versions, state, severity, symbols]`, ranges as
+        `[type, repo, [[kind, version], …]]`."""
+        value: list[Any] = orjson.loads(self.entry)
+        return value
+
+    def affected(self) -> Affected:
+        if self._affected is None:
+            self._affected = _decode_entry(self.entry)
+        return self._affected
+
+    def advisory(self) -> Advisory:
+        return self._database._advisory_by_key(self.advisory_key)
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -95,6 +135,7 @@ CREATE TABLE affected (
     seq INTEGER NOT NULL,
     withdrawn INTEGER NOT NULL,
     entry BLOB NOT NULL,
+    simple TEXT,
     PRIMARY KEY (ecosystem, name, advisory, seq)
 ) WITHOUT ROWID;
 """
@@ -184,6 +225,23 @@ def _encode_entry(affected: Affected) -> bytes:
             affected.symbols,
         ]
     )
+
+
+def _simple(affected: Affected) -> str | None:
+    """`TYPE\tFIXED` for the commonest entry, every version before FIXED affected (one
+    ECOSYSTEM or SEMVER range `introduced 0` then `fixed`, no version list, no state): the
+    matcher then compares one version without decoding the entry."""
+    if affected.versions or affected.state is not None or len(affected.ranges) != 1:
+        return None
+    [only] = affected.ranges
+    if only.type is RangeType.GIT or len(only.events) != 2:
+        return None
+    first, second = only.events
+    if first.kind is not EventKind.INTRODUCED or first.version != "0":
+        return None
+    if second.kind is not EventKind.FIXED or "\t" in second.version:
+        return None
+    return f"{only.type.value}\t{second.version}"
 
 
 _KINDS = {kind.value: kind for kind in EventKind}
@@ -391,6 +449,47 @@ class VulnDatabase:
         except sqlite3.DatabaseError as error:
             raise _corrupt(self.path, error) from None
         return result
+
+    def candidates_many(
+        self, ecosystem: str, names: Iterable[str]
+    ) -> dict[str, list[Candidate]]:
+        """Like `affected_many`, with rows decoded lazily (see `Candidate`)."""
+        result: dict[str, list[Candidate]] = {}
+        wanted: dict[str, list[str]] = {}
+        for name in names:
+            result[name] = []
+            wanted.setdefault(normalize_name(ecosystem, name), []).append(name)
+        ecosystem_id = self._ecosystem_id(ecosystem)
+        if ecosystem_id is None or not wanted:
+            return result
+        keys = list(wanted)
+        try:
+            for start in range(0, len(keys), _QUERY_CHUNK):
+                chunk = keys[start : start + _QUERY_CHUNK]
+                query = _CANDIDATES + f"({','.join('?' * len(chunk))})"
+                for advisory_key, entry, key, simple in self._connection.execute(
+                    query, (ecosystem_id, *chunk)
+                ):
+                    candidate = Candidate(self, advisory_key, entry, simple)
+                    for name in wanted[key]:
+                        result[name].append(candidate)
+        except sqlite3.DatabaseError as error:
+            raise _corrupt(self.path, error) from None
+        return result
+
+    def _advisory_by_key(self, key: int) -> Advisory:
+        advisory = self._advisories.get(key)
+        if advisory is None:
+            try:
+                row = self._connection.execute(_RECORD, (key,)).fetchone()
+            except sqlite3.DatabaseError as error:
+                raise _corrupt(self.path, error) from None
+            if row is None:
+                raise _corrupt(self.path, LookupError(f"advisory row {key} is missing"))
+            if len(self._advisories) > _ADVISORY_CACHE:
+                self._advisories.clear()
+            advisory = self._advisories[key] = _decode_record(row[0])
+        return advisory
 
     def _pairs(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Advisory, Affected]]:
         """(advisory id, entry, record, …) rows -> (Advisory, Affected); each advisory is
@@ -686,7 +785,7 @@ def _write(
     ecosystem_ids: dict[str, int] = {}
     replaced: list[int] = []
     duplicates = 0
-    affected_rows: list[tuple[int, str, int, int, int, bytes]] = []
+    affected_rows: list[tuple[int, str, int, int, int, bytes, str | None]] = []
     alias_rows: list[tuple[str, int]] = []
     insert = (
         "INSERT INTO advisory (id, record_id, modified, published, withdrawn, record) "
@@ -717,7 +816,8 @@ def _write(
                 ecosystem_id = ecosystem_ids[ecosystem] = len(ecosystem_ids) + 1
             name = normalize_name(affected.ecosystem, affected.name)
             affected_rows.append(
-                (ecosystem_id, name, ident, seq, withdrawn, _encode_entry(affected))
+                (ecosystem_id, name, ident, seq, withdrawn, _encode_entry(affected),
+                 _simple(affected))
             )
         if len(affected_rows) >= _BATCH:
             _flush(connection, affected_rows, alias_rows)
@@ -744,11 +844,11 @@ def _write(
 
 def _flush(
     connection: sqlite3.Connection,
-    affected_rows: list[tuple[int, str, int, int, int, bytes]],
+    affected_rows: list[tuple[int, str, int, int, int, bytes, str | None]],
     alias_rows: list[tuple[str, int]],
 ) -> None:
     affected_rows.sort()  # B-tree inserts in key order
-    connection.executemany("INSERT INTO affected VALUES (?, ?, ?, ?, ?, ?)", affected_rows)
+    connection.executemany("INSERT INTO affected VALUES (?, ?, ?, ?, ?, ?, ?)", affected_rows)
     connection.executemany("INSERT OR IGNORE INTO alias VALUES (?, ?)", alias_rows)
     affected_rows.clear()
     alias_rows.clear()
