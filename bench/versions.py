@@ -1,6 +1,6 @@
 """Speed of every scheme's keys and comparisons, and the libraries that could have done it.
 
-    .venv/bin/python tests/vulndb/versions/bench_versions.py [--pairs N]
+    .venv/bin/python bench/versions.py [--pairs N]
 
 Part 1, speed: for each scheme, on a corpus of realistic versions (the Debian one includes
 every version installed on this machine), keys per second uncached (parsing) and cached (the
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 if __package__ in (None, ""):
-    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
