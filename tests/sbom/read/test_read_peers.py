@@ -337,55 +337,62 @@ def test_every_purl_parses_as_packageurl_python_parses_it(producer: str, sbom_di
 
 # -- matching: the findings an SBOM gives are the findings its image gives ----------------
 
-class MemoryIndex:
-    """An `AdvisoryIndex` over advisories made for one image: for every package the matcher
-    looks up, one advisory it is affected by (fixed just above its version), one fixed at its
-    version and one introduced above it (neither affects it), and one listing its version
-    exactly. A package read back with another name, source, release or version spelling
-    than the image scan's changes the matches."""
+def advisories_for(image: Inventory) -> list[Any]:
+    """Advisories made for one image: for every package the matcher looks up, one advisory
+    it is affected by (fixed just above its version), one fixed at its version and one
+    introduced above it (neither affects it), and one listing its version exactly. A
+    package read back with another name, source, release or version spelling than the
+    image scan's changes the matches."""
+    from tenlayer.vulndb.records import (
+        Advisory,
+        Affected,
+        AffectedRange,
+        Event,
+        EventKind,
+        RangeType,
+    )
 
-    def __init__(self, image: Inventory) -> None:
-        from tenlayer.vulndb.records import (
-            Advisory,
-            Affected,
-            AffectedRange,
-            Event,
-            EventKind,
-            RangeType,
-        )
+    advisories = []
+    for ecosystem, name, version in sorted(lookups(image)):
+        base = ecosystem.partition(":")[0]
+        bound = version
+        kind = RangeType.ECOSYSTEM
+        if base == "Go":
+            kind, bound = RangeType.SEMVER, version.removeprefix("go").removeprefix("v")
+        above = {"Go": f"{bound}-0.tl", "PyPI": f"{bound}.post1", "npm": f"{bound}-tl",
+                 "Maven": f"{bound}.1"}.get(base, f"{bound}+tl1")
+        if base == "Go":
+            above = _semver_above(bound)
+        ranges = {
+            "affected": (Event(EventKind.INTRODUCED, "0"), Event(EventKind.FIXED, above)),
+            "fixed-at": (Event(EventKind.INTRODUCED, "0"), Event(EventKind.FIXED, bound)),
+            "introduced-above": (Event(EventKind.INTRODUCED, above),),
+        }
+        for label, events in ranges.items():
+            advisories.append(Advisory(
+                id=f"TEST-{ecosystem}-{name}-{label}", modified="2026-01-01T00:00:00Z",
+                affected=(Affected(ecosystem=ecosystem, name=name,
+                                   ranges=(AffectedRange(kind, events),)),),
+            ))
+        advisories.append(Advisory(
+            id=f"TEST-{ecosystem}-{name}-listed", modified="2026-01-01T00:00:00Z",
+            affected=(Affected(ecosystem=ecosystem, name=name, versions=(version,)),),
+        ))
+    return advisories
 
-        self._entries: dict[tuple[str, str], list[tuple[Advisory, Affected]]] = {}
-        for ecosystem, name, version in sorted(lookups(image)):
-            base = ecosystem.partition(":")[0]
-            bound = version
-            kind = RangeType.ECOSYSTEM
-            if base == "Go":
-                kind, bound = RangeType.SEMVER, version.removeprefix("go").removeprefix("v")
-            above = {"Go": f"{bound}-0.tl", "PyPI": f"{bound}.post1", "npm": f"{bound}-tl",
-                     "Maven": f"{bound}.1"}.get(base, f"{bound}+tl1")
-            if base == "Go":
-                above = _semver_above(bound)
-            ranges = {
-                "affected": (Event(EventKind.INTRODUCED, "0"), Event(EventKind.FIXED, above)),
-                "fixed-at": (Event(EventKind.INTRODUCED, "0"), Event(EventKind.FIXED, bound)),
-                "introduced-above": (Event(EventKind.INTRODUCED, above),),
-            }
-            for label, events in ranges.items():
-                advisory = Advisory(id=f"TEST-{ecosystem}-{name}-{label}", modified="2026-01-01")
-                self._add(advisory, Affected(ecosystem=ecosystem, name=name,
-                                             ranges=(AffectedRange(kind, events),)))
-            listed = Advisory(id=f"TEST-{ecosystem}-{name}-listed", modified="2026-01-01")
-            self._add(listed, Affected(ecosystem=ecosystem, name=name, versions=(version,)))
 
-    def _add(self, advisory: Any, affected: Any) -> None:
-        key = (affected.ecosystem, normalize_name(affected.ecosystem, affected.name))
-        self._entries.setdefault(key, []).append((advisory, affected))
+_DATABASES: dict[str, Path] = {}
 
-    def ecosystems(self) -> frozenset[str]:
-        return frozenset(ecosystem for ecosystem, _ in self._entries)
 
-    def affected(self, ecosystem: str, name: str) -> list[Any]:
-        return self._entries.get((ecosystem, normalize_name(ecosystem, name)), [])
+def database_for(name: str, image: Inventory, directory: Path) -> Path:
+    """A real vulnerability database holding `advisories_for(image)`, built once per image."""
+    from tenlayer.vulndb.store import build_database
+
+    if name not in _DATABASES:
+        path = directory / f"{name}.sqlite"
+        build_database(advisories_for(image), path)
+        _DATABASES[name] = path
+    return _DATABASES[name]
 
 
 def _semver_above(version: str) -> str:
@@ -397,10 +404,12 @@ def _semver_above(version: str) -> str:
     return f"{major}.{minor}.{int(re.sub(r'[^0-9].*', '', patch) or 0) + 1}"
 
 
-def findings(inventory: Inventory, index: MemoryIndex) -> set[tuple[str, str, str, str]]:
+def findings(inventory: Inventory, database: Path) -> set[tuple[str, str, str, str]]:
     from tenlayer.vulndb.match import match_inventory
+    from tenlayer.vulndb.store import VulnDatabase
 
-    report = match_inventory(inventory, index)  # type: ignore[arg-type]
+    with VulnDatabase(database) as index:
+        report = match_inventory(inventory, index)
     assert report.warnings == []
     return {(m.vulnerability.id, normalize(m.package.ecosystem.value, m.package.name),
              m.package.version, m.status.value) for m in report.matches}
@@ -416,7 +425,7 @@ MATCH_ONLY_IN_IMAGE = {
 def test_sbom_scan_finds_what_image_scan_finds(name: str, producer: str,
                                                sbom_dir: Path) -> None:
     image = image_inventory(name)
-    index = MemoryIndex(image)
+    index = database_for(name, image, sbom_dir)
     expected = findings(image, index)
     assert len(expected) >= 2 * len(lookups(image))  # `affected` and `listed` for each
     found = findings(read_sbom(sbom(name, producer, sbom_dir)), index)
