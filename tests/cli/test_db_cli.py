@@ -335,3 +335,19 @@ def test_update_from_a_url(env: dict[str, str], mirror: tuple[str, Path]) -> Non
         3, f"tenlayer: cannot download {url}/npm/all.zip: HTTP 404; without network, import "
         "local OSV files with --source DIR|ZIP",
     )  # fmt: skip
+
+
+def test_update_warns_of_ecosystems_it_cannot_match(tmp_path: Path) -> None:
+    record = {"id": "X-1", "modified": "2024-01-01T00:00:00Z", "affected": [
+        {"package": {"ecosystem": "NuGet", "name": "x"},
+         "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1"}]}]}]}
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "X-1.json").write_text(json.dumps(record))
+    result = subprocess.run(
+        [sys.executable, "-m", "tenlayer", "db", "update", "--source", str(tmp_path / "src"),
+         "--db", str(tmp_path / "db.sqlite")], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert result.stderr == (
+        "tenlayer: warning: advisories of ecosystems tenlayer cannot compare versions in are "
+        "kept but will match nothing: NuGet (1)\n"
+    )

@@ -94,7 +94,26 @@ def update(sources: tuple[str, ...], db_path: Path | None) -> None:
     finally:
         for line in feeds.malformed_warnings(stats):
             _warn(line)
+    unmatched = unmatchable_ecosystems(info)
+    if unmatched:
+        _warn(
+            "advisories of ecosystems tenlayer cannot compare versions in are kept but will "
+            "match nothing: " + ", ".join(f"{name} ({count})" for name, count in unmatched)
+        )
     click.echo(update_summary(info, stats))
+
+
+def unmatchable_ecosystems(info: DatabaseInfo) -> list[tuple[str, int]]:
+    """Ecosystems in the database that no version scheme covers (e.g. `Hex`, `NuGet`)."""
+    from tenlayer.vulndb.versions import UnknownEcosystem, scheme_for
+
+    found = []
+    for ecosystem, count in sorted(info.ecosystems.items()):
+        try:
+            scheme_for(ecosystem)
+        except UnknownEcosystem:
+            found.append((ecosystem, count))
+    return found
 
 
 def update_summary(info: DatabaseInfo, stats: list[SourceStats]) -> str:
