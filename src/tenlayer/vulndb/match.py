@@ -137,7 +137,9 @@ def match_inventory(inventory: Inventory, index: AdvisoryIndex) -> MatchReport:
                     if verdict is not None:
                         found.append(_Hit(candidate.advisory(), candidate.affected(),
                                           *verdict, ecosystem))
-            merged = verdicts[key] = _merge(found, os_package=package.ecosystem.is_os)
+            merged = verdicts[key] = (
+                _merge(found, os_package=package.ecosystem.is_os) if found else []
+            )
         report.matches.extend(
             VulnerabilityMatch(package, v.vulnerability, v.status, v.fixed, v.ecosystem)
             for v in merged
