@@ -7,22 +7,8 @@ from typing import Any, Protocol
 
 from tenlayer.vulndb.records import Advisory, Affected
 
-
-class Candidate(Protocol):
-    """One advisory entry for a package, decoded only as far as the caller asks."""
-
-    simple: str | None
-    """`TYPE\tFIXED` when the entry is just `introduced 0` … `fixed FIXED` (most are)."""
-
-    def raw(self) -> list[Any]:
-        """`[ecosystem, name, ranges, versions, state, severity, symbols]` as plain lists."""
-        ...
-
-    def affected(self) -> Affected: ...
-
-    def advisory(self) -> Advisory:
-        """Without its `affected` list."""
-        ...
+Row = tuple[int, bytes, "str | None", "str | None"]
+"""(advisory key, entry blob, simple range type, simple fixed version): see store.Row."""
 
 
 class AdvisoryIndex(Protocol):
@@ -45,6 +31,14 @@ class AdvisoryIndex(Protocol):
         """`affected` for many names of one ecosystem at once; every name is a key."""
         ...
 
-    def candidates_many(self, ecosystem: str, names: Iterable[str]) -> dict[str, list[Any]]:
-        """`affected_many` with rows decoded lazily: `Candidate`s (the matcher's hot path)."""
+    def candidates_many(self, ecosystem: str, names: Iterable[str]) -> dict[str, list[Row]]:
+        """`affected_many` as undecoded rows (the matcher's hot path)."""
         ...
+
+    def raw_entry(self, entry: bytes) -> list[Any]:
+        """A row's entry as plain lists: `[ecosystem, name, ranges, versions, state, …]`."""
+        ...
+
+    def entry(self, entry: bytes) -> Affected: ...
+
+    def advisory_by_key(self, key: int) -> Advisory: ...

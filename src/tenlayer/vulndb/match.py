@@ -34,6 +34,7 @@ from tenlayer.model import (
 from tenlayer.vulndb.index import AdvisoryIndex
 from tenlayer.vulndb.records import Advisory, Affected, EventKind
 from tenlayer.vulndb.severity import rate
+from tenlayer.vulndb.versions import InvalidVersion, scheme_for, scheme_for_range
 
 _LANGUAGE_ECOSYSTEMS = {
     Ecosystem.PYPI: "PyPI",
@@ -126,17 +127,18 @@ def match_inventory(inventory: Inventory, index: AdvisoryIndex) -> MatchReport:
             found: list[_Hit] = []
             installed_keys: dict[str, Any] = {}
             for ecosystem, name in targets:
-                for candidate in answers[ecosystem][name]:
-                    if candidate.simple is not None:
-                        verdict = _evaluate_simple(candidate.simple, version, ecosystem,
-                                                   report.warnings, package, installed_keys)
+                for advisory_key, entry, simple_type, simple_fixed in answers[ecosystem][name]:
+                    if simple_fixed is not None:
+                        verdict = _evaluate_simple(simple_type or "", simple_fixed, version,
+                                                   ecosystem, report.warnings, package,
+                                                   installed_keys)
                     else:
-                        _, _, ranges, versions, state, *_ = candidate.raw()
+                        _, _, ranges, versions, state, *_ = index.raw_entry(entry)
                         verdict = _evaluate(ranges, versions, state, version, ecosystem,
                                             report.warnings, package, installed_keys)
                     if verdict is not None:
-                        found.append(_Hit(candidate.advisory(), candidate.affected(),
-                                          *verdict, ecosystem))
+                        found.append(_Hit(index.advisory_by_key(advisory_key),
+                                          index.entry(entry), *verdict, ecosystem))
             merged = verdicts[key] = (
                 _merge(found, os_package=package.ecosystem.is_os) if found else []
             )
@@ -198,8 +200,6 @@ def _evaluate(
 ) -> tuple[FixStatus, str | None] | None:
     """`affects` on an entry as plain lists: ranges `(type, events)` (or the store's
     `[type, repo, events]`), events `(kind, version)`; the hot path of matching."""
-    from tenlayer.vulndb.versions import InvalidVersion
-
     for entry in ranges:
         kind, events = entry[0], entry[-1]
         if kind == "GIT":
@@ -223,7 +223,8 @@ def _evaluate(
 
 
 def _evaluate_simple(
-    simple: str,
+    range_type: str,
+    fixed: str,
     version: str,
     ecosystem: str,
     warnings: list[str],
@@ -231,9 +232,6 @@ def _evaluate_simple(
     installed_keys: dict[str, Any],
 ) -> tuple[FixStatus, str | None] | None:
     """`_evaluate` for an entry that is one range: every version before `fixed`."""
-    from tenlayer.vulndb.versions import InvalidVersion
-
-    range_type, _, fixed = simple.partition("\t")
     try:
         scheme = _scheme(range_type, ecosystem)
         installed = installed_keys.get(scheme.name)
@@ -248,8 +246,6 @@ def _evaluate_simple(
 
 @lru_cache(maxsize=256)
 def _scheme(range_type: str, ecosystem: str) -> Any:
-    from tenlayer.vulndb.versions import scheme_for_range
-
     return scheme_for_range(range_type, ecosystem)
 
 
@@ -264,8 +260,6 @@ def _state(state: str | None, fixed: str | None) -> tuple[FixStatus, str | None]
 def _listed(version: str, versions: Sequence[str], ecosystem: str) -> bool:
     if version in versions:
         return True
-    from tenlayer.vulndb.versions import InvalidVersion, scheme_for
-
     try:
         scheme = scheme_for(ecosystem)
         key = scheme.key(version)

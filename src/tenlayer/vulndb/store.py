@@ -58,8 +58,9 @@ from tenlayer.vulndb.records import (
     SeverityScore,
 )
 
-SCHEMA_VERSION = 2
-"""2: `affected.simple` (the common entry, one range `introduced 0` … `fixed X`, in a column)."""
+SCHEMA_VERSION = 3
+"""3: `affected.simple_type`/`simple_fixed` (the commonest entry, one range `introduced 0` …
+`fixed X`, in columns of its own)."""
 APPLICATION_ID = 0x544C5644  # "TLVD"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DATABASE_NAME = "vulndb.sqlite"
@@ -73,44 +74,16 @@ _SELECT = (
 )
 _BY_NAME = _SELECT + "f.name = ?"
 _CANDIDATES = (
-    "SELECT f.advisory, f.entry, f.name, f.simple FROM affected f "
+    "SELECT f.advisory, f.entry, f.simple_type, f.simple_fixed, f.name FROM affected f "
     "WHERE f.ecosystem = ? AND f.withdrawn = 0 AND f.name IN "
 )
 _RECORD = "SELECT record FROM advisory WHERE id = ?"
 
 
-class Candidate:
-    """An `affected` row, decoded only as far as the matcher needs.
-
-    Most rows a lookup returns do not affect the installed version; their entry is read as
-    plain lists (`raw()`) and their advisory record is never decoded at all.
-    """
-
-    __slots__ = ("_affected", "_database", "advisory_key", "entry", "simple")
-
-    def __init__(
-        self, database: VulnDatabase, advisory_key: int, entry: bytes, simple: str | None
-    ) -> None:
-        self._database = database
-        self.advisory_key = advisory_key
-        self.entry = entry
-        self.simple = simple
-        """`TYPE\tFIXED` when the entry is one `introduced 0` … `fixed FIXED` range."""
-        self._affected: Affected | None = None
-
-    def raw(self) -> list[Any]:
-        """`[ecosystem, name, ranges, versions, state, severity, symbols]`, ranges as
-        `[type, repo, [[kind, version], …]]`."""
-        value: list[Any] = orjson.loads(self.entry)
-        return value
-
-    def affected(self) -> Affected:
-        if self._affected is None:
-            self._affected = _decode_entry(self.entry)
-        return self._affected
-
-    def advisory(self) -> Advisory:
-        return self._database._advisory_by_key(self.advisory_key)
+Row = tuple[int, bytes, str | None, str | None]
+"""An `affected` row as the matcher reads it: (advisory key, entry, simple type, simple fixed).
+The last two are set for the commonest entry, one range `introduced 0` … `fixed FIXED`, so
+that most rows are judged by one version comparison, without decoding anything."""
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -135,7 +108,8 @@ CREATE TABLE affected (
     seq INTEGER NOT NULL,
     withdrawn INTEGER NOT NULL,
     entry BLOB NOT NULL,
-    simple TEXT,
+    simple_type TEXT,
+    simple_fixed TEXT,
     PRIMARY KEY (ecosystem, name, advisory, seq)
 ) WITHOUT ROWID;
 """
@@ -227,21 +201,22 @@ def _encode_entry(affected: Affected) -> bytes:
     )
 
 
-def _simple(affected: Affected) -> str | None:
-    """`TYPE\tFIXED` for the commonest entry, every version before FIXED affected (one
-    ECOSYSTEM or SEMVER range `introduced 0` then `fixed`, no version list, no state): the
-    matcher then compares one version without decoding the entry."""
+def _simple(affected: Affected) -> tuple[str | None, str | None]:
+    """(range type, fixed version) for the commonest entry, every version before FIXED
+    affected (one ECOSYSTEM or SEMVER range `introduced 0` then `fixed`, no version list, no
+    state): the matcher then compares one version without decoding the entry."""
+    none = (None, None)
     if affected.versions or affected.state is not None or len(affected.ranges) != 1:
-        return None
+        return none
     [only] = affected.ranges
     if only.type is RangeType.GIT or len(only.events) != 2:
-        return None
+        return none
     first, second = only.events
     if first.kind is not EventKind.INTRODUCED or first.version != "0":
-        return None
-    if second.kind is not EventKind.FIXED or "\t" in second.version:
-        return None
-    return f"{only.type.value}\t{second.version}"
+        return none
+    if second.kind is not EventKind.FIXED:
+        return none
+    return only.type.value, second.version
 
 
 _KINDS = {kind.value: kind for kind in EventKind}
@@ -450,11 +425,10 @@ class VulnDatabase:
             raise _corrupt(self.path, error) from None
         return result
 
-    def candidates_many(
-        self, ecosystem: str, names: Iterable[str]
-    ) -> dict[str, list[Candidate]]:
-        """Like `affected_many`, with rows decoded lazily (see `Candidate`)."""
-        result: dict[str, list[Candidate]] = {}
+    def candidates_many(self, ecosystem: str, names: Iterable[str]) -> dict[str, list[Row]]:
+        """Like `affected_many`, but each entry as a `Row` to decode only when it matters
+        (`raw_entry`, `entry`, `advisory_by_key`)."""
+        result: dict[str, list[Row]] = {}
         wanted: dict[str, list[str]] = {}
         for name in names:
             result[name] = []
@@ -467,15 +441,28 @@ class VulnDatabase:
             for start in range(0, len(keys), _QUERY_CHUNK):
                 chunk = keys[start : start + _QUERY_CHUNK]
                 query = _CANDIDATES + f"({','.join('?' * len(chunk))})"
-                for advisory_key, entry, key, simple in self._connection.execute(
-                    query, (ecosystem_id, *chunk)
-                ):
-                    candidate = Candidate(self, advisory_key, entry, simple)
+                for *row, key in self._connection.execute(query, (ecosystem_id, *chunk)):
+                    candidate = tuple(row)
                     for name in wanted[key]:
                         result[name].append(candidate)
         except sqlite3.DatabaseError as error:
             raise _corrupt(self.path, error) from None
         return result
+
+    @staticmethod
+    def raw_entry(entry: bytes) -> list[Any]:
+        """`[ecosystem, name, ranges, versions, state, severity, symbols]` as plain lists,
+        ranges as `[type, repo, [[kind, version], …]]`."""
+        value: list[Any] = orjson.loads(entry)
+        return value
+
+    @staticmethod
+    def entry(entry: bytes) -> Affected:
+        return _decode_entry(entry)
+
+    def advisory_by_key(self, key: int) -> Advisory:
+        """An advisory (without its `affected` list) by the key a `Row` carries."""
+        return self._advisory_by_key(key)
 
     def _advisory_by_key(self, key: int) -> Advisory:
         advisory = self._advisories.get(key)
@@ -785,7 +772,7 @@ def _write(
     ecosystem_ids: dict[str, int] = {}
     replaced: list[int] = []
     duplicates = 0
-    affected_rows: list[tuple[int, str, int, int, int, bytes, str | None]] = []
+    affected_rows: list[tuple[int, str, int, int, int, bytes, str | None, str | None]] = []
     alias_rows: list[tuple[str, int]] = []
     insert = (
         "INSERT INTO advisory (id, record_id, modified, published, withdrawn, record) "
@@ -817,7 +804,7 @@ def _write(
             name = normalize_name(affected.ecosystem, affected.name)
             affected_rows.append(
                 (ecosystem_id, name, ident, seq, withdrawn, _encode_entry(affected),
-                 _simple(affected))
+                 *_simple(affected))
             )
         if len(affected_rows) >= _BATCH:
             _flush(connection, affected_rows, alias_rows)
@@ -844,11 +831,13 @@ def _write(
 
 def _flush(
     connection: sqlite3.Connection,
-    affected_rows: list[tuple[int, str, int, int, int, bytes, str | None]],
+    affected_rows: list[tuple[int, str, int, int, int, bytes, str | None, str | None]],
     alias_rows: list[tuple[str, int]],
 ) -> None:
     affected_rows.sort()  # B-tree inserts in key order
-    connection.executemany("INSERT INTO affected VALUES (?, ?, ?, ?, ?, ?, ?)", affected_rows)
+    connection.executemany(
+        "INSERT INTO affected VALUES (?, ?, ?, ?, ?, ?, ?, ?)", affected_rows
+    )
     connection.executemany("INSERT OR IGNORE INTO alias VALUES (?, ?)", alias_rows)
     affected_rows.clear()
     alias_rows.clear()
