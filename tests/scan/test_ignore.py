@@ -162,6 +162,8 @@ def test_load_from_file_and_empty_files(tmp_path: Path) -> None:
         ("- reason: x\n", "ignore.yaml: entry 1: 'id' is missing"),
         ("- {id: CVE-1, expire: 2024-01-01}\n", "ignore.yaml: entry 1: unknown key 'expire'"),
         ("- {id: CVE-1, expires: someday}\n", "ignore.yaml: entry 1: expiry 'someday' is not"),
+        ("- {id: CVE-1, expires: 2024-02-30}\n",
+         "ignore.yaml: ignore file holds a value YAML cannot read: day is out of range"),
         ("- {id: CVE-1, purl: 'npm/x'}\n", "ignore.yaml: entry 1: 'npm/x' is not a package URL"),
         ("- {id: CVE-1, purls: [1]}\n", "ignore.yaml: entry 1: 'purls' must be a list of strings"),
         ("- {id: CVE-1, reason: x, statement: y}\n", "ignore.yaml: entry 1: 'statement' given"),

@@ -44,3 +44,5 @@ def load_yaml(text: str, *, source: str, what: str) -> Any:
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or "malformed"
         raise BadInput(f"{source}: {what} is not valid YAML{where}: {problem}") from None
+    except (ValueError, OverflowError) as error:  # e.g. a timestamp like 2024-02-30
+        raise BadInput(f"{source}: {what} holds a value YAML cannot read: {error}") from None

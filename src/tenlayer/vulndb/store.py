@@ -80,6 +80,10 @@ _CANDIDATES = (
 _RECORD = "SELECT record FROM advisory WHERE id = ?"
 
 
+_ENTRY_FIELDS = 7
+_DECODE_ERRORS = (orjson.JSONDecodeError, ValueError, TypeError, KeyError, IndexError)
+"""What decoding a damaged record can raise (JSONDecodeError is a ValueError)."""
+
 Row = tuple[int, bytes, str | None, str | None]
 """An `affected` row as the matcher reads it: (advisory key, entry, simple type, simple fixed).
 The last two are set for the commonest entry, one range `introduced 0` … `fixed FIXED`, so
@@ -449,16 +453,28 @@ class VulnDatabase:
             raise _corrupt(self.path, error) from None
         return result
 
-    @staticmethod
-    def raw_entry(entry: bytes) -> list[Any]:
+    def raw_entry(self, entry: bytes) -> list[Any]:
         """`[ecosystem, name, ranges, versions, state, severity, symbols]` as plain lists,
         ranges as `[type, repo, [[kind, version], …]]`."""
-        value: list[Any] = orjson.loads(entry)
+        try:
+            value = orjson.loads(entry)
+        except orjson.JSONDecodeError as error:
+            raise self._damaged(error) from None
+        if not isinstance(value, list) or len(value) != _ENTRY_FIELDS:
+            raise self._damaged(ValueError("an affected entry has the wrong shape"))
         return value
 
-    @staticmethod
-    def entry(entry: bytes) -> Affected:
-        return _decode_entry(entry)
+    def entry(self, entry: bytes) -> Affected:
+        try:
+            return _decode_entry(entry)
+        except _DECODE_ERRORS as error:
+            raise self._damaged(error) from None
+
+    def _damaged(self, error: BaseException) -> EnvironmentProblem:
+        return EnvironmentProblem(
+            f"vulnerability database {self.path} holds a damaged record ({error}); "
+            + rebuild_hint()
+        )
 
     def advisory_by_key(self, key: int) -> Advisory:
         """An advisory (without its `affected` list) by the key a `Row` carries."""
@@ -475,7 +491,10 @@ class VulnDatabase:
                 raise _corrupt(self.path, LookupError(f"advisory row {key} is missing"))
             if len(self._advisories) > _ADVISORY_CACHE:
                 self._advisories.clear()
-            advisory = self._advisories[key] = _decode_record(row[0])
+            try:
+                advisory = self._advisories[key] = _decode_record(row[0])
+            except _DECODE_ERRORS as error:
+                raise self._damaged(error) from None
         return advisory
 
     def _pairs(self, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Advisory, Affected]]:
@@ -494,8 +513,8 @@ class VulnDatabase:
             for ident, entry, record, *_ in rows:
                 advisory = advisories.get(ident)
                 if advisory is None:
-                    advisory = advisories[ident] = _decode_record(record)
-                pairs.append((advisory, _decode_entry(entry)))
+                    advisory = advisories[ident] = self._decode_record(record)
+                pairs.append((advisory, self.entry(entry)))
         finally:
             if collecting:
                 gc.enable()
@@ -533,10 +552,22 @@ class VulnDatabase:
         except sqlite3.DatabaseError as error:
             raise _corrupt(self.path, error) from None
 
+    def _decode_record(self, blob: bytes) -> Advisory:
+        try:
+            return _decode_record(blob)
+        except _DECODE_ERRORS as error:
+            raise self._damaged(error) from None
+
     def verify(self) -> None:
-        """SQLite's full integrity check (seconds on a large database): raises when damaged."""
+        """SQLite's full integrity check and a decode of every record (seconds on a large
+        database): raises when anything is damaged."""
         try:
             problems = [row[0] for row in self._connection.execute("PRAGMA integrity_check")]
+            if problems == ["ok"]:
+                for (record,) in self._connection.execute("SELECT record FROM advisory"):
+                    self._decode_record(record)
+                for (entry,) in self._connection.execute("SELECT entry FROM affected"):
+                    self.entry(entry)
         except sqlite3.DatabaseError as error:
             raise _corrupt(self.path, error) from None
         if problems != ["ok"]:
