@@ -167,3 +167,19 @@ CRATES = [osv("RUSTSEC-2024-1", "Smallvec", [{"introduced": "1.0.0"}, {"fixed": 
 def test_crates_from_an_sbom_match_rustsec(database: VulnDatabase) -> None:
     crate = Package("smallvec", "1.6.0", Ecosystem.CARGO, "pkg:cargo/smallvec@1.6.0", "sbom")
     assert found(inventory(crate), database) == [("smallvec", "RUSTSEC-2024-1", "fixed", "1.6.1")]
+
+
+@pytest.mark.parametrize("database", [BAD_VERSION], indirect=True)
+def test_what_cannot_be_checked_is_said(database: VulnDatabase) -> None:
+    libc = Package("libc6", "2.36-9", Ecosystem.DEB, "", "var/lib/dpkg/status",
+                   source_name="glibc", source_version="2.36-9")
+    rpm = Package("tl-hello", "1.0-1", Ecosystem.RPM, "", "var/lib/rpm/rpmdb.sqlite")
+    npm = Package("left-pad", "1.0.0", Ecosystem.NPM, "pkg:npm/left-pad@1.0.0", "n/package.json")
+    report = match_inventory(inventory(libc, rpm, npm, pypi("demo", "0.5"), os_info=DEBIAN),
+                             database)
+    assert [m.vulnerability.id for m in report.matches] == ["PYSEC-7"]
+    assert report.warnings == [
+        "the vulnerability database has no advisories for Debian:12: 1 deb package not checked",
+        "the vulnerability database has no advisories for npm: 1 npm package not checked",
+        "1 rpm package on a debian image: no debian advisories speak for them, not checked",
+    ]

@@ -76,8 +76,21 @@ class MatchReport:
     lookups: int = 0
 
 
+_OS_PACKAGE_TYPE = {
+    "debian": Ecosystem.DEB, "ubuntu": Ecosystem.DEB, "alpine": Ecosystem.APK,
+    "wolfi": Ecosystem.APK, "chainguard": Ecosystem.APK, "rhel": Ecosystem.RPM,
+    "redhat": Ecosystem.RPM, "rocky": Ecosystem.RPM, "almalinux": Ecosystem.RPM,
+}
+"""The package manager of each distribution: its advisories speak only of its packages."""
+
+
 def os_ecosystems(os_info: OSInfo | None, available: frozenset[str]) -> tuple[str, ...]:
     """The store's ecosystem keys for the image's distribution release (see names.py)."""
+    return tuple(e for e in os_release_keys(os_info) if e in available)
+
+
+def os_release_keys(os_info: OSInfo | None) -> tuple[str, ...]:
+    """The ecosystem keys of the image's distribution release, whether the store has them."""
     if os_info is None or not os_info.version_id:
         return ()
     version = os_info.version_id
@@ -102,12 +115,12 @@ def os_ecosystems(os_info: OSInfo | None, available: frozenset[str]) -> tuple[st
         wanted = ("Chainguard",)
     else:
         return ()
-    return tuple(e for e in wanted if e in available)
+    return wanted
 
 
 def match_inventory(inventory: Inventory, index: AdvisoryIndex) -> MatchReport:
     report = MatchReport(matches=[])
-    plans = _lookups(inventory, index.ecosystems())
+    plans = _lookups(inventory, index.ecosystems(), report.warnings)
     names_by_ecosystem: dict[str, set[str]] = {}
     for _, _, targets in plans:
         for ecosystem, name in targets:
@@ -151,13 +164,32 @@ def match_inventory(inventory: Inventory, index: AdvisoryIndex) -> MatchReport:
 
 
 def _lookups(
-    inventory: Inventory, available: frozenset[str]
+    inventory: Inventory, available: frozenset[str], warnings: list[str]
 ) -> list[tuple[Package, str, list[tuple[str, str]]]]:
-    """For each package: the version to compare and the (ecosystem, name) keys to look up."""
-    os_keys = os_ecosystems(inventory.os, available)
+    """For each package: the version to compare and the (ecosystem, name) keys to look up.
+
+    What cannot be checked is said in `warnings`, counted per cause: a scan that says nothing
+    must mean nothing was found, not that nothing was looked at.
+    """
+    os_info = inventory.os
+    release = os_release_keys(os_info)
+    os_keys = tuple(key for key in release if key in available)
+    native = _OS_PACKAGE_TYPE.get(os_info.family) if os_info is not None else None
+    uncovered: dict[str, int] = {}
+    foreign: dict[str, int] = {}
     plans = []
     for package in inventory.packages:
+        kind = package.ecosystem.value
         if package.ecosystem.is_os:
+            if os_info is None:
+                continue  # said by the content/os-unidentified finding
+            if package.ecosystem is not native:
+                foreign[kind] = foreign.get(kind, 0) + 1
+                continue
+            if not os_keys:
+                label = release[0] if release else f"{os_info.family} {os_info.version_id}"
+                uncovered[f"{label}|{kind}"] = uncovered.get(f"{label}|{kind}", 0) + 1
+                continue
             targets = [(key, package.source_name or package.name) for key in os_keys]
             version = package.source_version or package.version
         elif package.owned_by:
@@ -165,12 +197,29 @@ def _lookups(
         else:
             key = _LANGUAGE_ECOSYSTEMS.get(package.ecosystem)
             if key is None or key not in available:
+                label = f"{key or kind}|{kind}"
+                uncovered[label] = uncovered.get(label, 0) + 1
                 continue
             targets = [(key, package.name)]
             version = package.version
-        if targets:
-            plans.append((package, version, targets))
+        plans.append((package, version, targets))
+    for label, count in sorted(uncovered.items()):
+        ecosystem, _, kind = label.partition("|")
+        warnings.append(
+            f"the vulnerability database has no advisories for {ecosystem}: "
+            f"{_count(count, f'{kind} package')} not checked"
+        )
+    if os_info is not None:
+        for kind, count in sorted(foreign.items()):
+            warnings.append(
+                f"{_count(count, f'{kind} package')} on a {os_info.family} image: no "
+                f"{os_info.family} advisories speak for them, not checked"
+            )
     return plans
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def affects(
