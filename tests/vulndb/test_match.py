@@ -183,3 +183,25 @@ def test_what_cannot_be_checked_is_said(database: VulnDatabase) -> None:
         "the vulnerability database has no advisories for npm: 1 npm package not checked",
         "1 rpm package on a debian image: no debian advisories speak for them, not checked",
     ]
+
+
+NOTICES = [
+    osv("UBUNTU-CVE-2021-3782", "wayland", [{"introduced": "0"}, {"fixed": "1.20.0-1ubuntu0.1"}],
+        ecosystem="Ubuntu:22.04:LTS", aliases=["CVE-2021-3782"]),
+    osv("USN-5614-1", "wayland", [{"introduced": "0"}, {"fixed": "1.20.0-1ubuntu0.1"}],
+        ecosystem="Ubuntu:22.04:LTS", upstream=["UBUNTU-CVE-2021-3782"]),
+    osv("USN-9999-1", "wayland", [{"introduced": "0"}, {"fixed": "1.20.0-1ubuntu0.2"}],
+        ecosystem="Ubuntu:22.04:LTS", upstream=["UBUNTU-CVE-2021-3782", "CVE-2099-1"]),
+]
+
+
+@pytest.mark.parametrize("database", [NOTICES], indirect=True)
+def test_a_notice_whose_issues_are_all_reported_joins_them(database: VulnDatabase) -> None:
+    ubuntu = OSInfo(family="ubuntu", version_id="22.04")
+    wayland = Package("libwayland-client0", "1.20.0-1", Ecosystem.DEB, "", "var/lib/dpkg/status",
+                      source_name="wayland", source_version="1.20.0-1")
+    matches = match_inventory(inventory(wayland, os_info=ubuntu), database).matches
+    assert [(m.vulnerability.id, m.vulnerability.aliases) for m in matches] == [
+        ("CVE-2021-3782", ("UBUNTU-CVE-2021-3782", "USN-5614-1")),
+        ("USN-9999-1", ()),  # it also fixes CVE-2099-1, not reported here: kept apart
+    ]

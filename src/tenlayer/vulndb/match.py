@@ -43,9 +43,9 @@ _LANGUAGE_ECOSYSTEMS = {
     Ecosystem.MAVEN: "Maven",
     Ecosystem.CARGO: "crates.io",
 }
-_ID_PREFERENCE = ("GO-", "PYSEC-", "RUSTSEC-", "GHSA-", "DSA-", "DLA-", "USN-", "RHSA-", "CVE-")
-"""Which id of a merged vulnerability is shown: the ecosystem's own advisory, then GHSA, a
-distribution's advisory, then the CVE; feed-prefixed ids (`DEBIAN-CVE-…`) come last."""
+_ID_PREFERENCE = ("GO-", "PYSEC-", "RUSTSEC-", "GHSA-", "CVE-", "DSA-", "DLA-", "USN-", "RHSA-")
+"""Which id of a merged vulnerability is shown: a language ecosystem's own advisory, then GHSA,
+the CVE, a distribution's notice; feed-prefixed ids (`DEBIAN-CVE-…`) come last."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,7 +399,39 @@ def _merge(found: Iterable[_Hit], *, os_package: bool) -> list[_Verdict]:
         for other in reversed(joined[1:]):
             groups[first].extend(groups.pop(other))
             ids_of[first] |= ids_of.pop(other)
+    _absorb_rollups(groups, ids_of)
     return [_one(group, ids, os_package) for group, ids in zip(groups, ids_of, strict=True)]
+
+
+_NOTICES = ("USN-", "DSA-", "DLA-", "RHSA-", "ALSA-", "RLSA-", "ELSA-")
+"""Distributions' fix notices: each may fix several CVEs, which it names as related."""
+
+
+def _absorb_rollups(groups: list[list[_Hit]], ids_of: list[set[str]]) -> None:
+    """Drop a notice (USN, DSA, RHSA …) whose every upstream issue is reported already.
+
+    A notice fixing several CVEs is not one of them, so it is not merged by alias; but when
+    each CVE it derives from (OSV `upstream`, or `related` as Ubuntu's feed writes it) is a
+    finding of this package already, the notice adds nothing but its id, which joins theirs.
+    """
+    for index in reversed(range(len(groups))):
+        upstream: set[str] = set()
+        for hit in groups[index]:
+            upstream.update(hit.advisory.extra.get("upstream", "").split())
+            if hit.advisory.id.startswith(_NOTICES):
+                upstream.update(hit.advisory.related)
+        if not upstream:
+            continue
+        holders = [
+            n for n, ids in enumerate(ids_of) if n != index and ids & upstream
+        ]
+        covered = set().union(*(ids_of[n] & upstream for n in holders)) if holders else set()
+        if not holders or covered != upstream:
+            continue
+        notice_ids = ids_of[index]
+        for n in holders:
+            ids_of[n] |= notice_ids
+        del groups[index], ids_of[index]
 
 
 def _first_sentence(details: str, limit: int = 120) -> str:
