@@ -7,20 +7,22 @@ tenlayer=.venv/bin/tenlayer
 image=.cache/fixtures/app/app.docker.tar
 db=.cache/demo/vulndb.sqlite
 shared_osv=../shared/data/osv
+errors=$(mktemp)
+trap 'rm -f "$errors"' EXIT
 
 echo "== tenlayer image sbom $image"
 "$tenlayer" image sbom "$image"
 
 echo
 echo "== vulnerability database ($db)"
-if "$tenlayer" db update --db "$db" 2>/tmp/tenlayer-demo-update.err; then
+if "$tenlayer" db update --db "$db" 2>$errors; then
   echo "built from OSV's published all.zip downloads"
 elif [ -d "$shared_osv" ]; then
-  echo "OSV's downloads are not reachable from here ($(tail -n 1 /tmp/tenlayer-demo-update.err))"
+  echo "OSV's downloads are not reachable from here ($(tail -n 1 $errors))"
   echo "building it from the OSV records in $shared_osv instead"
   "$tenlayer" db update --db "$db" --source "$shared_osv"
 else
-  cat /tmp/tenlayer-demo-update.err >&2
+  cat $errors >&2
   echo "no OSV download and no $shared_osv: cannot build a vulnerability database" >&2
   exit 3
 fi

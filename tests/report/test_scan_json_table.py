@@ -137,20 +137,20 @@ Digest: sha256:a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1
 OS: Debian GNU/Linux 12 (bookworm)
 
 CRITICAL (1)
-Package  Installed       Fixed           Status  Vulnerability  Title
-libc6    2.36-9+deb12u4  2.36-9+deb12u7  fixed   CVE-2024-1111  glibc: buffer overflow in iconv
+Package  Installed       Fixed           Status  Vulnerability  Rated by        Title
+libc6    2.36-9+deb12u4  2.36-9+deb12u7  fixed   CVE-2024-1111  CVSS:3.1 (NVD)  glibc: buffer overflow in iconv
 
 HIGH (1)
-Package  Installed    Fixed             Status  Vulnerability  Title
-bash     5.2.15-2+b2  5.2.15-2+deb12u1  fixed   DSA-5701-1     bash: command injection
+Package  Installed    Fixed             Status  Vulnerability  Rated by        Title
+bash     5.2.15-2+b2  5.2.15-2+deb12u1  fixed   DSA-5701-1     Debian urgency  bash: command injection
 
 MEDIUM (1)
-Package  Installed  Fixed  Status     Vulnerability        Title
-six      1.16.0            not-fixed  GHSA-abcd-efgh-ijkl  six: something | odd *markdown*
+Package  Installed  Fixed  Status     Vulnerability        Rated by     Title
+six      1.16.0            not-fixed  GHSA-abcd-efgh-ijkl  GHSA rating  six: something | odd *markdown*
 
 UNKNOWN (1)
-Package   Installed  Fixed  Status     Vulnerability  Title
-left-pad  1.3.0             not-fixed  CVE-2024-4444
+Package   Installed  Fixed  Status     Vulnerability  Rated by   Title
+left-pad  1.3.0             not-fixed  CVE-2024-4444  no rating
 
 4 vulnerabilities (CRITICAL: 1, HIGH: 1, MEDIUM: 1, UNKNOWN: 1) in 16 packages; 2 suppressed
 

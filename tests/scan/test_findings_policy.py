@@ -121,8 +121,9 @@ def test_policy_vex_first_then_ignore_files_then_unfixed() -> None:
         ("bash", "ignored by .trivyignore"),
     ]
     assert result.warnings == [
+        "left out 1 vulnerability without a fix (--ignore-unfixed)",
         ".trivyignore: line 2: the entry for CVE-2000-1 expired on 2020-01-01 and no longer "
-        "suppresses it"
+        "suppresses it",
     ]
     everything = apply_policy(matches, now=NOW)
     assert everything.matches == matches

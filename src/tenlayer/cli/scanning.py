@@ -12,7 +12,8 @@ import click
 
 from tenlayer.errors import EXIT_FINDINGS
 
-SEVERITIES = ["info", "low", "medium", "high", "critical"]
+SEVERITIES = ["unknown", "info", "low", "medium", "high", "critical"]
+"""`--fail-on unknown` fails on any finding, unrated ones included (Go's vulndb rates none)."""
 GRADES = ["A", "B", "C", "D", "E", "F"]
 FORMATS = ["table", "json", "sarif", "cyclonedx"]
 
@@ -40,7 +41,8 @@ def scan_options(command: Callable[..., Any]) -> Callable[..., Any]:
                          "reason; or one id a line)."),
             click.option("--vex", "vex_files", multiple=True,
                          type=click.Path(dir_okay=False, path_type=Path),
-                         help="OpenVEX document(s): not_affected statements suppress matches."),
+                         help="OpenVEX document(s): not_affected and fixed statements suppress "
+                         "matches."),
         )
     ):
         command = option(command)

@@ -100,7 +100,9 @@ def render_scan(result: ScanResult, *, width: int | None = None, color: bool = F
             f"[{_SEVERITY_STYLE[severity]}]{severity.name}[/] ({len(matches)})", highlight=False
         )
         table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
-        for column in ("Package", "Installed", "Fixed", "Status", "Vulnerability", "Title"):
+        for column in (
+            "Package", "Installed", "Fixed", "Status", "Vulnerability", "Rated by", "Title"
+        ):
             table.add_column(column, overflow="fold")
         for match in matches:
             table.add_row(
@@ -109,6 +111,7 @@ def render_scan(result: ScanResult, *, width: int | None = None, color: bool = F
                 match.fixed_version or "",
                 match.status.value,
                 match.vulnerability.id,
+                match.vulnerability.severity_source or "no rating",
                 match.vulnerability.summary,
             )
         console.print(table)
@@ -117,8 +120,9 @@ def render_scan(result: ScanResult, *, width: int | None = None, color: bool = F
         f"{severity.name}: {len(by_severity[severity])}"
         for severity in sorted(by_severity, reverse=True)
     )
-    total = f"{len(reported)} vulnerabilities" + (f" ({counts})" if counts else "")
-    total += f" in {len(result.inventory.packages)} packages"
+    total = _plural(len(reported), "vulnerability", "vulnerabilities")
+    total += f" ({counts})" if counts else ""
+    total += f" in {_plural(len(result.inventory.packages), 'package', 'packages')}"
     if result.suppressed:
         total += f"; {len(result.suppressed)} suppressed"
     console.print(total, highlight=False)
@@ -156,9 +160,14 @@ def _print_image_header(console: Console, inventory: Inventory) -> None:
     os_text = "unknown"
     if os_info is not None:
         os_text = os_info.pretty_name or f"{os_info.family} {os_info.version_id}"
-    console.print(f"Image: {image.reference} ({image.source_kind})", highlight=False)
+    label = "SBOM" if image.source_kind == "sbom" else "Image"
+    console.print(f"{label}: {image.reference} ({image.source_kind})", highlight=False)
     if image.manifest_digest:
         console.print(f"Digest: {image.manifest_digest}", highlight=False)
     elif image.config_digest:
         console.print(f"Image ID: {image.config_digest}", highlight=False)
     console.print(f"OS: {os_text}", highlight=False)
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"

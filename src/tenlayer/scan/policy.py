@@ -32,12 +32,19 @@ def apply_policy(
     matches with no fixed version altogether, as Trivy's `--ignore-unfixed` does: they are
     not suppressed findings but out of the scan's scope.
     """
+    matches = list(matches)
     kept = [
         m
         for m in matches
         if not ignore_unfixed or (m.status is FixStatus.FIXED and m.fixed_version)
     ]
     warnings: list[str] = []
+    if len(kept) < len(matches):
+        left_out = len(matches) - len(kept)
+        warnings.append(
+            f"left out {left_out} {'vulnerability' if left_out == 1 else 'vulnerabilities'} "
+            "without a fix (--ignore-unfixed)"
+        )
     if vex:
         kept = apply_vex(kept, vex, image=image)
     for ignore_file in ignores:

@@ -434,6 +434,11 @@ def _absorb_rollups(groups: list[list[_Hit]], ids_of: list[set[str]]) -> None:
         del groups[index], ids_of[index]
 
 
+def _date(timestamp: str) -> str:
+    """A record's date, or "" for the year-1 placeholder Go's vulndb writes for unknown."""
+    return "" if timestamp.startswith("0001-") else timestamp
+
+
 def _first_sentence(details: str, limit: int = 120) -> str:
     """A title for records that have only `details` (PYSEC's): its first sentence."""
     text = " ".join(details.split())
@@ -468,8 +473,8 @@ def _one(group: list[_Hit], ids: set[str], os_package: bool) -> _Verdict:
         severity_source=rating.source,
         cvss_vector=rating.vector,
         cvss_score=rating.score,
-        published=min((a.published for a in advisories if a.published), default=""),
-        modified=max(a.modified for a in advisories),
+        published=min((d for a in advisories if (d := _date(a.published))), default=""),
+        modified=max((_date(a.modified) for a in advisories), default=""),
         references=tuple(references),
     )
     fixed = lead.fixed or next((hit.fixed for hit in group if hit.fixed), None)
