@@ -10,6 +10,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -44,21 +45,32 @@ class Result:
         return max(self.max_rss_kib) / 1024
 
 
+GNU_TIME = Path("/usr/bin/time")
+
+
 def run_once(contender: Contender) -> tuple[float, int]:
+    """Wall time and peak RSS (KiB). The peak comes from GNU time around the command, when
+    installed: wait4's figure for a child also counts the benchmark process it forked from."""
     if contender.before_each is not None:
         contender.before_each()
     env = {**os.environ, **contender.env}
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        contender.argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        error = process.stderr.read().decode() if process.stderr else ""
-        raise SystemExit(f"{contender.name} failed ({process.returncode}): {error.strip()}")
-    return elapsed, usage.ru_maxrss
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        argv = list(contender.argv)
+        if GNU_TIME.exists():
+            argv = [str(GNU_TIME), "-f", "%M", "-o", rss.name, *argv]
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            error = process.stderr.read().decode() if process.stderr else ""
+            raise SystemExit(f"{contender.name} failed ({process.returncode}): {error.strip()}")
+        measured = rss.read().strip().splitlines()
+    peak = int(measured[-1]) if measured and measured[-1].isdigit() else usage.ru_maxrss
+    return elapsed, peak
 
 
 def compare(contenders: Sequence[Contender], runs: int = 5) -> list[Result]:

@@ -16,6 +16,7 @@ re-create a path.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -106,15 +107,26 @@ LayerCallback = Callable[[ImageLayer, int], None]
 
 def walk(
     image: OpenedImage,
-    analyzers: Sequence[FileAnalyzer[R]],
+    analyzers: Sequence[FileAnalyzer[R]] | Callable[[], Sequence[FileAnalyzer[R]]],
     *,
     on_layer: LayerCallback | None = None,
 ) -> WalkResult[R]:
+    """Walk every layer. `analyzers` may be a function that makes them: it is called once the
+    first layer is open, so that their set-up overlaps with that layer's reading threads."""
     state: dict[str, list[Record[R]]] = {}
     dirs_with_results: Counter[str] = Counter()
     result = WalkResult[R](files=state, layers=image.image.layers)
     total = len(image.image.layers)
-    for handle in image.layers():
+    handles = iter(image.layers())
+    first = next(handles, None)
+    if callable(analyzers):
+        try:
+            analyzers = analyzers()
+        except BaseException:
+            if first is not None:
+                first.close()
+            raise
+    for handle in itertools.chain([first] if first is not None else [], handles):
         if on_layer is not None:
             on_layer(handle.layer, total)
         try:

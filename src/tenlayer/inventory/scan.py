@@ -36,7 +36,7 @@ def inventory_image(
 ) -> Inventory:
     opened = open_image(spec, options)
     try:
-        walked = walk(opened, default_analyzers(), on_layer=on_layer)
+        walked = walk(opened, default_analyzers, on_layer=on_layer)
     finally:
         opened.close()
     return assemble(opened.image, walked)

@@ -72,6 +72,10 @@ def parse_record(data: object, source: str = "") -> Advisory:
         raise MalformedRecord(f"not an OSV record (a {_kind(data)}, expected an object)")
     record_id = data.get("id")
     if not isinstance(record_id, str) or not record_id.strip():
+        if record_id is None and "affected" not in data and "modified" not in data:
+            raise MalformedRecord(
+                "not an OSV record (no id, affected or modified) nor a feed tenlayer reads"
+            )
         raise MalformedRecord("missing id" if record_id is None else "id is not a string")
     record_id = record_id.strip()
     if len(record_id) > MAX_ID_LENGTH or any(c.isspace() for c in record_id):
