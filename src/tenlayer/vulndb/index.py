@@ -7,8 +7,9 @@ from typing import Any, Protocol
 
 from tenlayer.vulndb.records import Advisory, Affected
 
-Row = tuple[int, bytes, "str | None", "str | None"]
-"""(advisory key, entry blob, simple range type, simple fixed version): see store.Row."""
+Row = tuple[str, int, int, "bytes | None", "str | None", "str | None"]
+"""(name, advisory key, seq, entry blob or None, simple range type, simple fixed version):
+see store.Row."""
 
 
 class AdvisoryIndex(Protocol):
@@ -40,5 +41,9 @@ class AdvisoryIndex(Protocol):
         ...
 
     def entry(self, entry: bytes) -> Affected: ...
+
+    def entry_of(self, row: Row) -> Affected:
+        """A row's entry, decoded (read from the store when the row came without it)."""
+        ...
 
     def advisory_by_key(self, key: int) -> Advisory: ...

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -140,18 +141,19 @@ def match_inventory(inventory: Inventory, index: AdvisoryIndex) -> MatchReport:
             found: list[_Hit] = []
             installed_keys: dict[str, Any] = {}
             for ecosystem, name in targets:
-                for advisory_key, entry, simple_type, simple_fixed in answers[ecosystem][name]:
+                for row in answers[ecosystem][name]:
+                    _, advisory_key, _, entry, simple_type, simple_fixed = row
                     if simple_fixed is not None:
                         verdict = _evaluate_simple(simple_type or "", simple_fixed, version,
                                                    ecosystem, report.warnings, package,
                                                    installed_keys)
                     else:
-                        _, _, ranges, versions, state, *_ = index.raw_entry(entry)
+                        _, _, ranges, versions, state, *_ = index.raw_entry(entry or b"")
                         verdict = _evaluate(ranges, versions, state, version, ecosystem,
                                             report.warnings, package, installed_keys)
                     if verdict is not None:
                         found.append(_Hit(index.advisory_by_key(advisory_key),
-                                          index.entry(entry), *verdict, ecosystem))
+                                          index.entry_of(row), *verdict, ecosystem))
             merged = verdicts[key] = (
                 _merge(found, os_package=package.ecosystem.is_os) if found else []
             )
@@ -286,11 +288,35 @@ def _evaluate_simple(
         installed = installed_keys.get(scheme.name)
         if installed is None:
             installed = installed_keys[scheme.name] = scheme.key(version)
-        if installed < scheme.key(fixed):
+        ordered = None if scheme.name == "maven" else leading_order(version, fixed)
+        if ordered is None:
+            ordered = installed < scheme.key(fixed)
+        if ordered:
             return FixStatus.FIXED, fixed
     except InvalidVersion as error:
         _warn_once(warnings, f"{package.name} {version}: {error}")
     return None
+
+
+_LEADING_NUMBER = re.compile(r"(\d+)(?![\d:!])")
+
+
+def leading_order(version: str, bound: str) -> bool | None:
+    """Whether `version` < `bound` when their leading numbers already differ, else None.
+
+    dpkg, rpm, apk, PEP 440 and SemVer compare versions starting with a number by that number
+    first (an epoch, `1:` or `1!`, comes before it and is excluded), so `5.2-1` against a fix
+    in `7.1-3` needs no full parse: most advisories of a package are settled this way, and a
+    version's key costs microseconds. Not Maven: it types numbers by their digit count.
+    """
+    first = _LEADING_NUMBER.match(version)
+    if first is None:
+        return None
+    second = _LEADING_NUMBER.match(bound)
+    if second is None:
+        return None
+    a, b = int(first.group(1)), int(second.group(1))
+    return None if a == b else a < b
 
 
 @lru_cache(maxsize=256)

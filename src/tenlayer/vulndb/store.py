@@ -73,10 +73,12 @@ _SELECT = (
     "JOIN advisory a ON a.id = f.advisory WHERE f.ecosystem = ? AND f.withdrawn = 0 AND "
 )
 _BY_NAME = _SELECT + "f.name = ?"
-_CANDIDATES = (
-    "SELECT f.advisory, f.entry, f.simple_type, f.simple_fixed, f.name FROM affected f "
+_CANDIDATES = (  # a simple row's entry is left in the file: it is read only if it matches
+    "SELECT f.name, f.advisory, f.seq, CASE WHEN f.simple_fixed IS NULL THEN f.entry END, "
+    "f.simple_type, f.simple_fixed FROM affected f "
     "WHERE f.ecosystem = ? AND f.withdrawn = 0 AND f.name IN "
 )
+_ENTRY = "SELECT entry FROM affected WHERE advisory = ? AND seq = ?"
 _RECORD = "SELECT record FROM advisory WHERE id = ?"
 
 
@@ -84,10 +86,11 @@ _ENTRY_FIELDS = 7
 _DECODE_ERRORS = (orjson.JSONDecodeError, ValueError, TypeError, KeyError, IndexError)
 """What decoding a damaged record can raise (JSONDecodeError is a ValueError)."""
 
-Row = tuple[int, bytes, str | None, str | None]
-"""An `affected` row as the matcher reads it: (advisory key, entry, simple type, simple fixed).
-The last two are set for the commonest entry, one range `introduced 0` … `fixed FIXED`, so
-that most rows are judged by one version comparison, without decoding anything."""
+Row = tuple[str, int, int, bytes | None, str | None, str | None]
+"""An `affected` row as the matcher reads it: (name, advisory key, seq, entry, simple type,
+simple fixed). The last two are set for the commonest entry, one range `introduced 0` …
+`fixed FIXED`, so that most rows are judged by one version comparison, without decoding
+anything; such a row comes without its entry (`entry_of` reads it)."""
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -445,13 +448,25 @@ class VulnDatabase:
             for start in range(0, len(keys), _QUERY_CHUNK):
                 chunk = keys[start : start + _QUERY_CHUNK]
                 query = _CANDIDATES + f"({','.join('?' * len(chunk))})"
-                for *row, key in self._connection.execute(query, (ecosystem_id, *chunk)):
-                    candidate = tuple(row)
-                    for name in wanted[key]:
-                        result[name].append(candidate)
+                for row in self._connection.execute(query, (ecosystem_id, *chunk)):
+                    for name in wanted[row[0]]:
+                        result[name].append(row)
         except sqlite3.DatabaseError as error:
             raise _corrupt(self.path, error) from None
         return result
+
+    def entry_of(self, row: Row) -> Affected:
+        """The decoded entry of a row, read from the file when the row came without it."""
+        entry = row[3]
+        if entry is None:
+            try:
+                found = self._connection.execute(_ENTRY, (row[1], row[2])).fetchone()
+            except sqlite3.DatabaseError as error:
+                raise _corrupt(self.path, error) from None
+            if found is None:
+                raise self._damaged(LookupError(f"entry {row[2]} of advisory {row[1]} is gone"))
+            entry = found[0]
+        return self.entry(entry)
 
     def raw_entry(self, entry: bytes) -> list[Any]:
         """`[ecosystem, name, ranges, versions, state, severity, symbols]` as plain lists,
