@@ -78,7 +78,10 @@ class Ecosystem(StrEnum):
 
     @property
     def is_os(self) -> bool:
-        return self in (Ecosystem.DEB, Ecosystem.APK, Ecosystem.RPM)
+        return self in _OS_ECOSYSTEMS
+
+
+_OS_ECOSYSTEMS = frozenset((Ecosystem.DEB, Ecosystem.APK, Ecosystem.RPM))
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,7 +103,7 @@ def test_update_then_status(env: dict[str, str], osv_dir: Path) -> None:
     lines = status.stdout.splitlines()
     assert lines[0] == f"Database    {database(env)}"
     assert re.fullmatch(r"Built       \S+ \S+ UTC \(\d+ seconds? ago\)", lines[1])
-    assert lines[2] == "Built by    tenlayer 0.1.0, schema 3"
+    assert lines[2] == "Built by    tenlayer 0.1.0, schema 4"
     assert lines[4:7] == [
         "Advisories  5 (1 withdrawn)",
         "Malformed   0 records skipped at import",

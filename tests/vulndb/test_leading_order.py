@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tenlayer.vulndb.match import leading_order
 from tenlayer.vulndb.versions import InvalidVersion, get_scheme
+from tenlayer.vulndb.versions.leading import leading_order
 from tests.vulndb.versions import strategies
 
 CORPORA = {

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from tenlayer.vulndb.records import Advisory, Affected
+from tenlayer.vulndb.records import Advisory, Affected, SeverityScore
 
 Row = tuple[str, int, int, "bytes | None", "str | None", "str | None"]
 """(name, advisory key, seq, entry blob or None, simple range type, simple fixed version):
@@ -32,8 +32,11 @@ class AdvisoryIndex(Protocol):
         """`affected` for many names of one ecosystem at once; every name is a key."""
         ...
 
-    def candidates_many(self, ecosystem: str, names: Iterable[str]) -> dict[str, list[Row]]:
-        """`affected_many` as undecoded rows (the matcher's hot path)."""
+    def candidates_many(
+        self, ecosystem: str, names: Iterable[str], leads: Mapping[str, int | None] | None = None
+    ) -> dict[str, list[Row]]:
+        """`affected_many` as undecoded rows (the matcher's hot path); with `leads`, simple
+        rows fixed below each name's smallest leading version number are left out."""
         ...
 
     def raw_entry(self, entry: bytes) -> list[Any]:
@@ -41,6 +44,14 @@ class AdvisoryIndex(Protocol):
         ...
 
     def entry(self, entry: bytes) -> Affected: ...
+
+    def prefetch(self, rows: Iterable[Row]) -> None:
+        """Read, in few queries, the advisories and entries of these rows (the hits)."""
+        ...
+
+    def scores_of(self, row: Row) -> tuple[SeverityScore, ...]:
+        """A row's per-package severity scores (without decoding the rest of its entry)."""
+        ...
 
     def entry_of(self, row: Row) -> Affected:
         """A row's entry, decoded (read from the store when the row came without it)."""

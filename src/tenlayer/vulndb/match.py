@@ -17,7 +17,7 @@
 
 from __future__ import annotations
 
-import re
+import gc
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -32,10 +32,15 @@ from tenlayer.model import (
     Vulnerability,
     VulnerabilityMatch,
 )
-from tenlayer.vulndb.index import AdvisoryIndex
-from tenlayer.vulndb.records import Advisory, Affected, EventKind
+from tenlayer.vulndb.index import AdvisoryIndex, Row
+from tenlayer.vulndb.records import Advisory, Affected, EventKind, SeverityScore
 from tenlayer.vulndb.severity import rate
 from tenlayer.vulndb.versions import InvalidVersion, scheme_for, scheme_for_range
+from tenlayer.vulndb.versions.leading import (
+    ORDERED_BY_LEADING_NUMBER,
+    leading_number,
+    leading_order,
+)
 
 _LANGUAGE_ECOSYSTEMS = {
     Ecosystem.PYPI: "PyPI",
@@ -54,7 +59,8 @@ class _Hit:
     """One advisory entry that affects the package, before merging by alias."""
 
     advisory: Advisory
-    affected: Affected
+    scores: tuple[SeverityScore, ...]
+    """The advisory's severity for this package alone (per-`affected` in OSV)."""
     status: FixStatus
     fixed: str | None
     ecosystem: str
@@ -120,49 +126,88 @@ def os_release_keys(os_info: OSInfo | None) -> tuple[str, ...]:
 
 
 def match_inventory(inventory: Inventory, index: AdvisoryIndex) -> MatchReport:
+    # Matching makes many small objects and no reference cycles: the cyclic garbage collector
+    # would run every few hundred of them over everything alive, for nothing.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _match_inventory(inventory, index)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _match_inventory(inventory: Inventory, index: AdvisoryIndex) -> MatchReport:
     report = MatchReport(matches=[])
     plans = _lookups(inventory, index.ecosystems(), report.warnings)
     names_by_ecosystem: dict[str, set[str]] = {}
-    for _, _, targets in plans:
+    leads: dict[str, dict[str, int | None]] = {}
+    for _, version, targets in plans:
+        lead = leading_number(version)
         for ecosystem, name in targets:
             names_by_ecosystem.setdefault(ecosystem, set()).add(name)
+            known = leads.setdefault(ecosystem, {})
+            if name not in known:
+                known[name] = lead
+            elif lead is None or known[name] is None:
+                known[name] = None
+            else:
+                known[name] = min(lead, known[name])  # type: ignore[type-var]
     answers = {  # one batched query per ecosystem instead of one per package
-        ecosystem: index.candidates_many(ecosystem, sorted(names))
+        ecosystem: index.candidates_many(
+            ecosystem, sorted(names), leads[ecosystem] if _by_lead(ecosystem) else None
+        )
         for ecosystem, names in names_by_ecosystem.items()
     }
-    # The binary packages of one source package share their source's version and advisories:
-    # the verdicts are worked out once per (lookups, version) and reused.
-    verdicts: dict[tuple[tuple[tuple[str, str], ...], str, bool], list[_Verdict]] = {}
+    # 1. Judge every row. The binary packages of one source package share their source's
+    #    version and advisories: the work is done once per (lookups, version).
+    judged: dict[_PlanKey, list[tuple[Row, tuple[FixStatus, str | None], str]]] = {}
     for package, version, targets in plans:
         report.lookups += len(targets)
         key = (tuple(targets), version, package.ecosystem.is_os)
-        merged = verdicts.get(key)
+        if key in judged:
+            continue
+        hits: list[tuple[Row, tuple[FixStatus, str | None], str]] = []
+        installed_keys: dict[str, Any] = {}
+        for ecosystem, name in targets:
+            for row in answers[ecosystem][name]:
+                _, _, _, entry, simple_type, simple_fixed = row
+                if simple_fixed is not None:
+                    verdict = _evaluate_simple(simple_type or "", simple_fixed, version,
+                                               ecosystem, report.warnings, package,
+                                               installed_keys)
+                else:
+                    _, _, ranges, versions, state, *_ = index.raw_entry(entry or b"")
+                    verdict = _evaluate(ranges, versions, state, version, ecosystem,
+                                        report.warnings, package, installed_keys)
+                if verdict is not None:
+                    hits.append((row, verdict, ecosystem))
+        judged[key] = hits
+    # 2. Read what the hits need, in batches rather than one query per hit.
+    index.prefetch([row for hits in judged.values() for row, _, _ in hits])
+    # 3. Merge each package's hits into vulnerabilities.
+    merged_by_key: dict[_PlanKey, list[_Verdict]] = {}
+    for package, version, targets in plans:
+        key = (tuple(targets), version, package.ecosystem.is_os)
+        merged = merged_by_key.get(key)
         if merged is None:
-            found: list[_Hit] = []
-            installed_keys: dict[str, Any] = {}
-            for ecosystem, name in targets:
-                for row in answers[ecosystem][name]:
-                    _, advisory_key, _, entry, simple_type, simple_fixed = row
-                    if simple_fixed is not None:
-                        verdict = _evaluate_simple(simple_type or "", simple_fixed, version,
-                                                   ecosystem, report.warnings, package,
-                                                   installed_keys)
-                    else:
-                        _, _, ranges, versions, state, *_ = index.raw_entry(entry or b"")
-                        verdict = _evaluate(ranges, versions, state, version, ecosystem,
-                                            report.warnings, package, installed_keys)
-                    if verdict is not None:
-                        found.append(_Hit(index.advisory_by_key(advisory_key),
-                                          index.entry_of(row), *verdict, ecosystem))
-            merged = verdicts[key] = (
+            found = [
+                _Hit(index.advisory_by_key(row[1]), index.scores_of(row), *verdict, ecosystem)
+                for row, verdict, ecosystem in judged[key]
+            ]
+            merged = merged_by_key[key] = (
                 _merge(found, os_package=package.ecosystem.is_os) if found else []
             )
-        report.matches.extend(
-            VulnerabilityMatch(package, v.vulnerability, v.status, v.fixed, v.ecosystem)
-            for v in merged
-        )
+        if merged:
+            report.matches.extend(
+                VulnerabilityMatch(package, v.vulnerability, v.status, v.fixed, v.ecosystem)
+                for v in merged
+            )
     report.matches.sort(key=VulnerabilityMatch.sort_key)
     return report
+
+
+_PlanKey = tuple[tuple[tuple[str, str], ...], str, bool]
 
 
 def _lookups(
@@ -288,35 +333,27 @@ def _evaluate_simple(
         installed = installed_keys.get(scheme.name)
         if installed is None:
             installed = installed_keys[scheme.name] = scheme.key(version)
-        ordered = None if scheme.name == "maven" else leading_order(version, fixed)
+        ordered = leading_order(version, fixed) if scheme.name in _BY_LEAD else None
         if ordered is None:
             ordered = installed < scheme.key(fixed)
         if ordered:
-            return FixStatus.FIXED, fixed
+            return _FIXED_STATUS, fixed
     except InvalidVersion as error:
         _warn_once(warnings, f"{package.name} {version}: {error}")
     return None
 
 
-_LEADING_NUMBER = re.compile(r"(\d+)(?![\d:!])")
+_FIXED_STATUS = FixStatus.FIXED  # enum members are slow to look up in a hot loop (3.11)
+_BY_LEAD = ORDERED_BY_LEADING_NUMBER
 
 
-def leading_order(version: str, bound: str) -> bool | None:
-    """Whether `version` < `bound` when their leading numbers already differ, else None.
-
-    dpkg, rpm, apk, PEP 440 and SemVer compare versions starting with a number by that number
-    first (an epoch, `1:` or `1!`, comes before it and is excluded), so `5.2-1` against a fix
-    in `7.1-3` needs no full parse: most advisories of a package are settled this way, and a
-    version's key costs microseconds. Not Maven: it types numbers by their digit count.
-    """
-    first = _LEADING_NUMBER.match(version)
-    if first is None:
-        return None
-    second = _LEADING_NUMBER.match(bound)
-    if second is None:
-        return None
-    a, b = int(first.group(1)), int(second.group(1))
-    return None if a == b else a < b
+@lru_cache(maxsize=64)
+def _by_lead(ecosystem: str) -> bool:
+    """Whether every version scheme of this ecosystem orders by leading number first."""
+    try:
+        return scheme_for(ecosystem).name in ORDERED_BY_LEADING_NUMBER
+    except ValueError:
+        return False
 
 
 @lru_cache(maxsize=256)
@@ -333,12 +370,16 @@ def _state(state: str | None, fixed: str | None) -> tuple[FixStatus, str | None]
 
 
 def _listed(version: str, versions: Sequence[str], ecosystem: str) -> bool:
+    """Whether `version` is one of `versions`, as the scheme compares (`1.0` is `1.0.0`)."""
     if version in versions:
         return True
     try:
         scheme = scheme_for(ecosystem)
         key = scheme.key(version)
+        lead = leading_number(version) if scheme.name in ORDERED_BY_LEADING_NUMBER else None
         for listed in versions:
+            if lead is not None and leading_number(listed) not in (lead, None):
+                continue  # equal versions have equal leading numbers: no parse needed
             try:
                 if scheme.key(listed) == key:
                     return True
@@ -440,6 +481,8 @@ def _absorb_rollups(groups: list[list[_Hit]], ids_of: list[set[str]]) -> None:
     each CVE it derives from (OSV `upstream`, or `related` as Ubuntu's feed writes it) is a
     finding of this package already, the notice adds nothing but its id, which joins theirs.
     """
+    if len(groups) < 2:
+        return
     for index in reversed(range(len(groups))):
         upstream: set[str] = set()
         for hit in groups[index]:
@@ -465,6 +508,7 @@ def _date(timestamp: str) -> str:
     return "" if timestamp.startswith("0001-") else timestamp
 
 
+@lru_cache(maxsize=4096)
 def _first_sentence(details: str, limit: int = 120) -> str:
     """A title for records that have only `details` (PYSEC's): its first sentence."""
     text = " ".join(details.split())
@@ -483,10 +527,12 @@ def _lead(advisory_id: str) -> tuple[int, str]:
 
 
 def _one(group: list[_Hit], ids: set[str], os_package: bool) -> _Verdict:
+    if len(group) == 1:
+        return _one_alone(group[0], ids, os_package)
     group.sort(key=lambda hit: _lead(hit.advisory.id))
     lead = group[0]
     advisories = [hit.advisory for hit in group]
-    ratings = [rate(h.advisory, h.affected, os_package=os_package) for h in group]
+    ratings = [rate(h.advisory, h.scores, os_package=os_package) for h in group]
     rating = next((r for r in ratings if r.source), ratings[0])
     references = dict.fromkeys(r for advisory in advisories for r in advisory.references)
     shown = min(ids, key=_lead)
@@ -504,4 +550,25 @@ def _one(group: list[_Hit], ids: set[str], os_package: bool) -> _Verdict:
         references=tuple(references),
     )
     fixed = lead.fixed or next((hit.fixed for hit in group if hit.fixed), None)
-    return _Verdict(vulnerability, FixStatus.FIXED if fixed else lead.status, fixed, lead.ecosystem)
+    return _Verdict(vulnerability, _FIXED_STATUS if fixed else lead.status, fixed, lead.ecosystem)
+
+
+def _one_alone(hit: _Hit, ids: set[str], os_package: bool) -> _Verdict:
+    """`_one` for the commonest case, one advisory: the same fields, less work."""
+    advisory = hit.advisory
+    rating = rate(advisory, hit.scores, os_package=os_package)
+    shown = min(ids, key=_lead) if len(ids) > 1 else advisory.id
+    vulnerability = Vulnerability(
+        id=shown,
+        aliases=tuple(sorted(ids - {shown})),
+        summary=advisory.summary or _first_sentence(advisory.details),
+        severity=rating.severity,
+        severity_source=rating.source,
+        cvss_vector=rating.vector,
+        cvss_score=rating.score,
+        published=_date(advisory.published),
+        modified=_date(advisory.modified),
+        references=tuple(dict.fromkeys(advisory.references)),
+    )
+    status = _FIXED_STATUS if hit.fixed else hit.status
+    return _Verdict(vulnerability, status, hit.fixed, hit.ecosystem)

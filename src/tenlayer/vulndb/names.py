@@ -7,6 +7,8 @@ PyPI `PyYAML` finds advisories filed under `pyyaml`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from functools import lru_cache
 
 _PEP503 = re.compile(r"[-_.]+")
 
@@ -17,12 +19,25 @@ def ecosystem_base(ecosystem: str) -> str:
 
 
 def normalize_name(ecosystem: str, name: str) -> str:
+    return _normalizer(ecosystem)(name)
+
+
+@lru_cache(maxsize=256)
+def _normalizer(ecosystem: str) -> Callable[[str], str]:
     base = ecosystem_base(ecosystem)
     if base == "PyPI":
-        return _PEP503.sub("-", name).lower()
+        return _pypi
     if base in ("npm", "crates.io", "Debian", "Ubuntu", "Alpine", "Wolfi", "Chainguard"):
-        return name.lower()
-    return name  # Go module paths and Maven coordinates are case-sensitive
+        return str.lower
+    return _as_is  # Go module paths and Maven coordinates are case-sensitive
+
+
+def _pypi(name: str) -> str:
+    return _PEP503.sub("-", name).lower()
+
+
+def _as_is(name: str) -> str:
+    return name
 
 
 _RED_HAT = re.compile(r"^Red Hat:(?:enterprise_linux|rhel):(\d+)(?:[.:]|$)", re.IGNORECASE)

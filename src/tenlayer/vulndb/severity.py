@@ -8,11 +8,12 @@ Otherwise CVSS v4, then v3 (scored with the `cvss` library), then a source's rat
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from tenlayer.model import Severity
-from tenlayer.vulndb.records import Advisory, Affected, SeverityScore
+from tenlayer.vulndb.records import Advisory, SeverityScore
 
 _RATINGS = {
     "unimportant": Severity.LOW,
@@ -40,8 +41,12 @@ class Rating:
 UNRATED = Rating(Severity.UNKNOWN, "")
 
 
-def rate(advisory: Advisory, affected: Affected, *, os_package: bool) -> Rating:
-    scores = (*affected.severity, *advisory.severity)
+def rate(
+    advisory: Advisory, package_scores: Sequence[SeverityScore], *, os_package: bool
+) -> Rating:
+    """`package_scores`: what the advisory says of this package alone (OSV's per-`affected`
+    severity), which comes before its general severity."""
+    scores = (*package_scores, *advisory.severity)
     if os_package:
         for entry in scores:
             if _is_distribution_rating(entry):

@@ -57,10 +57,11 @@ from tenlayer.vulndb.records import (
     RangeType,
     SeverityScore,
 )
+from tenlayer.vulndb.versions.leading import leading_number
 
-SCHEMA_VERSION = 3
-"""3: `affected.simple_type`/`simple_fixed` (the commonest entry, one range `introduced 0` …
-`fixed X`, in columns of its own)."""
+SCHEMA_VERSION = 4
+"""4: `affected.simple_type`/`simple_fixed`/`simple_lead` (the commonest entry, one range
+`introduced 0` … `fixed X`, in columns of its own, with X's leading number)."""
 APPLICATION_ID = 0x544C5644  # "TLVD"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DATABASE_NAME = "vulndb.sqlite"
@@ -75,9 +76,15 @@ _SELECT = (
 _BY_NAME = _SELECT + "f.name = ?"
 _CANDIDATES = (  # a simple row's entry is left in the file: it is read only if it matches
     "SELECT f.name, f.advisory, f.seq, CASE WHEN f.simple_fixed IS NULL THEN f.entry END, "
-    "f.simple_type, f.simple_fixed FROM affected f "
-    "WHERE f.ecosystem = ? AND f.withdrawn = 0 AND f.name IN "
+    "f.simple_type, f.simple_fixed FROM wanted w JOIN affected f "
+    "ON f.ecosystem = ? AND f.name = w.name "
+    # A simple row fixed in a release whose leading number is below the installed one's
+    # cannot affect it (see match.leading_order): it never leaves SQLite.
+    "WHERE f.withdrawn = 0 "
+    "AND (w.lead IS NULL OR f.simple_lead IS NULL OR f.simple_lead >= w.lead)"
 )
+_MAX_LEAD = (1 << 63) - 1
+_AffectedRow = tuple[int, str, int, int, int, bytes, str | None, str | None, int | None]
 _ENTRY = "SELECT entry FROM affected WHERE advisory = ? AND seq = ?"
 _RECORD = "SELECT record FROM advisory WHERE id = ?"
 
@@ -117,6 +124,7 @@ CREATE TABLE affected (
     entry BLOB NOT NULL,
     simple_type TEXT,
     simple_fixed TEXT,
+    simple_lead INTEGER,
     PRIMARY KEY (ecosystem, name, advisory, seq)
 ) WITHOUT ROWID;
 """
@@ -208,11 +216,11 @@ def _encode_entry(affected: Affected) -> bytes:
     )
 
 
-def _simple(affected: Affected) -> tuple[str | None, str | None]:
+def _simple(affected: Affected) -> tuple[str | None, str | None, int | None]:
     """(range type, fixed version) for the commonest entry, every version before FIXED
     affected (one ECOSYSTEM or SEMVER range `introduced 0` then `fixed`, no version list, no
     state): the matcher then compares one version without decoding the entry."""
-    none = (None, None)
+    none = (None, None, None)
     if affected.versions or affected.state is not None or len(affected.ranges) != 1:
         return none
     [only] = affected.ranges
@@ -223,7 +231,10 @@ def _simple(affected: Affected) -> tuple[str | None, str | None]:
         return none
     if second.kind is not EventKind.FIXED:
         return none
-    return only.type.value, second.version
+    lead = leading_number(second.version)
+    if lead is not None and lead > _MAX_LEAD:
+        lead = None  # SQLite integers are 64-bit
+    return only.type.value, second.version, lead
 
 
 _KINDS = {kind.value: kind for kind in EventKind}
@@ -350,6 +361,7 @@ class VulnDatabase:
         self.path = path
         self._connection = _open_checked(path)
         self._advisories: dict[int, Advisory] = {}
+        self._entries: dict[tuple[int, int], bytes] = {}
         self._asked: dict[str, int | None] = {}
         try:
             self.info = _read_info(self._connection, path)
@@ -432,14 +444,32 @@ class VulnDatabase:
             raise _corrupt(self.path, error) from None
         return result
 
-    def candidates_many(self, ecosystem: str, names: Iterable[str]) -> dict[str, list[Row]]:
+    def candidates_many(
+        self, ecosystem: str, names: Iterable[str], leads: Mapping[str, int | None] | None = None
+    ) -> dict[str, list[Row]]:
         """Like `affected_many`, but each entry as a `Row` to decode only when it matters
-        (`raw_entry`, `entry`, `advisory_by_key`)."""
+        (`raw_entry`, `entry_of`, `advisory_by_key`).
+
+        `leads` gives, per name, the smallest leading number of the versions to be judged
+        (None when a version has none, or its scheme does not order by it): simple rows
+        fixed below it are left out, as they cannot affect those versions.
+        """
         result: dict[str, list[Row]] = {}
         wanted: dict[str, list[str]] = {}
+        lead_of: dict[str, int | None] = {}
         for name in names:
             result[name] = []
-            wanted.setdefault(normalize_name(ecosystem, name), []).append(name)
+            key = normalize_name(ecosystem, name)
+            wanted.setdefault(key, []).append(name)
+            lead = None if leads is None else leads.get(name)
+            if lead is not None and lead > _MAX_LEAD:
+                lead = None
+            if key not in lead_of:
+                lead_of[key] = lead
+            elif lead is None or lead_of[key] is None:
+                lead_of[key] = None
+            else:
+                lead_of[key] = min(lead, lead_of[key])  # type: ignore[type-var]
         ecosystem_id = self._ecosystem_id(ecosystem)
         if ecosystem_id is None or not wanted:
             return result
@@ -447,17 +477,59 @@ class VulnDatabase:
         try:
             for start in range(0, len(keys), _QUERY_CHUNK):
                 chunk = keys[start : start + _QUERY_CHUNK]
-                query = _CANDIDATES + f"({','.join('?' * len(chunk))})"
-                for row in self._connection.execute(query, (ecosystem_id, *chunk)):
+                values = ",".join("(?, ?)" * 1 for _ in chunk)
+                query = f"WITH wanted(name, lead) AS (VALUES {values}) " + _CANDIDATES
+                parameters: list[Any] = []
+                for key in chunk:
+                    parameters += (key, lead_of[key])
+                for row in self._connection.execute(query, (*parameters, ecosystem_id)):
                     for name in wanted[row[0]]:
                         result[name].append(row)
         except sqlite3.DatabaseError as error:
             raise _corrupt(self.path, error) from None
         return result
 
+    def prefetch(self, rows: Iterable[Row]) -> None:
+        """Read the advisory records and the left-out entries of these rows in batches."""
+        rows = list(rows)
+        keys = sorted({row[1] for row in rows if row[1] not in self._advisories})
+        pairs = sorted({(row[1], row[2]) for row in rows if row[3] is None} - self._entries.keys())
+        try:
+            for start in range(0, len(keys), _QUERY_CHUNK):
+                ids = keys[start : start + _QUERY_CHUNK]
+                query = f"SELECT id, record FROM advisory WHERE id IN ({','.join('?' * len(ids))})"
+                for key, record in self._connection.execute(query, ids):
+                    self._advisories[key] = self._decode_record(record)
+            for start in range(0, len(pairs), _QUERY_CHUNK):
+                batch = pairs[start : start + _QUERY_CHUNK]
+                query = (
+                    "WITH wanted(advisory, seq) AS (VALUES "
+                    + ",".join("(?, ?)" for _ in batch)
+                    + ") SELECT f.advisory, f.seq, f.entry FROM wanted w JOIN affected f "
+                    "ON f.advisory = w.advisory AND f.seq = w.seq"
+                )
+                flat = [value for pair in batch for value in pair]
+                for advisory, seq, entry in self._connection.execute(query, flat):
+                    self._entries[advisory, seq] = entry
+        except sqlite3.DatabaseError as error:
+            raise _corrupt(self.path, error) from None
+
+    def scores_of(self, row: Row) -> tuple[SeverityScore, ...]:
+        """A row's per-package severity scores, the entry read as plain lists only."""
+        raw = self.raw_entry(self._entry_bytes(row))
+        try:
+            return tuple(SeverityScore(*score) for score in raw[5])
+        except _DECODE_ERRORS as error:
+            raise self._damaged(error) from None
+
     def entry_of(self, row: Row) -> Affected:
         """The decoded entry of a row, read from the file when the row came without it."""
+        return self.entry(self._entry_bytes(row))
+
+    def _entry_bytes(self, row: Row) -> bytes:
         entry = row[3]
+        if entry is None:
+            entry = self._entries.get((row[1], row[2]))
         if entry is None:
             try:
                 found = self._connection.execute(_ENTRY, (row[1], row[2])).fetchone()
@@ -466,7 +538,7 @@ class VulnDatabase:
             if found is None:
                 raise self._damaged(LookupError(f"entry {row[2]} of advisory {row[1]} is gone"))
             entry = found[0]
-        return self.entry(entry)
+        return bytes(entry)
 
     def raw_entry(self, entry: bytes) -> list[Any]:
         """`[ecosystem, name, ranges, versions, state, severity, symbols]` as plain lists,
@@ -818,7 +890,7 @@ def _write(
     ecosystem_ids: dict[str, int] = {}
     replaced: list[int] = []
     duplicates = 0
-    affected_rows: list[tuple[int, str, int, int, int, bytes, str | None, str | None]] = []
+    affected_rows: list[_AffectedRow] = []
     alias_rows: list[tuple[str, int]] = []
     insert = (
         "INSERT INTO advisory (id, record_id, modified, published, withdrawn, record) "
@@ -877,12 +949,12 @@ def _write(
 
 def _flush(
     connection: sqlite3.Connection,
-    affected_rows: list[tuple[int, str, int, int, int, bytes, str | None, str | None]],
+    affected_rows: list[_AffectedRow],
     alias_rows: list[tuple[str, int]],
 ) -> None:
     affected_rows.sort()  # B-tree inserts in key order
     connection.executemany(
-        "INSERT INTO affected VALUES (?, ?, ?, ?, ?, ?, ?, ?)", affected_rows
+        "INSERT INTO affected VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", affected_rows
     )
     connection.executemany("INSERT OR IGNORE INTO alias VALUES (?, ?)", alias_rows)
     affected_rows.clear()
