@@ -1,0 +1,1 @@
+"""Kubernetes manifests: safe loading, objects with their source lines, pod templates of workloads."""

@@ -1,0 +1,1 @@
+"""Deployment policy (layer 5): Pod Security Standards, OpenShift SCC admission, workload checks."""
