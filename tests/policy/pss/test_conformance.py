@@ -70,6 +70,10 @@ def test_pod_security_fixtures_agree_with_the_library() -> None:
             failures.append(f"{name}: names no control that applies at {level} {version}")
         elif expected not in controls:
             failures.append(f"{name}: denied by the library via {expected}, here by {controls}")
+    named = {Path(name).stem.rstrip("0123456789") for name, *_rest in cases}
+    named -= {"base", "base_linux", "base_windows"}
+    unknown = sorted(named - set(_BY_CHECK_ID))
+    failures.extend(f"fixtures name a check the engine lacks: {check}" for check in unknown)
     conformance.record(
         "pod-security-fixtures",
         passed=len(cases) - len(failures),

@@ -70,6 +70,7 @@ def test_mistyped_values_read_as_unset() -> None:
         "hostNetwork": "true",
         "containers": [
             container("app", privileged="true", capabilities={"add": 5}, procMount=5),
+            {"name": "big", "ports": [{"containerPort": 80, "hostPort": 2**40}]},
         ],
         "volumes": [{"name": "root", "hostPath": "/"}],
     }

@@ -8,6 +8,14 @@ defines them at every policy version from v1.0 to v1.37 and `latest`.
 from __future__ import annotations
 
 from tenlayer.policy.pss.model import Level, PolicyVersion, Violation
-from tenlayer.policy.pss.registry import evaluate_pod
+from tenlayer.policy.pss.registry import CONTROLS, Control, controls_for, evaluate_pod
 
-__all__ = ["Level", "PolicyVersion", "Violation", "evaluate_pod"]
+__all__ = [
+    "CONTROLS",
+    "Control",
+    "Level",
+    "PolicyVersion",
+    "Violation",
+    "controls_for",
+    "evaluate_pod",
+]

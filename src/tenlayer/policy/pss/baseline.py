@@ -138,6 +138,10 @@ def host_path_volumes_1_0(pod: PodView) -> Outcome:
 # hostPorts 1.0 -------------------------------------------------------------------------------
 
 
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+"""hostPort is an int32: a number outside it does not decode, so the API server refuses it."""
+
+
 def host_ports_1_0(pod: PodView) -> Outcome:
     names: list[str] = []
     ports: set[str] = set()
@@ -148,7 +152,7 @@ def host_ports_1_0(pod: PodView) -> Outcome:
             if type(port) is not dict:
                 continue
             host_port = port.get("hostPort")
-            if type(host_port) is int and host_port != 0:
+            if type(host_port) is int and host_port != 0 and _INT32_MIN <= host_port <= _INT32_MAX:
                 valid = False
                 ports.add(str(host_port))
                 paths.append(f"{prefix}.ports[{index}].hostPort")
