@@ -16,6 +16,7 @@ def test_catalogue_entries() -> None:
     assert by_id["deploy/scc-denied"].severity == Severity.HIGH
     assert by_id["deploy/scc-privileged-granted"].layer == Layer.DEPLOYMENT
     assert by_id["deploy/scc-privileged-granted"].severity == Severity.MEDIUM
+    assert by_id["deploy/scc-not-enforced"].severity == Severity.LOW
     assert all(check.title and check.remediation and check.references for check in CHECKS)
 
 
@@ -61,3 +62,12 @@ def test_privileged_scc_granted() -> None:
 def test_restricted_admission_has_no_findings() -> None:
     policy = SCCPolicy.from_objects([scc("restricted")])
     assert evaluate(policy.admit(pod(), ALICE, namespace()), policy, "Pod/team/web") == []
+
+
+def test_not_enforced_in_run_level_namespaces() -> None:
+    policy = SCCPolicy.from_objects([scc("restricted")])
+    admission = policy.admit(pod(container(privileged=True), namespace="kube-system"), ALICE)
+    [finding] = evaluate(admission, policy, "Pod/kube-system/web")
+    assert finding.check_id == "deploy/scc-not-enforced"
+    assert finding.severity == Severity.LOW
+    assert finding.location == "metadata.namespace"

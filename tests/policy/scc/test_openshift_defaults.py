@@ -323,3 +323,30 @@ def test_windows_pods_are_not_subject_to_scc(defaults: SCCPolicy) -> None:
     assert result.allowed
     assert result.scc is None
     assert result.pod == manifest
+    assert result.skipped == "Windows pods are not subject to SCC admission"
+
+
+@pytest.mark.parametrize("name", ["default", "kube-system", "openshift-infra"])
+def test_run_level_namespaces_are_exempt(defaults: SCCPolicy, name: str) -> None:
+    manifest = pod(container(privileged=True), namespace=name)
+    result = defaults.admit(manifest, ALICE, namespace(name))
+    assert result.allowed and result.scc is None and result.pod == manifest
+    assert result.skipped.startswith(f"SCC admission does not run in namespace {name} (run level")
+
+
+def test_run_level_label_exempts_a_namespace(defaults: SCCPolicy) -> None:
+    ns = namespace("infra")
+    ns["metadata"]["labels"] = {"openshift.io/run-level": "1"}
+    result = defaults.admit(pod(container(privileged=True), namespace="infra"), ALICE, ns)
+    assert result.allowed and result.scc is None
+    ns["metadata"]["labels"] = {"openshift.io/run-level": "2"}
+    result = defaults.admit(pod(container(privileged=True), namespace="infra"), ALICE, ns)
+    assert not result.allowed
+
+
+def test_a_pod_without_namespace_is_not_assumed_exempt(defaults: SCCPolicy) -> None:
+    manifest = pod(container(privileged=True))
+    del manifest["metadata"]["namespace"]
+    result = defaults.admit(manifest, ALICE)
+    assert not result.allowed
+    assert result.skipped == ""

@@ -46,6 +46,23 @@ CHECKS = (
         ),
         references=(_DOCS,),
     ),
+    Check(
+        id="deploy/scc-not-enforced",
+        layer=Layer.DEPLOYMENT,
+        severity=Severity.LOW,
+        title="SCC admission does not run for the pod",
+        description=(
+            "OpenShift skips SCC admission in the namespaces it bootstraps itself in (default, "
+            "kube-system, kube-public, openshift, openshift-infra, openshift-node, and any "
+            "labelled openshift.io/run-level 0 or 1): a pod there runs with whatever security "
+            "context it asks for, privileged included."
+        ),
+        remediation=(
+            "Deploy workloads to their own namespace; keep run-level namespaces for cluster "
+            "components and restrict who may create pods in them."
+        ),
+        references=(_DOCS,),
+    ),
 )
 
 _BY_ID = {check.id: check for check in CHECKS}
@@ -78,6 +95,15 @@ def evaluate(admission: Admission, policy: SCCPolicy, subject: str) -> list[Find
         if admission.refusals and admission.refusals[0].reasons:
             location = admission.refusals[0].reasons[0].split(": ", 1)[0]
         return [_finding("deploy/scc-denied", subject, location, tuple(evidence))]
+    if admission.skipped.startswith("SCC admission does not run"):
+        return [
+            _finding(
+                "deploy/scc-not-enforced",
+                subject,
+                "metadata.namespace",
+                (("reason", admission.skipped),),
+            )
+        ]
     if admission.scc is None:
         return []
     scc = next((s for s in policy.sccs if s.name == admission.scc), None)

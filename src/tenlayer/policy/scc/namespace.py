@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tenlayer.errors import BadInput
@@ -21,6 +21,10 @@ from tenlayer.policy.scc.securitycontext import SELinuxOptions
 UID_RANGE_ANNOTATION = "openshift.io/sa.scc.uid-range"
 MCS_ANNOTATION = "openshift.io/sa.scc.mcs"
 SUPPLEMENTAL_GROUPS_ANNOTATION = "openshift.io/sa.scc.supplemental-groups"
+
+RUN_LEVEL_LABEL = "openshift.io/run-level"
+RUN_LEVEL_ZERO_NAMESPACES = frozenset({"default", "kube-system", "kube-public"})
+RUN_LEVEL_ONE_NAMESPACES = frozenset({"openshift-node", "openshift-infra", "openshift"})
 
 _UINT32 = 2**32
 _SLASH = re.compile(r"([+]?\d+)/([+]?\d+)")
@@ -59,6 +63,7 @@ class Namespace:
 
     name: str
     annotations: Mapping[str, str]
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_object(cls, obj: Mapping[str, Any] | None, name: str) -> Namespace:
@@ -69,7 +74,21 @@ class Namespace:
             raise BadInput(f"Namespace/{name}: expected a mapping, got {type_name(obj)}")
         fields = Fields(f"Namespace/{name}")
         metadata = fields.mapping(obj.get("metadata"), "metadata") or {}
-        return cls(name, fields.string_map(metadata.get("annotations"), "metadata.annotations"))
+        return cls(
+            name,
+            fields.string_map(metadata.get("annotations"), "metadata.annotations"),
+            fields.string_map(metadata.get("labels"), "metadata.labels"),
+        )
+
+    @property
+    def run_level(self) -> str:
+        """`0` or `1` for the namespaces OpenShift bootstraps itself in ("" otherwise)."""
+        if self.name in RUN_LEVEL_ZERO_NAMESPACES:
+            return "0"
+        if self.name in RUN_LEVEL_ONE_NAMESPACES:
+            return "1"
+        level = self.labels.get(RUN_LEVEL_LABEL, "")
+        return level if level in ("0", "1") else ""
 
     def key(self) -> tuple[str, str | None, str | None, str | None]:
         """What providers built for this namespace depend on."""

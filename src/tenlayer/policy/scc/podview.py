@@ -97,6 +97,8 @@ class Volume:
 class PodView:
     name: str
     namespace: str
+    namespace_given: bool
+    """The pod names its namespace (rather than falling back to the default)."""
     service_account: str
     annotations: dict[str, str] = field(hash=False)
     host_network: bool
@@ -120,7 +122,8 @@ def parse_pod(pod: Mapping[str, Any], default_namespace: str = "default") -> Pod
         or fields.string(metadata.get("generateName"), "metadata.generateName")
         or "<unnamed>"
     )
-    namespace = fields.string(metadata.get("namespace"), "metadata.namespace") or default_namespace
+    given = fields.string(metadata.get("namespace"), "metadata.namespace")
+    namespace = given or default_namespace
     fields.what = f"Pod/{namespace}/{name}"
     if pod.get("kind") is not None and pod.get("kind") != "Pod":
         fields.fail("kind", f"expected Pod, got {type_name(pod.get('kind'))} {pod.get('kind')!r}")
@@ -131,6 +134,7 @@ def parse_pod(pod: Mapping[str, Any], default_namespace: str = "default") -> Pod
     return PodView(
         name=name,
         namespace=namespace,
+        namespace_given=bool(given),
         service_account=fields.string(spec.get("serviceAccountName"), "spec.serviceAccountName")
         or "default",
         annotations=annotations,

@@ -113,18 +113,9 @@ class SCCPolicy:
         default_ns = _namespace_name(namespace) or "default"
         view = parse_pod(pod, default_ns)
         ns = Namespace.from_object(namespace, view.namespace)
-        if view.os_name == "windows":
-            return Admission(
-                True,
-                None,
-                copy_tree(pod),
-                (),
-                (),
-                (),
-                {},
-                {},
-                ("Windows pods are not subject to SCC admission",),
-            )
+        skipped = self._skipped(view, ns, explicit=namespace is not None or view.namespace_given)
+        if skipped:
+            return Admission(True, None, copy_tree(pod), (), (), (), {}, {}, skipped=skipped)
         usable = self._usable(requester, view)
         required = view.annotations.get(REQUIRED_SCC_ANNOTATION, "")
         candidates = [s for s in self._sccs if not required or s.name == required]
@@ -181,6 +172,21 @@ class SCCPolicy:
             granted_to,
             tuple(notes),
         )
+
+    @staticmethod
+    def _skipped(view: PodView, ns: Namespace, *, explicit: bool) -> str:
+        """Why OpenShift would not run SCC admission on this pod ("" when it does).
+
+        Only a namespace the pod or the caller names counts: a pod without one is not assumed
+        to land in `default`, which is exempt."""
+        if view.os_name == "windows":
+            return "Windows pods are not subject to SCC admission"
+        if explicit and ns.run_level:
+            return (
+                f"SCC admission does not run in namespace {ns.name} "
+                f"(run level {ns.run_level}, reserved for cluster components)"
+            )
+        return ""
 
     def _apply(self, scc: SCC, ns: Namespace, view: PodView) -> Outcome:
         key = (scc.name, *ns.key())

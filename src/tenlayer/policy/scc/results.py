@@ -33,3 +33,5 @@ class Admission:
     """SCC name -> `serviceaccount` or `user`: whose permission made it usable."""
     notes: tuple[str, ...] = ()
     """Other things OpenShift says about the decision."""
+    skipped: str = ""
+    """Why SCC admission does not run for this pod at all ("" when it does)."""
