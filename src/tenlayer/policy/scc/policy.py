@@ -107,15 +107,26 @@ class SCCPolicy:
         requester: Requester,
         namespace: Mapping[str, Any] | None = None,
     ) -> Admission:
-        """What SCC admission does when `requester` creates `pod` in its namespace."""
+        """What SCC admission does when `requester` creates `pod` in its namespace.
+
+        `namespace` is the pod's Namespace object (its openshift.io/sa.scc.* annotations give
+        the ranges); None stands for a namespace without annotations."""
         if not isinstance(requester, Requester):
             raise BadInput(f"requester: expected a Requester, got {type_name(requester)}")
-        default_ns = _namespace_name(namespace) or "default"
-        view = parse_pod(pod, default_ns)
+        ns_name = _namespace_name(namespace)
+        view = parse_pod(pod, ns_name or "default")
+        if ns_name and view.namespace != ns_name:
+            raise BadInput(
+                f"Pod/{view.namespace}/{view.name}: the namespace given is {ns_name}, "
+                f"not the pod's namespace {view.namespace}"
+            )
         ns = Namespace.from_object(namespace, view.namespace)
         skipped = self._skipped(view, ns, explicit=namespace is not None or view.namespace_given)
         if skipped:
-            return Admission(True, None, copy_tree(pod), (), (), (), {}, {}, skipped=skipped)
+            return Admission(
+                allowed=True, scc=None, pod=copy_tree(pod), tried=(), refusals=(),
+                not_usable=(), granted_by={}, skipped=skipped,
+            )  # fmt: skip
         usable = self._usable(requester, view)
         required = view.annotations.get(REQUIRED_SCC_ANNOTATION, "")
         candidates = [s for s in self._sccs if not required or s.name == required]
@@ -135,42 +146,29 @@ class SCCPolicy:
                 continue
             tried.append(scc.name)
             outcome = self._apply(scc, ns, view)
-            if outcome.errors:
-                refusals.append(Refusal(scc.name, outcome.errors))
-                continue
-            chosen = (scc, outcome)
-            break
-        not_usable = tuple(s.name for s in self._sccs if s.name not in usable)
-        granted_by = {name: u.why for name, u in usable.items()}
-        granted_to = {name: u.subject_type for name, u in usable.items()}
+            if not outcome.errors:
+                chosen = (scc, outcome)
+                break
+            refusals.append(Refusal(scc.name, outcome.errors))
+        admitted: dict[str, Any] | None = None
         if chosen is None:
             notes.extend(self._restricted_hint(candidates, ns, view, usable))
-            return Admission(
-                False,
-                None,
-                None,
-                tuple(tried),
-                tuple(refusals),
-                not_usable,
-                granted_by,
-                granted_to,
-                tuple(notes),
-            )
-        scc, outcome = chosen
-        annotations = {
-            VALIDATED_SCC_ANNOTATION: scc.name,
-            SUBJECT_TYPE_ANNOTATION: usable[scc.name].subject_type,
-        }
+        else:
+            annotations = {
+                VALIDATED_SCC_ANNOTATION: chosen[0].name,
+                SUBJECT_TYPE_ANNOTATION: usable[chosen[0].name].subject_type,
+            }
+            admitted = patched_pod(pod, view, chosen[1], annotations)
         return Admission(
-            True,
-            scc.name,
-            patched_pod(pod, view, outcome, annotations),
-            tuple(tried),
-            tuple(refusals),
-            not_usable,
-            granted_by,
-            granted_to,
-            tuple(notes),
+            allowed=chosen is not None,
+            scc=chosen[0].name if chosen else None,
+            pod=admitted,
+            tried=tuple(tried),
+            refusals=tuple(refusals),
+            not_usable=tuple(s.name for s in self._sccs if s.name not in usable),
+            granted_by={name: u.why for name, u in usable.items()},
+            granted_to={name: u.subject_type for name, u in usable.items()},
+            notes=tuple(notes),
         )
 
     @staticmethod
