@@ -20,6 +20,8 @@ from tests.policy.scc.builders import (
     user,
 )
 
+pytestmark = pytest.mark.conformance
+
 ALICE = Requester.parse_user("alice")
 
 

@@ -20,6 +20,13 @@ def service_account_groups(namespace: str) -> tuple[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Requester:
+    """The user (or token-authenticated service account) that creates the pod.
+
+    The pod's own service account is checked besides it; OpenShift builds that identity
+    without `system:authenticated` (only `system:serviceaccounts` and
+    `system:serviceaccounts:NS`), and so does `SCCPolicy`.
+    """
+
     user: str
     groups: tuple[str, ...] = ()
 
