@@ -97,9 +97,16 @@ class Finding:
     evidence: tuple[tuple[str, str], ...] = ()
     remediation: str = ""
     references: tuple[str, ...] = ()
+    file: str = ""
+    """The file the finding is in, when it came from one (a manifest, a Dockerfile)."""
+    line: int = 0
+    """1-based line in `file`; 0 when unknown."""
 
-    def sort_key(self) -> tuple[int, int, str, str, str]:
-        return (-self.severity, self.layer, self.check_id, self.subject, self.location)
+    def sort_key(self) -> tuple[int, int, str, str, int, str, str]:
+        return (
+            -self.severity, self.layer, self.check_id, self.file, self.line, self.subject,
+            self.location,
+        )
 
 
 NESTED_SEPARATOR = "!/"

@@ -169,10 +169,15 @@ def test_unreachable_registry_is_exit_3() -> None:
 def test_checks_list() -> None:
     result = run("checks", "list", "--format", "json")
     assert result.returncode == 0
-    ids = [c["id"] for c in json.loads(result.stdout)["checks"]]
-    assert ids == [
+    checks = json.loads(result.stdout)["checks"]
+    content = [c["id"] for c in checks if c["layer"] == 2]
+    assert content == [
         "content/file-not-analyzed", "content/os-unidentified", "content/vulnerable-package"
     ]
+    deploy = [c["id"] for c in checks if c["layer"] == 5]
+    assert deploy == sorted(deploy) and len(deploy) == 32  # 19 PSS, 10 workload, 3 SCC
+    assert {"deploy/pss-privileged", "deploy/scc-denied", "deploy/secret-in-env"} <= set(deploy)
+    assert [c["layer"] for c in checks] == sorted(c["layer"] for c in checks)
     table = run("checks", "list", "--layer", "2")
     assert "content/os-unidentified" in table.stdout
     assert run("checks", "list", "--layer", "11").returncode == 2

@@ -13,7 +13,13 @@ from functools import cache
 
 from tenlayer.model import Finding, Layer, Severity
 
-_DOMAINS = ("tenlayer.inventory.checks", "tenlayer.scan.findings")
+_DOMAINS = (
+    "tenlayer.inventory.checks",
+    "tenlayer.scan.findings",
+    "tenlayer.policy.pss.checks",
+    "tenlayer.policy.workloads",
+    "tenlayer.policy.scc.checks",
+)
 """Modules that declare a CHECKS tuple. Add a domain's module here when it gains checks."""
 
 
@@ -47,6 +53,8 @@ def finding(
     evidence: tuple[tuple[str, str], ...] = (),
     title: str | None = None,
     severity: Severity | None = None,
+    file: str = "",
+    line: int = 0,
 ) -> Finding:
     """A Finding for a catalogued check; `title`/`severity` override the defaults."""
     check = catalogue()[check_id]
@@ -60,4 +68,6 @@ def finding(
         evidence=evidence,
         remediation=check.remediation,
         references=check.references,
+        file=file,
+        line=line,
     )

@@ -23,6 +23,7 @@ COMMAND_GROUPS = {
     "sbom": ("tenlayer.cli.sbom", "sbom_group", "Scan software bills of materials."),
     "db": ("tenlayer.cli.db", "db_group", "Manage the vulnerability database."),
     "checks": ("tenlayer.cli.checks", "checks_group", "The catalogue of checks."),
+    "k8s": ("tenlayer.cli.k8s", "k8s_group", "Check Kubernetes and OpenShift manifests."),
 }
 
 

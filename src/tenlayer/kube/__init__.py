@@ -1,1 +1,1 @@
-"""Kubernetes manifests: safe loading, objects with their source lines, pod templates of workloads."""
+"""Kubernetes manifests: safe loading, objects with their lines, the pod templates of workloads."""

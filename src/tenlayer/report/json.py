@@ -44,6 +44,8 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "evidence": dict(finding.evidence),
         "remediation": finding.remediation,
         "references": list(finding.references),
+        "file": finding.file or None,
+        "line": finding.line or None,
     }
 
 

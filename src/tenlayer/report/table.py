@@ -22,7 +22,11 @@ _SEVERITY_STYLE = {
 }
 
 
-def _console(width: int | None, color: bool) -> tuple[Console, io.StringIO]:
+def severity_markup(severity: Severity) -> str:
+    return f"[{_SEVERITY_STYLE[severity]}]{severity.name}[/]"
+
+
+def console_for(width: int | None, color: bool) -> tuple[Console, io.StringIO]:
     buffer = io.StringIO()
     console = Console(  # piped: wide enough that no line is folded for grep
         file=buffer, width=width or 4096, force_terminal=color, no_color=not color, soft_wrap=False
@@ -33,7 +37,7 @@ def _console(width: int | None, color: bool) -> tuple[Console, io.StringIO]:
 def render_inventory(
     inventory: Inventory, findings: list[Finding], *, width: int | None = None, color: bool = False
 ) -> bytes:
-    console, buffer = _console(width, color)
+    console, buffer = console_for(width, color)
     _print_image_header(console, inventory)
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     for column in ("Name", "Version", "Type", "Layer", "Found in"):
@@ -63,7 +67,7 @@ def render_findings_table(findings: list[Finding]) -> Table:
         table.add_column(column, overflow="fold")
     for finding in findings:
         table.add_row(
-            f"[{_SEVERITY_STYLE[finding.severity]}]{finding.severity.name}[/]",
+            severity_markup(finding.severity),
             finding.check_id,
             finding.location,
             finding.title,
@@ -72,7 +76,7 @@ def render_findings_table(findings: list[Finding]) -> Table:
 
 
 def render_checks(checks: list[Check]) -> bytes:
-    console, buffer = _console(None, False)
+    console, buffer = console_for(None, False)
     table = Table(box=None, header_style="bold")
     for column in ("Layer", "Check", "Severity", "Title"):
         table.add_column(column, overflow="fold")
@@ -87,7 +91,7 @@ def render_checks(checks: list[Check]) -> bytes:
 def render_scan(result: ScanResult, *, width: int | None = None, color: bool = False) -> bytes:
     """Vulnerabilities grouped by severity (CRITICAL first), suppressed ones, other findings,
     warnings, and the health grade as the last line."""
-    console, buffer = _console(width, color)
+    console, buffer = console_for(width, color)
     _print_image_header(console, result.inventory)
     reported = result.reported
     by_severity: dict[Severity, list[VulnerabilityMatch]] = {}

@@ -1,0 +1,150 @@
+"""`tenlayer k8s …`: manifests through Pod Security, workload checks and SCC admission."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from tenlayer.cli.scanning import SEVERITIES
+from tenlayer.errors import EXIT_FINDINGS, BadInput
+
+if TYPE_CHECKING:
+    from tenlayer.kube.inputs import Manifests
+    from tenlayer.policy.scc import SCCPolicy
+
+CHECK_FORMATS = ["table", "json", "sarif"]
+
+
+@click.group("k8s")
+def k8s_group() -> None:
+    """Check Kubernetes and OpenShift manifests before they are deployed."""
+
+
+_paths = click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+_namespace = click.option(
+    "--namespace", "-n", default="default", show_default=True,
+    help="Namespace of objects that name none (as kubectl apply without -n).",
+)
+_scc_policy = click.option(
+    "--scc-policy", "scc_policy", multiple=True, metavar="PATH",
+    help="SecurityContextConstraints, Roles and bindings (files or directories), e.g. "
+    "`oc get scc,clusterrole,clusterrolebinding -o yaml`. Those in PATH count too.",
+)
+_output = click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of stdout ('-' is stdout).",
+)
+
+
+@k8s_group.command("check")
+@_paths
+@click.option("--pss", "pss_level", type=click.Choice(["privileged", "baseline", "restricted"],
+              case_sensitive=False),
+              help="Enforce this Pod Security level everywhere, instead of namespace labels.")
+@click.option("--pss-version", metavar="VERSION",
+              help="Policy version for --pss: v1.0 … v1.37 or latest [default: latest].")
+@click.option("--scc", "with_scc", is_flag=True,
+              help="Also run OpenShift SCC admission for each workload, as its service account.")
+@_scc_policy
+@click.option("--allowed-registries", metavar="LIST",
+              help="Comma-separated registries (or registry/path prefixes) images may come from.")
+@_namespace
+@click.option("--format", "-f", "output_format", default="table", show_default=True,
+              type=click.Choice(CHECK_FORMATS, case_sensitive=False), help="Output format.")
+@_output
+@click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False),
+              help="Exit 1 when a finding is at least this severe.")
+def check_command(
+    paths: tuple[str, ...], pss_level: str | None, pss_version: str | None, with_scc: bool,
+    scc_policy: tuple[str, ...], allowed_registries: str | None, namespace: str,
+    output_format: str, output: Path | None, fail_on: str | None,
+) -> None:
+    """Check the workloads in PATH... (files, directories, - for stdin; YAML or JSON, several
+    documents, List kinds, `helm template` and `kustomize build` output) against Pod Security
+    Standards as their namespaces' labels (or --pss) choose, and the workload checks."""
+    import gc
+
+    from tenlayer.policy.manifests import CheckOptions, check_manifests
+    from tenlayer.policy.pod_security import LevelVersion
+    from tenlayer.policy.workloads import normalize_registries
+    from tenlayer.report.output import write_output
+
+    gc.disable()  # a short-lived run over many small objects: the collector only costs time
+    output_format = output_format.lower()
+    if pss_version and not pss_level:
+        raise BadInput("--pss-version needs --pss LEVEL")
+    override = None
+    if pss_level:
+        try:
+            override = LevelVersion.parse(pss_level, pss_version)
+        except ValueError as error:
+            raise BadInput(f"--pss-version: {error}") from None
+    manifests = _load(paths, quiet=output_format != "table")
+    scc = _scc_policy_for(manifests, scc_policy) if with_scc or scc_policy else None
+    registries = normalize_registries(tuple((allowed_registries or "").split(",")))
+    result = check_manifests(
+        manifests,
+        CheckOptions(pss=override, default_namespace=namespace,
+                     allowed_registries=registries, scc=scc),
+    )
+    destination = None if output is None or str(output) == "-" else output
+    if output_format == "json":
+        from tenlayer.report.manifests import render_check_json
+
+        data = render_check_json(result)
+    elif output_format == "sarif":
+        from tenlayer.report.sarif_findings import render_findings_sarif
+
+        data = render_findings_sarif(list(result.findings))
+    else:
+        from tenlayer.report.manifests import render_check_table
+
+        data = render_check_table(result, color=destination is None and sys.stdout.isatty())
+    write_output(data, destination)
+    if output_format != "table" or destination is not None:
+        for skipped in result.skipped:
+            sys.stderr.write(f"tenlayer: warning: skipped {skipped.source}: {skipped.reason}\n")
+    if fail_on:
+        from tenlayer.model import Severity
+
+        threshold = Severity.parse(fail_on)
+        if any(f.severity >= threshold for f in result.findings):
+            sys.exit(EXIT_FINDINGS)
+
+
+def _load(paths: tuple[str, ...], *, quiet: bool) -> Manifests:
+    from tenlayer.kube.inputs import load_manifests
+
+    if quiet or not sys.stderr.isatty():
+        return load_manifests(paths)
+    from rich.console import Console
+
+    with Console(stderr=True).status("reading manifests"):
+        return load_manifests(paths)
+
+
+def _scc_policy_for(manifests: Manifests, extra: tuple[str, ...]) -> SCCPolicy:
+    from tenlayer.kube.inputs import load_manifests
+    from tenlayer.policy.scc import SCCPolicy
+
+    objects = [o.body for o in manifests.objects]
+    if extra:
+        objects += [o.body for o in load_manifests(extra).objects]
+    policy = SCCPolicy.from_objects(objects)
+    if not policy.sccs:
+        raise BadInput(
+            "no SecurityContextConstraints in the input: pass the cluster's SCCs and their "
+            "role bindings with --scc-policy PATH (e.g. the output of `oc get scc,clusterrole,"
+            "clusterrolebinding,role,rolebinding -A -o yaml`)"
+        )
+    return policy
+
+
+def _print_json(document: dict[str, Any], output: Path | None) -> None:
+    from tenlayer.report.json import dumps
+    from tenlayer.report.output import write_output
+
+    write_output(dumps(document), output)

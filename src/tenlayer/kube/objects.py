@@ -1,0 +1,93 @@
+"""Kubernetes objects out of documents: `List` kinds flattened, each object knowing its file,
+its place in the document and, on demand, the line of any of its fields."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tenlayer.errors import BadInput
+from tenlayer.kube.documents import Document
+from tenlayer.kube.paths import parse_path
+
+
+@dataclass(frozen=True, slots=True)
+class KubeObject:
+    kind: str
+    api_version: str
+    name: str
+    namespace: str
+    """As written in the manifest; "" when it does not say (cluster-scoped objects, or
+    namespaced ones that take the namespace they are applied in)."""
+    body: Mapping[str, Any]
+    document: Document
+    prefix: tuple[str | int, ...] = ()
+    """Where the object sits in its document: () or ("items", N) inside a List."""
+
+    @property
+    def source(self) -> str:
+        return self.document.source
+
+    @property
+    def group(self) -> str:
+        """The API group: "" for the core group (`v1`), `apps` for `apps/v1`."""
+        return self.api_version.rpartition("/")[0]
+
+    def subject(self, namespace: str) -> str:
+        """`kind/namespace/name` (DESIGN.md), `kind/name` when the object has no namespace."""
+        return f"{self.kind}/{namespace}/{self.name}" if namespace else f"{self.kind}/{self.name}"
+
+    def line_of(self, path: str) -> int:
+        return self.document.line_of(self.prefix + parse_path(path))
+
+    @property
+    def line(self) -> int:
+        return self.document.line_of(self.prefix)
+
+
+def objects_of(documents: Iterable[Document]) -> Iterator[KubeObject]:
+    """Every object in the documents; a document that is not an object raises BadInput."""
+    for document in documents:
+        body = document.body
+        where = f"{document.source}: document {document.index + 1} (line {document.line})"
+        if not isinstance(body, dict):
+            raise BadInput(f"{where} is {_describe(body)}, not a Kubernetes object")
+        items = body.get("items")
+        kind = body.get("kind")
+        if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
+            for number, item in enumerate(items):
+                if not isinstance(item, dict):
+                    raise BadInput(f"{where}: items[{number}] is {_describe(item)}, not an object")
+                yield _object(item, document, ("items", number), f"{where}: items[{number}]")
+        else:
+            yield _object(body, document, (), where)
+
+
+def _object(
+    body: Mapping[str, Any], document: Document, prefix: tuple[str | int, ...], where: str
+) -> KubeObject:
+    kind = body.get("kind")
+    api_version = body.get("apiVersion")
+    if not isinstance(kind, str) or not kind:
+        raise BadInput(f"{where} has no kind: not a Kubernetes object")
+    if not isinstance(api_version, str) or not api_version:
+        raise BadInput(f"{where} ({kind}) has no apiVersion: not a Kubernetes object")
+    metadata = body.get("metadata")
+    name = namespace = ""
+    if isinstance(metadata, dict):
+        name = _text(metadata.get("name")) or _text(metadata.get("generateName"))
+        namespace = _text(metadata.get("namespace"))
+    return KubeObject(kind, api_version, name, namespace, body, document, prefix)
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty"
+    return f"a {type(value).__name__} scalar"

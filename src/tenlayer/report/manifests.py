@@ -1,0 +1,132 @@
+"""Reports of `tenlayer k8s check`: JSON (findings and each workload's admission) and a table."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from tenlayer.model import Finding, Severity
+from tenlayer.policy.manifests import CheckResult, SCCResult
+from tenlayer.policy.pod_security import PodAdmission
+from tenlayer.report.json import dumps, finding_dict, tool
+
+SCHEMA_VERSION = 1
+
+
+def render_check_json(result: CheckResult) -> bytes:
+    return dumps(
+        {
+            "schema_version": SCHEMA_VERSION,
+            "tool": tool(),
+            "summary": _summary(result),
+            "pod_security": list(result.policy_notes),
+            "skipped": [{"file": s.source, "reason": s.reason} for s in result.skipped],
+            "workloads": [_admission_dict(a) for a in result.admissions],
+            "scc": [_scc_dict(s) for s in result.scc],
+            "findings": [finding_dict(f) for f in result.findings],
+        }
+    )
+
+
+def _summary(result: CheckResult) -> dict[str, Any]:
+    by_severity = Counter(f.severity.name.lower() for f in result.findings)
+    return {
+        "files": result.files,
+        "objects": result.objects,
+        "workloads": len(result.admissions),
+        "skipped_files": len(result.skipped),
+        "findings": len(result.findings),
+        "by_severity": {s.name.lower(): by_severity.get(s.name.lower(), 0)
+                        for s in sorted(Severity, reverse=True)},
+        "denied": sum(1 for a in result.admissions if "denied" in a.decision),
+    }
+
+
+def _admission_dict(admission: PodAdmission) -> dict[str, Any]:
+    template = admission.template
+    return {
+        "subject": template.subject,
+        "file": template.owner.source,
+        "line": template.owner.line,
+        "namespace": template.namespace,
+        "pod_security": {
+            "policy": [{"mode": m, "level": str(lv.level), "version": str(lv.version)}
+                       for m, lv in admission.policy.modes],
+            "policy_source": admission.policy.source,
+            "decision": admission.decision,
+            "violations": [
+                {
+                    "control": v.violation.control,
+                    "level": str(v.violation.level),
+                    "reason": v.violation.reason,
+                    "fields": [template.object_path(p) for p in v.violation.paths],
+                    "modes": [m for m, _ in v.modes],
+                }
+                for v in admission.violations
+            ],
+        },
+    }
+
+
+def _scc_dict(result: SCCResult) -> dict[str, Any]:
+    admission = result.admission
+    return {
+        "subject": result.template.subject,
+        "requester": result.requester,
+        "allowed": admission.allowed,
+        "scc": admission.scc,
+        "tried": list(admission.tried),
+        "granted_by": dict(sorted(admission.granted_by.items())),
+        "refusals": [{"scc": r.scc, "reasons": list(r.reasons)} for r in admission.refusals],
+        "not_usable": list(admission.not_usable),
+        "notes": list(admission.notes),
+        "pod": admission.pod,
+    }
+
+
+def render_check_table(result: CheckResult, *, width: int | None = None,
+                       color: bool = False) -> bytes:
+    from rich.table import Table
+
+    from tenlayer.report.table import console_for, severity_markup
+
+    console, buffer = console_for(width, color)
+    summary = _summary(result)
+    console.print(
+        f"{summary['files']} files, {summary['objects']} objects, "
+        f"{summary['workloads']} workloads", highlight=False,
+    )
+    for note in result.policy_notes:
+        console.print(f"pod security: {note}", highlight=False)
+    if result.findings:
+        table = Table(show_edge=False, box=None, header_style="bold", pad_edge=False)
+        for column in ("Severity", "Check", "Object", "Where", "Title"):
+            table.add_column(column, overflow="fold")
+        for found in result.findings:
+            table.add_row(
+                severity_markup(found.severity), found.check_id, found.subject,
+                _where(found), found.title,
+            )
+        console.print(table)
+    denied = [a for a in result.admissions if "denied" in a.decision]
+    for admission in denied:
+        console.print(
+            f"{admission.template.subject}: {admission.decision} by Pod Security admission "
+            f"({admission.policy.describe()})", highlight=False,
+        )
+    for scc in result.scc:
+        verdict = (f"admitted by SCC {scc.admission.scc}" if scc.admission.allowed
+                   else "refused by every SCC it may use")
+        console.print(f"{scc.template.subject}: {verdict} (as {scc.requester})", highlight=False)
+    for skipped in result.skipped:
+        console.print(f"skipped {skipped.source}: {skipped.reason}", style="yellow",
+                      highlight=False)
+    counts = ", ".join(f"{n} {name}" for name, n in summary["by_severity"].items() if n)
+    console.print(f"{summary['findings']} findings" + (f" ({counts})" if counts else ""),
+                  highlight=False)
+    return buffer.getvalue().encode()
+
+
+def _where(found: Finding) -> str:
+    where = f"{found.file}:{found.line}" if found.line else found.file
+    return f"{where} {found.location}".strip()
