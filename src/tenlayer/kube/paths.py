@@ -8,10 +8,12 @@ beta.kubernetes.io/app]`.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
+@lru_cache(maxsize=4096)
 def parse_path(path: str) -> tuple[str | int, ...]:
     """`a.b[0][x.y]` -> ("a", "b", 0, "x.y"). Bracketed digits are list indices."""
     steps: list[str | int] = []
