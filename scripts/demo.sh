@@ -30,3 +30,14 @@ fi
 echo
 echo "== tenlayer image scan $image"
 "$tenlayer" image scan "$image" --db "$db"
+
+echo
+echo "== tenlayer k8s check examples/k8s   (Pod Security as the namespaces' labels say, workload checks)"
+"$tenlayer" k8s check examples/k8s
+
+echo
+echo "== tenlayer k8s scc examples/k8s --scc-policy examples/openshift --user alice"
+echo "   (which SecurityContextConstraints admit each pod, and the pod as admitted; exit 1: some are refused)"
+status=0
+"$tenlayer" k8s scc examples/k8s --scc-policy examples/openshift --user alice || status=$?
+echo "exit code $status"
