@@ -264,3 +264,31 @@ def test_scc_needs_a_requester(manifests: Path) -> None:
         2, "tenlayer: say who creates the pods: --user USER or --sa NAMESPACE/NAME\n")
     bad = run("k8s", "scc", str(manifests), "--sa", "nobody")
     assert bad.stderr == "tenlayer: --sa 'nobody': expected NAMESPACE/NAME\n"
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_the_shipped_examples_give_the_documented_decisions() -> None:
+    result = run("k8s", "check", str(EXAMPLES / "k8s"), "-f", "json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [(w["subject"], w["pod_security"]["decision"]) for w in report["workloads"]] == [
+        ("CronJob/payments/invoices", "pods denied"),
+        ("Pod/shop/debug", "denied"),
+        ("DaemonSet/shop/log-agent", "pods denied"),
+        ("Deployment/shop/storefront", "allowed"),
+    ]
+    assert not [f for f in report["findings"] if f["subject"] == "Deployment/shop/storefront"]
+    assert report["summary"]["by_severity"] == {
+        "critical": 1, "high": 8, "medium": 9, "low": 9, "info": 2, "unknown": 0}
+    scc = run("k8s", "scc", str(EXAMPLES / "k8s"), "--scc-policy", str(EXAMPLES / "openshift"),
+              "--sa", "shop/legacy", "-f", "json")
+    assert scc.returncode == 1
+    decisions = [(p["subject"], p["scc"]) for p in json.loads(scc.stdout)["pods"]]
+    assert decisions == [
+        ("CronJob/payments/invoices", "team-restricted"),
+        ("Pod/shop/debug", None),
+        ("DaemonSet/shop/log-agent", None),
+        ("Deployment/shop/storefront", "team-restricted"),
+    ]
