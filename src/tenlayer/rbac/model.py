@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from tenlayer.errors import BadInput
+from tenlayer.kube.values import type_name
 
 ROLE_KINDS = frozenset({"Role", "ClusterRole"})
 BINDING_KINDS = frozenset({"RoleBinding", "ClusterRoleBinding"})
@@ -124,50 +125,32 @@ class _Fields:
         if value is None:
             return {}
         if not isinstance(value, Mapping):
-            self.fail(path, f"expected a mapping, got {_type_name(value)}")
+            self.fail(path, f"expected a mapping, got {type_name(value)}")
         return value
 
     def string(self, value: Any, path: str, *, required: bool = False) -> str:
         if value is None and not required:
             return ""
         if not isinstance(value, str) or (required and not value):
-            self.fail(path, f"expected a non-empty string, got {_type_name(value)}")
+            self.fail(path, f"expected a non-empty string, got {type_name(value)}")
         return value
 
     def strings(self, value: Any, path: str) -> tuple[str, ...]:
         if value is None:
             return ()
         if not isinstance(value, list):
-            self.fail(path, f"expected a list of strings, got {_type_name(value)}")
+            self.fail(path, f"expected a list of strings, got {type_name(value)}")
         for index, item in enumerate(value):
             if not isinstance(item, str):
-                self.fail(f"{path}[{index}]", f"expected a string, got {_type_name(item)}")
+                self.fail(f"{path}[{index}]", f"expected a string, got {type_name(item)}")
         return tuple(value)
 
     def mappings(self, value: Any, path: str) -> tuple[Mapping[str, Any], ...]:
         if value is None:
             return ()
         if not isinstance(value, list):
-            self.fail(path, f"expected a list, got {_type_name(value)}")
+            self.fail(path, f"expected a list, got {type_name(value)}")
         return tuple(self.mapping(item, f"{path}[{i}]") for i, item in enumerate(value))
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string" if value else "an empty string"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
 
 
 def _identify(obj: Mapping[str, Any], kind: str) -> tuple[_Fields, str, str]:

@@ -33,7 +33,7 @@ SARIF_SCHEMA = (
 )
 BASE_ID = "IMAGE_ROOT"
 FINGERPRINT = "tenlayerVulnerablePackage/v1"
-_LEVELS = {
+LEVELS = {
     Severity.CRITICAL: "error",
     Severity.HIGH: "error",
     Severity.MEDIUM: "warning",
@@ -41,7 +41,7 @@ _LEVELS = {
     Severity.LOW: "note",
     Severity.INFO: "note",
 }
-_BAND_SCORES = {
+BAND_SCORES = {
     Severity.CRITICAL: "9.5",
     Severity.HIGH: "8.0",
     Severity.MEDIUM: "5.5",
@@ -135,7 +135,7 @@ def _rule(vulnerability_id: str, matches: list[VulnerabilityMatch]) -> dict[str,
         "fullDescription": {"text": summary},
         "helpUri": page,
         "help": {"text": "\n".join(text_lines), "markdown": "\n".join(markdown_lines)},
-        "defaultConfiguration": {"level": _LEVELS[severity]},
+        "defaultConfiguration": {"level": LEVELS[severity]},
         "properties": properties,
     }
 
@@ -151,7 +151,7 @@ def _result(match: VulnerabilityMatch, rule_index: int) -> dict[str, Any]:
         "ruleId": vulnerability.id,
         "ruleIndex": rule_index,
         "kind": "fail",
-        "level": _LEVELS[vulnerability.severity],
+        "level": LEVELS[vulnerability.severity],
         "message": {"text": message},
         "locations": [
             {
@@ -208,7 +208,7 @@ def _security_severity(match: VulnerabilityMatch) -> str | None:
     vulnerability = match.vulnerability
     if vulnerability.cvss_score is not None and vulnerability.severity_source.startswith("CVSS"):
         return f"{vulnerability.cvss_score:.1f}"
-    return _BAND_SCORES.get(vulnerability.severity)
+    return BAND_SCORES.get(vulnerability.severity)
 
 
 def _source_note(match: VulnerabilityMatch) -> str:

@@ -19,29 +19,12 @@ from urllib.parse import quote
 
 from tenlayer import __version__
 from tenlayer.checks.catalogue import Check, catalogue
-from tenlayer.model import Finding, Severity
+from tenlayer.model import Finding
 from tenlayer.report.json import dumps
-from tenlayer.report.sarif import SARIF_SCHEMA
+from tenlayer.report.sarif import BAND_SCORES, LEVELS, SARIF_SCHEMA
 
 BASE_ID = "SRCROOT"
 FINGERPRINT = "tenlayerFinding/v1"
-_LEVELS = {
-    Severity.CRITICAL: "error",
-    Severity.HIGH: "error",
-    Severity.MEDIUM: "warning",
-    Severity.UNKNOWN: "warning",
-    Severity.LOW: "note",
-    Severity.INFO: "note",
-}
-_SECURITY_SEVERITY = {
-    Severity.CRITICAL: "9.5",
-    Severity.HIGH: "8.0",
-    Severity.MEDIUM: "5.5",
-    Severity.LOW: "2.0",
-    Severity.INFO: "0.0",
-    Severity.UNKNOWN: "5.5",
-}
-
 
 def render_findings_sarif(findings: list[Finding]) -> bytes:
     checks = catalogue()
@@ -71,12 +54,13 @@ def _rule(check: Check) -> dict[str, Any]:
         "shortDescription": {"text": check.title},
         "fullDescription": {"text": check.description},
         "help": {"text": check.remediation, "markdown": check.remediation},
-        "defaultConfiguration": {"level": _LEVELS[check.severity]},
+        "defaultConfiguration": {"level": LEVELS[check.severity]},
         "properties": {
             "tags": ["security", f"layer-{int(check.layer)}", check.layer.label],
-            "security-severity": _SECURITY_SEVERITY[check.severity],
         },
     }
+    if check.severity in BAND_SCORES:
+        rule["properties"]["security-severity"] = BAND_SCORES[check.severity]
     if check.references:
         rule["helpUri"] = check.references[0]
     return rule
@@ -99,7 +83,7 @@ def _result(found: Finding, rule_index: int) -> dict[str, Any]:
         "ruleId": found.check_id,
         "ruleIndex": rule_index,
         "kind": "fail",
-        "level": _LEVELS[found.severity],
+        "level": LEVELS[found.severity],
         "message": {"text": f"{found.subject}: {found.title}"},
         "locations": [location],
         "partialFingerprints": {FINGERPRINT: fingerprint(found)},

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tenlayer.errors import BadInput
+from tenlayer.kube.values import type_name
 from tenlayer.policy.scc.constraints import SCC, IDRange
-from tenlayer.policy.scc.reading import Fields, type_name
+from tenlayer.policy.scc.reading import Fields
 from tenlayer.policy.scc.securitycontext import SELinuxOptions
 
 UID_RANGE_ANNOTATION = "openshift.io/sa.scc.uid-range"

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tenlayer.errors import BadInput
-from tenlayer.policy.scc.reading import INT32, Fields, type_name
+from tenlayer.kube.values import type_name
+from tenlayer.policy.scc.reading import INT32, Fields
 from tenlayer.policy.scc.securitycontext import (
     Capabilities,
     ContainerSecurityContext,

@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any
 
 from tenlayer.errors import BadInput
+from tenlayer.kube.values import type_name
 from tenlayer.policy.scc.constraints import KIND, SCC, parse_scc
 from tenlayer.policy.scc.namespace import AllocationError, Namespace
 from tenlayer.policy.scc.ordering import ordered
 from tenlayer.policy.scc.patch import copy_tree, patched_pod
 from tenlayer.policy.scc.podview import PodView, parse_pod
 from tenlayer.policy.scc.provider import Outcome, Provider
-from tenlayer.policy.scc.reading import type_name
 from tenlayer.policy.scc.requester import (
     Requester,
     service_account_groups,
