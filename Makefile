@@ -8,13 +8,13 @@ STAMPS := .cache/stamps
 DEBIAN_PACKAGES := docker-registry skopeo umoci buildah podman runc debootstrap nftables \
 	rpm db5.3-util apache2-utils ca-certificates openjdk-17-jdk-headless maven nodejs time
 
-.PHONY: help demo test fixtures lint typecheck unit bench system-deps venv clean
+.PHONY: help demo test fixtures lint typecheck unit bench system-deps venv checkov clean
 
 help:
 	@echo "make demo      install what is needed, build a real image, list its packages, scan it"
 	@echo "make test      install what is needed, build fixtures, run lint, types and all tests"
 	@echo "make fixtures  build the test images (cached under .cache/fixtures)"
-	@echo "make bench     run the side-by-side benchmarks against trivy and syft (builds a 2 GB image)"
+	@echo "make bench     run the side-by-side benchmarks against trivy, syft and checkov (builds a 2 GB image)"
 
 system-deps: $(STAMPS)/system-deps
 $(STAMPS)/system-deps: scripts/install-system-deps.sh Makefile
@@ -47,7 +47,15 @@ unit: venv
 test: system-deps venv fixtures lint typecheck
 	$(VENV)/bin/pytest
 
-bench: system-deps venv fixtures
+# checkov, a peer of `tenlayer k8s check`, is large: its own virtualenv, for make bench only.
+CHECKOV_VENV := .cache/peers/checkov
+checkov: $(CHECKOV_VENV)/.installed
+$(CHECKOV_VENV)/.installed:
+	test -x $(CHECKOV_VENV)/bin/python || python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q checkov
+	@touch $@
+
+bench: system-deps venv fixtures checkov
 	$(PYTHON) scripts/fixtures/build.py --only big
 	$(PYTHON) bench/run_all.py
 

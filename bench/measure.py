@@ -19,6 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 FIXTURES = ROOT / ".cache" / "fixtures"
+PEERS = ROOT / ".cache" / "peers"
+"""Peers too large for the project's virtualenv, each in its own (make bench creates them)."""
 
 
 @dataclass
@@ -28,6 +30,20 @@ class Contender:
     env: dict[str, str] = field(default_factory=dict)
     before_each: Callable[[], None] | None = None
     """Run before every timed run (outside the timing), e.g. to empty a cache."""
+    stdout: Path | None = None
+    """File that receives the command's standard output (default: discarded)."""
+    runs: int | None = None
+    """Fewer timed runs than the others (a slow contender sits out the later rounds)."""
+    warmup: bool = True
+    """Whether compare runs it once untimed first (too costly for a very slow contender)."""
+
+
+class ToolFailed(SystemExit):
+    """A contender exited non-zero; uncaught, it ends the benchmark with its message."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
 
 
 @dataclass
@@ -54,20 +70,24 @@ def run_once(contender: Contender) -> tuple[float, int]:
     if contender.before_each is not None:
         contender.before_each()
     env = {**os.environ, **contender.env}
-    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+    with (
+        tempfile.NamedTemporaryFile("r", suffix=".rss") as rss,
+        tempfile.TemporaryFile() as stderr,  # a file, not a pipe: a full pipe would block it
+        open(contender.stdout or os.devnull, "wb") as stdout,
+    ):
         argv = list(contender.argv)
         if GNU_TIME.exists():
             argv = [str(GNU_TIME), "-f", "%M", "-o", rss.name, *argv]
         started = time.perf_counter()
-        process = subprocess.Popen(
-            argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env
-        )
+        process = subprocess.Popen(argv, stdout=stdout, stderr=stderr, env=env)
         _, status, usage = os.wait4(process.pid, 0)
         elapsed = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode != 0:
-            error = process.stderr.read().decode() if process.stderr else ""
-            raise SystemExit(f"{contender.name} failed ({process.returncode}): {error.strip()}")
+            stderr.seek(0)
+            error = stderr.read().decode(errors="replace").strip()
+            message = f"{contender.name} failed ({process.returncode}): {error}"
+            raise ToolFailed(contender.name, message)
         measured = rss.read().strip().splitlines()
     peak = int(measured[-1]) if measured and measured[-1].isdigit() else usage.ru_maxrss
     return elapsed, peak
@@ -76,9 +96,12 @@ def run_once(contender: Contender) -> tuple[float, int]:
 def compare(contenders: Sequence[Contender], runs: int = 5) -> list[Result]:
     results = [Result(c.name) for c in contenders]
     for contender in contenders:  # warm the page cache and any one-time set-up
-        run_once(contender)
-    for _ in range(runs):
+        if contender.warmup:
+            run_once(contender)
+    for done in range(runs):
         for contender, result in zip(contenders, results, strict=True):
+            if contender.runs is not None and done >= contender.runs:
+                continue
             seconds, rss = run_once(contender)
             result.seconds.append(seconds)
             result.max_rss_kib.append(rss)
@@ -97,11 +120,16 @@ def print_table(title: str, results: Sequence[Result], baseline: str) -> None:
         )
 
 
-def tool(name: str) -> str:
-    found = VENV_BIN / name
+def find_tool(name: str, bin_dir: Path = VENV_BIN) -> str | None:
+    """The executable in bin_dir, else on PATH; None when it is not installed."""
+    found = bin_dir / name
     if found.exists():
         return str(found)
-    path = shutil.which(name)
+    return shutil.which(name)
+
+
+def tool(name: str) -> str:
+    path = find_tool(name)
     if path is None:
         raise SystemExit(f"{name} is not installed (make venv installs the peers)")
     return path
