@@ -175,7 +175,7 @@ def test_checks_list() -> None:
         "content/file-not-analyzed", "content/os-unidentified", "content/vulnerable-package"
     ]
     deploy = [c["id"] for c in checks if c["layer"] == 5]
-    assert deploy == sorted(deploy) and len(deploy) == 32  # 19 PSS, 10 workload, 3 SCC
+    assert deploy == sorted(deploy) and len(deploy) == 33  # 19 PSS, 11 workload, 3 SCC
     assert {"deploy/pss-privileged", "deploy/scc-denied", "deploy/secret-in-env"} <= set(deploy)
     assert [c["layer"] for c in checks] == sorted(c["layer"] for c in checks)
     table = run("checks", "list", "--layer", "2")

@@ -81,7 +81,7 @@ def test_check_json_findings_and_admission(manifests: Path) -> None:
     (finding,) = report["findings"]
     assert finding == {
         "check_id": "deploy/pss-privileged", "layer": 5, "severity": "high",
-        "title": 'Pod Security baseline: privileged (container "shell" must not set '
+        "title": 'Pod Security baseline [enforce]: privileged (container "shell" must not set '
                  "securityContext.privileged=true)",
         "subject": "Pod/shop/debug",
         "location": "spec.containers[0].securityContext.privileged",
@@ -96,7 +96,8 @@ def test_check_json_findings_and_admission(manifests: Path) -> None:
     assert finding["remediation"] and finding["references"]
     assert [(w["subject"], w["pod_security"]["decision"]) for w in report["workloads"]] == [
         ("Pod/shop/debug", "denied"), ("Deployment/shop/web", "allowed")]
-    assert report["pod_security"] == ["namespace shop: enforce baseline:latest (namespace labels)"]
+    assert report["pod_security"] == [
+        "namespace shop: enforce baseline:latest; from namespace labels"]
     again = run("k8s", "check", str(manifests), "-f", "json")
     assert again.stdout == result.stdout
 
@@ -120,12 +121,14 @@ def test_table_output(manifests: Path) -> None:
     assert result.returncode == 0
     lines = result.stdout.splitlines()
     assert lines[0] == "3 files, 3 objects, 2 workloads"
-    assert lines[1] == "pod security: namespace shop: enforce baseline:latest (namespace labels)"
+    assert lines[1] == ("pod security: namespace shop: enforce baseline:latest; "
+                        "from namespace labels")
     assert any(line.startswith("HIGH") and "deploy/pss-privileged" in line
                and f"{manifests / 'debug.yaml'}:12" in line for line in lines)
-    assert "Pod/shop/debug: denied by Pod Security admission (enforce baseline:latest " \
-           "(namespace labels))" in lines
-    assert lines[-1] == "1 findings (1 high)"
+    assert "Pod/shop/debug: denied by Pod Security admission (enforce baseline:latest; " \
+           "from namespace labels)" in lines
+    assert lines[-2:] == ["pod security admission: 1 allowed, 1 denied", "1 finding (1 high)"]
+    assert all(line == line.rstrip() for line in lines)
 
 
 def test_sarif_is_valid_and_points_at_the_line(manifests: Path) -> None:
@@ -214,11 +217,13 @@ def test_a_directory_skips_unreadable_files_and_says_so(manifests: Path) -> None
     (manifests / "chart" / "template.yaml").write_text("{{ .Values.x }}: 1\n")
     result = run("k8s", "check", str(manifests), "-f", "json")
     assert result.returncode == 0
-    assert result.stderr == (f"tenlayer: warning: skipped {manifests / 'chart' / 'template.yaml'}"
-                             ": document 1 (line 1) has a mapping key that is not a scalar\n")
-    assert json.loads(result.stdout)["skipped"] == [
-        {"file": str(manifests / "chart" / "template.yaml"),
-         "reason": "document 1 (line 1) has a mapping key that is not a scalar"}]
+    reason = ("document 1 (line 1) has a mapping key that is not a scalar (an unrendered "
+              "template? render it first: helm template, kustomize build)")
+    template = manifests / "chart" / "template.yaml"
+    assert result.stderr == f"tenlayer: warning: skipped {template}: {reason}\n"
+    assert json.loads(result.stdout)["skipped"] == [{"file": str(template), "reason": reason}]
+    table = run("k8s", "check", str(manifests))
+    assert table.stderr == result.stderr and "skipped" not in table.stdout
 
 
 @pytest.mark.skipif(not SHARED_SCC.is_dir(), reason=f"{SHARED_SCC} is absent (OpenShift's SCCs)")
@@ -227,13 +232,18 @@ def test_scc_admits_a_plain_workload_and_refuses_a_privileged_pod(manifests: Pat
                  "--user", "alice", "-f", "json")
     assert result.returncode == 1, result.stderr  # the privileged pod is refused
     pods = {p["subject"]: p for p in json.loads(result.stdout)["pods"]}
-    web = pods["Deployment/shop/web"]
-    assert (web["allowed"], web["scc"], web["requester"]) == (True, "restricted-v2", "alice")
+    web = pods["Deployment/shop/web"]  # created by its controller, whoever applies it
+    assert (web["allowed"], web["scc"], web["requester"]) == (
+        True, "restricted-v2", "system:serviceaccount:kube-system:replicaset-controller")
+    assert web["assumed"] == [
+        "the pods of a Deployment are created by its controller (system:serviceaccount:"
+        "kube-system:replicaset-controller) with the pod's service account (shop/default); "
+        "who applies the Deployment does not matter (--user/--sa alice applies to bare Pods)"]
     container = web["pod"]["spec"]["containers"][0]["securityContext"]
     assert container["runAsUser"] == 1000680000
     assert web["pod"]["spec"]["securityContext"]["seLinuxOptions"] == {"level": "s0:c26,c5"}
     debug = pods["Pod/shop/debug"]
-    assert debug["allowed"] is False and debug["scc"] is None
+    assert debug["allowed"] is False and debug["scc"] is None and debug["requester"] == "alice"
     assert debug["refusals"][0]["reasons"] == [
         "spec.containers[0].securityContext.privileged: Invalid value: true: Privileged "
         "containers are not allowed"]
@@ -241,7 +251,7 @@ def test_scc_admits_a_plain_workload_and_refuses_a_privileged_pod(manifests: Pat
                 "--sa", "shop/builder")
     assert table.returncode == 1
     assert "  REFUSED: no SCC it may use admits the pod" in table.stdout.splitlines()
-    assert table.stdout.splitlines()[-1] == "0 of 1 pods admitted"
+    assert table.stdout.splitlines()[-1] == "0 of 1 pods admitted, 1 refused"
 
 
 @pytest.mark.skipif(not SHARED_SCC.is_dir(), reason=f"{SHARED_SCC} is absent (OpenShift's SCCs)")
@@ -251,7 +261,8 @@ def test_check_with_scc_reports_refused_pods(manifests: Path) -> None:
     report = json.loads(result.stdout)
     assert [(s["subject"], s["allowed"], s["scc"], s["requester"]) for s in report["scc"]] == [
         ("Pod/shop/debug", False, None, "system:serviceaccount:shop:default"),
-        ("Deployment/shop/web", True, "restricted-v2", "system:serviceaccount:shop:default"),
+        ("Deployment/shop/web", True, "restricted-v2",
+         "system:serviceaccount:kube-system:replicaset-controller"),
     ]
     denied = [f for f in report["findings"] if f["check_id"] == "deploy/scc-denied"]
     assert [(f["subject"], f["location"], f["line"]) for f in denied] == [
@@ -280,8 +291,10 @@ def test_the_shipped_examples_give_the_documented_decisions() -> None:
         ("Deployment/shop/storefront", "allowed"),
     ]
     assert not [f for f in report["findings"] if f["subject"] == "Deployment/shop/storefront"]
+    # enforced Pod Security violations are at least high: the two restricted ones of the
+    # CronJob (seccomp, capabilities) are low by themselves
     assert report["summary"]["by_severity"] == {
-        "critical": 1, "high": 8, "medium": 9, "low": 9, "info": 2, "unknown": 0}
+        "critical": 1, "high": 10, "medium": 9, "low": 7, "info": 2, "unknown": 0}
     scc = run("k8s", "scc", str(EXAMPLES / "k8s"), "--scc-policy", str(EXAMPLES / "openshift"),
               "--sa", "shop/legacy", "-f", "json")
     assert scc.returncode == 1
@@ -292,3 +305,79 @@ def test_the_shipped_examples_give_the_documented_decisions() -> None:
         ("DaemonSet/shop/log-agent", None),
         ("Deployment/shop/storefront", "team-restricted"),
     ]
+
+
+def test_an_enforced_violation_fails_a_high_gate_whatever_the_control(tmp_path: Path) -> None:
+    """Seccomp is a low finding by itself; when the namespace enforces restricted, the pods
+    will be refused, so the finding is high and `--fail-on high` stops the deploy."""
+    namespace = NAMESPACE.replace("enforce: baseline", "enforce: restricted")
+    (tmp_path / "all.yaml").write_text(namespace + "---\n" + GOOD.replace(
+        "      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}\n",
+        "      securityContext: {runAsNonRoot: true}\n"))
+    result = run("k8s", "check", str(tmp_path), "-f", "json", "--fail-on", "high")
+    assert result.returncode == 1
+    (finding,) = json.loads(result.stdout)["findings"]
+    assert (finding["check_id"], finding["severity"], finding["evidence"]["admission"]) == (
+        "deploy/pss-seccomp-profile-restricted", "high", "its pods would be denied")
+    warned = run("k8s", "check", str(tmp_path / "all.yaml"), "-f", "json", "--pss", "baseline",
+                 "--fail-on", "high")
+    assert warned.returncode == 0 and json.loads(warned.stdout)["findings"] == []
+
+
+@pytest.mark.skipif(not SHARED_SCC.is_dir(), reason=f"{SHARED_SCC} is absent (OpenShift's SCCs)")
+def test_scc_namespaces_absent_from_the_input_get_placeholder_ranges(tmp_path: Path) -> None:
+    (tmp_path / "pod.yaml").write_text(GOOD.replace("namespace: shop", "namespace: team"))
+    result = run("k8s", "scc", str(tmp_path), "--scc-policy", str(SHARED_SCC), "--sa",
+                 "team/deployer", "-f", "json")
+    assert result.returncode == 0, result.stdout
+    (pod,) = json.loads(result.stdout)["pods"]
+    assert (pod["scc"], pod["pod"]["spec"]["containers"][0]["securityContext"]["runAsUser"]) == (
+        "restricted-v2", 1000000000)
+    assert pod["assumed"][1].startswith(
+        "namespace team is not in the input: OpenShift allocates its UID and SELinux ranges")
+    # the Namespace given with --scc-policy counts
+    (tmp_path / "policy").mkdir()
+    (tmp_path / "policy" / "ns.yaml").write_text(NAMESPACE.replace("name: shop", "name: team"))
+    exact = run("k8s", "scc", str(tmp_path / "pod.yaml"), "--scc-policy", str(SHARED_SCC),
+                "--scc-policy", str(tmp_path / "policy"), "--sa", "team/deployer", "-f", "json")
+    (pod,) = json.loads(exact.stdout)["pods"]
+    assert pod["pod"]["spec"]["containers"][0]["securityContext"]["runAsUser"] == 1000680000
+    assert len(pod["assumed"]) == 1  # only the controller note
+
+
+@pytest.mark.skipif(not SHARED_SCC.is_dir(), reason=f"{SHARED_SCC} is absent (OpenShift's SCCs)")
+def test_scc_in_the_default_namespace(tmp_path: Path) -> None:
+    """OpenShift does not run SCC admission in `default`; a manifest without a namespace is
+    not assumed to land there."""
+    explicit = PRIVILEGED_POD.replace("namespace: shop", "namespace: default")
+    implicit = PRIVILEGED_POD.replace("{name: debug, namespace: shop}", "{name: loose}")
+    (tmp_path / "pods.yaml").write_text(explicit + "---\n" + implicit)
+    result = run("k8s", "scc", str(tmp_path), "--scc-policy", str(SHARED_SCC), "--user", "bob")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert "  not checked: SCC admission does not run in namespace default (run level 0, " \
+           "reserved for cluster components)" in lines
+    assert lines[-1] == "0 of 2 pods admitted, 1 refused, 1 not subject to SCC admission"
+
+
+def test_option_mistakes_are_one_line(manifests: Path) -> None:
+    both = run("k8s", "scc", str(manifests), "--user", "a", "--sa", "x/y")
+    assert (both.returncode, both.stderr) == (
+        2, "tenlayer: --user and --sa cannot be combined: one identity creates the pods\n")
+    namespace = run("k8s", "check", str(manifests), "-n", "Bad_NS!")
+    assert namespace.returncode == 2
+    assert namespace.stderr.startswith("tenlayer: --namespace 'Bad_NS!': not a namespace name")
+    empty = run("k8s", "check", str(manifests), "--allowed-registries", " , ")
+    assert (empty.returncode, empty.stderr) == (
+        2, "tenlayer: --allowed-registries ' , ': no registry named\n")
+
+
+def test_allowed_registries_ignore_scheme_and_case(tmp_path: Path) -> None:
+    (tmp_path / "web.yaml").write_text(GOOD.replace("registry.example.com/web",
+                                                    "REGISTRY.example.com/web"))
+    result = run("k8s", "check", str(tmp_path), "-f", "json",
+                 "--allowed-registries", "https://Registry.Example.com/")
+    assert [f["check_id"] for f in json.loads(result.stdout)["findings"]] == []
+    other = run("k8s", "check", str(tmp_path), "-f", "json", "--allowed-registries", "quay.io")
+    assert [f["check_id"] for f in json.loads(other.stdout)["findings"]] == [
+        "deploy/image-registry-not-allowed"]

@@ -67,12 +67,25 @@ def test_merge_keys_and_benign_aliases_expand() -> None:
 
 def test_scalars_resolve_as_kubernetes_reads_them_and_no_tag_builds_objects() -> None:
     text = (b"a: yes\nb: off\nc: 0o17\nd: 017\ne: 1_000\nf: .inf\ng: ~\nh: 2024-02-30\n"
-            b"i: !!python/object/apply:os.system ['true']\nj: '0x10'\nk: 1:30\n")
+            b"j: '0x10'\nk: 1:30\nl: !!binary aGk=\n")
     (document,) = load_documents(text, "s.yaml")
     assert document.body == {
         "a": True, "b": False, "c": "0o17", "d": 15, "e": 1000, "f": float("inf"), "g": None,
-        "h": "2024-02-30", "i": ["true"], "j": "0x10", "k": 90,
+        "h": "2024-02-30", "j": "0x10", "k": 90, "l": "aGk=",
     }
+
+
+def test_tags_outside_the_core_schema_and_duplicate_keys_are_refused() -> None:
+    with pytest.raises(BadInput, match=r"^t.yaml: document 1 \(line 1\) uses the YAML tag "
+                                       r"'tag:yaml.org,2002:python/object/apply:os.system'"):
+        list(load_documents(b"a: !!python/object/apply:os.system ['true']\n", "t.yaml"))
+    with pytest.raises(BadInput, match=r"uses the YAML tag '!Ref'"):
+        list(load_documents(b"a: !Ref x\n", "t.yaml"))
+    with pytest.raises(BadInput) as raised:
+        list(load_documents(b"c:\n  privileged: true\n  privileged: false\n", "t.yaml"))
+    assert str(raised.value) == (
+        "t.yaml: document 1 (line 3) sets 'privileged' twice (first at line 2): Kubernetes "
+        "refuses duplicate fields, and a reader that keeps either one can be fooled")
 
 
 def billion_laughs(levels: int) -> bytes:

@@ -175,13 +175,42 @@ def test_directories_skip_what_is_not_a_manifest_but_named_files_must_be(tmp_pat
     assert manifests.files == 2
     assert [(s.source, s.reason) for s in manifests.skipped] == [
         (str(tmp_path / "chart.yaml"), "document 1 (line 1) has a mapping key that is not a "
-                                       "scalar"),
+                                       "scalar (an unrendered template? render it first: helm "
+                                       "template, kustomize build)"),
         (str(tmp_path / "values.yaml"), "document 1 (line 1) has no kind: not a Kubernetes object"),
     ]
     with pytest.raises(BadInput, match=r"values.yaml: document 1 \(line 1\) has no kind"):
         load_manifests([str(tmp_path / "values.yaml")])
     with pytest.raises(BadInput, match=r"missing.yaml: no such file or directory$"):
         load_manifests([str(tmp_path / "missing.yaml")])
+
+
+def test_nested_lists_empty_inputs_and_strict_json(tmp_path: Path) -> None:
+    nested = (b"apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: List\n  items:\n"
+              b"  - {apiVersion: v1, kind: Pod, metadata: {name: inner}, spec: {}}\n")
+    objects = list(objects_of(load_documents(nested, "n.yaml")))
+    assert [(o.name, o.prefix, o.line) for o in objects] == [
+        ("inner", ("items", 0, "items", 0), 7)]
+    (tmp_path / "empty.yaml").write_text("# nothing rendered\n---\n")
+    with pytest.raises(BadInput, match=r"empty.yaml: no Kubernetes objects in it \(empty, or "
+                                       r"only comments\)$"):
+        load_manifests([str(tmp_path / "empty.yaml")])
+    with pytest.raises(BadInput, match=r"^<stdin>: no Kubernetes objects in it"):
+        load_manifests(["-"], stdin=io.BytesIO(b""))
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "README.md").write_text("hello")
+    with pytest.raises(BadInput, match=r"docs: no manifests in it \(.yaml, .yml, .json files\)$"):
+        load_manifests([str(tmp_path / "docs")])
+    (tmp_path / "docs" / "values.yaml").write_text("replicas: 1\n")
+    with pytest.raises(BadInput, match=r"docs: no readable manifests in it; 1 skipped, e.g. "):
+        load_manifests([str(tmp_path / "docs")])
+    (tmp_path / "trailing.json").write_text('{"apiVersion": "v1", "kind": "Pod",}')
+    with pytest.raises(BadInput, match=r"trailing.json: not valid JSON: trailing comma is not "
+                                       r"allowed: line 1 column 35"):
+        load_manifests([str(tmp_path / "trailing.json")])
+    pod = tmp_path / "pod.yaml"
+    pod.write_text(WORKLOADS.split("---")[0])
+    assert len(load_manifests([str(pod), str(pod)]).objects) == 1
 
 
 def test_stdin_and_size_limit_on_streams() -> None:

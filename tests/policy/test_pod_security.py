@@ -55,7 +55,7 @@ def test_enforce_and_warn_labels_decide_and_a_workload_is_admitted_but_its_pods_
                   "      - {name: app, image: 'x:1', securityContext: {privileged: true}}\n")
     outcome = run(namespace("team", labels), pod("p", "team", PRIVILEGED), deployment)
     assert outcome["notes"] == [
-        "namespace team: enforce baseline:latest, warn restricted:v1.24 (namespace labels)"]
+        "namespace team: enforce baseline:latest, warn restricted:v1.24; from namespace labels"]
     assert outcome["decisions"] == [("Pod/team/p", "denied"), ("Deployment/team/d", "pods denied")]
     privileged = [p for p in outcome["pss"] if p[0] == "deploy/pss-privileged"]  # type: ignore[attr-defined]
     assert privileged == [
@@ -92,7 +92,7 @@ def test_invalid_labels_fail_closed_for_enforce_and_open_for_audit_and_warn() ->
               "pod-security.kubernetes.io/audit": "nonsense"}
     outcome = run(namespace("t", labels), pod("p", "t", RESTRICTED_BUT_ESCALATION % ""))
     assert outcome["notes"] == [
-        "namespace t: enforce restricted:latest (namespace labels)",
+        "namespace t: enforce restricted:latest; from namespace labels",
         "namespace t: label pod-security.kubernetes.io/enforce='strict' is not privileged, "
         "baseline or restricted (read as restricted, as Kubernetes does)",
         "namespace t: label pod-security.kubernetes.io/enforce-version='1.25' is not \"latest\" "
@@ -106,8 +106,8 @@ def test_invalid_labels_fail_closed_for_enforce_and_open_for_audit_and_warn() ->
 def test_without_labels_tenlayer_checks_restricted_latest_and_says_so() -> None:
     outcome = run(pod("p", "team", PRIVILEGED))
     assert outcome["notes"] == [
-        "namespace team: checked against restricted:latest (namespace is not in the input; "
-        "choose with --pss)"]
+        "namespace team: checked against restricted:latest; tenlayer's default, as the "
+        "namespace is not in the input (choose with --pss)"]
     assert outcome["decisions"] == [("Pod/team/p", "violates restricted:latest")]
     assert {p[3] for p in outcome["pss"]} == {None}  # type: ignore[attr-defined]
 
@@ -117,7 +117,7 @@ def test_pss_option_overrides_the_labels() -> None:
     override = LevelVersion(Level.PRIVILEGED, PolicyVersion.latest())
     outcome = run(namespace("t", labels), pod("p", "t", PRIVILEGED),
                   options=CheckOptions(pss=override))
-    assert outcome == {"notes": ["namespace t: privileged, nothing enforced (--pss)"],
+    assert outcome == {"notes": ["namespace t: privileged, nothing enforced; from --pss"],
                        "decisions": [("Pod/t/p", "allowed")], "pss": []}
     baseline = LevelVersion.parse("baseline", "v1.0")
     outcome = run(namespace("t", labels), pod("p", "t", PRIVILEGED),
@@ -133,5 +133,5 @@ def test_pss_findings_carry_the_catalogue_severity_reason_and_line() -> None:
     (found,) = [f for f in result.findings if f.check_id == "deploy/pss-privileged"]
     assert (found.severity, found.file, found.line, found.subject) == (
         Severity.HIGH, "m.yaml", 6, "Pod/t/p")
-    assert found.title == 'Pod Security baseline: privileged (container "app" must not set ' \
-                          'securityContext.privileged=true)'
+    assert found.title == 'Pod Security baseline [enforce]: privileged (container "app" must ' \
+                          'not set securityContext.privileged=true)'

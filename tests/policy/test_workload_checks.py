@@ -179,6 +179,10 @@ spec:
         ("CONFIG", "-----BEGIN RSA PRIVATE KEY-----\nMIIE",
          "its value has the shape of a private key"),
         ("X", "ghp_" + "a" * 36, "its value has the shape of a GitHub token"),
+        ("DATABASE_URL", "postgres://admin:S3cr3t@db:5432/app",
+         "its value holds a password in a URL"),
+        ("DATABASE_URL", "postgres://admin:$(DB_PASSWORD)@db:5432/app", None),
+        ("DATABASE_URL", "postgres://admin@db:5432/app", None),
         ("PASSWORD_FILE", "/run/secrets/pw", None),
         ("TOKEN_URL", "https://id.example.com/token", None),
         ("AWS_ACCESS_KEY_ID", "abc", None),
@@ -195,3 +199,56 @@ def test_secret_heuristics(name: str, value: str, reason: str | None) -> None:
 def test_allowed_registries_normalize_docker_hub() -> None:
     assert normalize_registries(("index.docker.io/library", " quay.io/", "", "ghcr.io")) == (
         "docker.io/library", "quay.io", "ghcr.io")
+
+
+def test_fields_of_the_wrong_type_are_findings_not_silence() -> None:
+    from tenlayer.kube.inputs import Manifests
+    from tenlayer.policy.manifests import CheckOptions, check_manifests
+
+    text = b"""\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: d, annotations: {prometheus.io/port: 8080}}
+spec:
+  template:
+    spec:
+      hostNetwork: "yes"
+      containers:
+      - name: app
+        image: x:1
+        securityContext: {privileged: "true", runAsUser: true, capabilities: {add: SYS_ADMIN}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec: {containers: 5}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: nospec}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: c}
+spec: {jobTemplate: {spec: []}}
+"""
+    manifests = Manifests(objects=list(objects_of(load_documents(text, "w.yaml"))), files=1)
+    result = check_manifests(manifests, CheckOptions())
+    invalid = [(f.subject, f.location, f.line, dict(f.evidence)["problem"], f.severity)
+               for f in result.findings if f.check_id == "deploy/invalid-field"]
+    assert sorted(invalid) == [
+        ("CronJob/default/c", "spec.jobTemplate.spec", 25,
+         "spec.jobTemplate.spec is a list, not an object", Severity.HIGH),
+        ("Deployment/default/d", "metadata.annotations[prometheus.io/port]", 3,
+         "expected a string, got an integer", Severity.HIGH),
+        ("Deployment/default/d", "spec.template.spec.containers[0].securityContext"
+         ".capabilities.add", 11, "expected a list, got a string", Severity.HIGH),
+        ("Deployment/default/d", "spec.template.spec.containers[0].securityContext"
+         ".privileged", 11, "expected a boolean, got a string", Severity.HIGH),
+        ("Deployment/default/d", "spec.template.spec.containers[0].securityContext"
+         ".runAsUser", 11, "expected an integer, got a boolean", Severity.HIGH),
+        ("Deployment/default/d", "spec.template.spec.hostNetwork", 7,
+         "expected a boolean, got a string", Severity.HIGH),
+        ("Pod/default/nospec", "", 18, "Pod has no spec", Severity.HIGH),
+        ("Pod/default/p", "spec.containers", 16, "expected a list, got an integer", Severity.HIGH),
+    ]

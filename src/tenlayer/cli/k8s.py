@@ -13,6 +13,7 @@ from tenlayer.errors import EXIT_FINDINGS, BadInput
 
 if TYPE_CHECKING:
     from tenlayer.kube.inputs import Manifests
+    from tenlayer.kube.objects import KubeObject
     from tenlayer.policy.scc import SCCPolicy
 
 CHECK_FORMATS = ["table", "json", "sarif"]
@@ -69,7 +70,6 @@ def check_command(
 
     from tenlayer.policy.manifests import CheckOptions, check_manifests
     from tenlayer.policy.pod_security import LevelVersion
-    from tenlayer.policy.workloads import normalize_registries
     from tenlayer.report.output import write_output
 
     gc.disable()  # a short-lived run over many small objects: the collector only costs time
@@ -83,12 +83,15 @@ def check_command(
         except ValueError as error:
             raise BadInput(f"--pss-version: {error}") from None
     manifests = _load(paths, quiet=output_format != "table")
-    scc = _scc_policy_for(manifests, scc_policy) if with_scc or scc_policy else None
-    registries = normalize_registries(tuple((allowed_registries or "").split(",")))
+    scc: SCCPolicy | None = None
+    policy_objects: tuple[KubeObject, ...] = ()
+    if with_scc or scc_policy:
+        scc, policy_objects = _scc_policy_for(manifests, scc_policy)
     result = check_manifests(
         manifests,
-        CheckOptions(pss=override, default_namespace=namespace,
-                     allowed_registries=registries, scc=scc),
+        CheckOptions(pss=override, default_namespace=_namespace_option(namespace),
+                     allowed_registries=_registries_option(allowed_registries), scc=scc,
+                     policy_objects=policy_objects),
     )
     destination = None if output is None or str(output) == "-" else output
     if output_format == "json":
@@ -102,17 +105,24 @@ def check_command(
     else:
         from tenlayer.report.manifests import render_check_table
 
-        data = render_check_table(result, color=destination is None and sys.stdout.isatty())
+        terminal = destination is None and sys.stdout.isatty()
+        data = render_check_table(result, color=terminal, width=_terminal_width(terminal))
     write_output(data, destination)
-    if output_format != "table" or destination is not None:
-        for skipped in result.skipped:
-            sys.stderr.write(f"tenlayer: warning: skipped {skipped.source}: {skipped.reason}\n")
+    for skipped in result.skipped:
+        sys.stderr.write(f"tenlayer: warning: skipped {skipped.source}: {skipped.reason}\n")
     if fail_on:
         from tenlayer.model import Severity
 
         threshold = Severity.parse(fail_on)
         if any(f.severity >= threshold for f in result.findings):
             sys.exit(EXIT_FINDINGS)
+
+
+def _terminal_width(terminal: bool) -> int | None:
+    """Fold the table to the terminal; piped, lines stay whole (for grep)."""
+    import shutil
+
+    return shutil.get_terminal_size().columns if terminal else None
 
 
 def _load(paths: tuple[str, ...], *, quiet: bool) -> Manifests:
@@ -126,21 +136,23 @@ def _load(paths: tuple[str, ...], *, quiet: bool) -> Manifests:
         return load_manifests(paths)
 
 
-def _scc_policy_for(manifests: Manifests, extra: tuple[str, ...]) -> SCCPolicy:
+def _scc_policy_for(
+    manifests: Manifests, extra: tuple[str, ...]
+) -> tuple[SCCPolicy, tuple[KubeObject, ...]]:
+    """The SCCs and RBAC objects of the manifests and of `--scc-policy` (whose Namespaces
+    also count: their annotations hold the UID and SELinux ranges)."""
     from tenlayer.kube.inputs import load_manifests
     from tenlayer.policy.scc import SCCPolicy
 
-    objects = [o.body for o in manifests.objects]
-    if extra:
-        objects += [o.body for o in load_manifests(extra).objects]
-    policy = SCCPolicy.from_objects(objects)
+    extra_objects = tuple(load_manifests(extra).objects) if extra else ()
+    policy = SCCPolicy.from_objects(o.body for o in (*manifests.objects, *extra_objects))
     if not policy.sccs:
         raise BadInput(
             "no SecurityContextConstraints in the input: pass the cluster's SCCs and their "
             "role bindings with --scc-policy PATH (e.g. the output of `oc get scc,clusterrole,"
             "clusterrolebinding,role,rolebinding -A -o yaml`)"
         )
-    return policy
+    return policy, extra_objects
 
 
 @k8s_group.command("scc")
@@ -167,17 +179,17 @@ def scc_command(
     Exits 1 when a pod would be refused."""
     from tenlayer.kube.namespaces import namespaces_of
     from tenlayer.kube.workloads import pod_templates
-    from tenlayer.policy.manifests import scc_admit
+    from tenlayer.policy.scc_admission import scc_admit
     from tenlayer.report.output import write_output
     from tenlayer.report.scc import render_scc_json, render_scc_table
 
     requester = _requester(user, groups, service_account)
     manifests = _load(paths, quiet=output_format.lower() != "table")
-    policy = _scc_policy_for(manifests, scc_policy)
-    namespaces = namespaces_of(manifests.objects)
+    policy, policy_objects = _scc_policy_for(manifests, scc_policy)
+    namespaces = namespaces_of([*policy_objects, *manifests.objects])
     results = [
         scc_admit(template, policy, namespaces, requester)
-        for template in pod_templates(manifests.objects, namespace)
+        for template in pod_templates(manifests.objects, _namespace_option(namespace))
     ]
     if not results:
         raise BadInput(f"{', '.join(paths)}: no pods or workloads with a pod template")
@@ -191,11 +203,36 @@ def scc_command(
         sys.exit(EXIT_FINDINGS)
 
 
+_DNS_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
+
+
+def _namespace_option(namespace: str | None) -> str | None:
+    import re
+
+    if namespace is not None and not re.fullmatch(_DNS_LABEL, namespace):
+        raise BadInput(f"--namespace {namespace!r}: not a namespace name (lowercase letters, "
+                       "digits and '-', at most 63, starting and ending alphanumeric)")
+    return namespace
+
+
+def _registries_option(text: str | None) -> tuple[str, ...]:
+    from tenlayer.policy.workloads import normalize_registries
+
+    if text is None:
+        return ()
+    registries = normalize_registries(tuple(text.split(",")))
+    if not registries:
+        raise BadInput(f"--allowed-registries {text!r}: no registry named")
+    return registries
+
+
 def _requester(user: str | None, groups: tuple[str, ...], service_account: str | None) -> Any:
     from tenlayer.policy.scc import Requester
     from tenlayer.policy.scc.requester import AUTHENTICATED
 
-    if (user is None) == (service_account is None):
+    if user is not None and service_account is not None:
+        raise BadInput("--user and --sa cannot be combined: one identity creates the pods")
+    if user is None and service_account is None:
         raise BadInput("say who creates the pods: --user USER or --sa NAMESPACE/NAME")
     if service_account is not None:
         namespace, slash, name = service_account.partition("/")

@@ -34,6 +34,11 @@ _BOOL = "tag:yaml.org,2002:bool"
 _NULL = "tag:yaml.org,2002:null"
 _FLOAT = "tag:yaml.org,2002:float"
 _MERGE = "tag:yaml.org,2002:merge"
+_KNOWN_TAGS = frozenset(
+    {_STR, _INT, _BOOL, _NULL, _FLOAT, _MERGE, "tag:yaml.org,2002:timestamp",
+     "tag:yaml.org,2002:binary", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"}
+)
+"""The tags Kubernetes' YAML reader understands; any other is refused, not guessed at."""
 
 _C_LOADER = getattr(yaml, "CSafeLoader", None)
 if _C_LOADER is None:  # pragma: no cover - PyYAML built without libyaml
@@ -59,7 +64,9 @@ class Limits:
     """What one input may hold. Generous for real manifests (the largest CRDs have some
     tens of thousands of nodes), small enough that hostile input stops early."""
 
-    max_file_bytes: int = 64 * 1024 * 1024
+    max_file_bytes: int = 32 * 1024 * 1024
+    """A Kubernetes object is at most ~1.5 MB in etcd; 32 MiB holds the largest rendered
+    charts with room to spare, and bounds what one file costs in memory (~15× its size)."""
     max_nodes: int = 2_000_000
     """Nodes in one document after aliases are expanded."""
     max_depth: int = 256
@@ -182,6 +189,9 @@ class _Builder:
         self._budget -= 1
         if self._budget < 0:
             raise self._too_many(node)
+        if node.tag not in _KNOWN_TAGS:
+            raise self._refuse(node, f"uses the YAML tag {node.tag!r}, which Kubernetes does not "
+                                     "read (only the core tags: str, int, bool, null, …)")
         if depth > self._limits.max_depth:
             raise self._refuse(
                 node,
@@ -227,6 +237,12 @@ class _Builder:
                 key = self.build(key_node, depth)
                 if isinstance(key, (dict, list)):
                     raise self._refuse(key_node, "has a mapping key that is not a scalar")
+            if key in result:
+                raise self._refuse(
+                    key_node,
+                    f"sets {key!r} twice (first at line {key_lines[key]}): Kubernetes refuses "
+                    "duplicate fields, and a reader that keeps either one can be fooled",
+                )
             key_lines[key] = key_node.start_mark.line + 1
             if value_node.tag == _STR and value_node.__class__ is ScalarNode:
                 self._budget -= 1

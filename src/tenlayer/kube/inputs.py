@@ -42,25 +42,64 @@ def load_manifests(
     """Every object in `paths` (`-` is stdin), in the order given, directories walked in
     sorted order."""
     manifests = Manifests()
-    for text in paths:
+    for text in dict.fromkeys(paths):  # a path named twice is read once
         if text == STDIN:
             stream = stdin if stdin is not None else sys.stdin.buffer
             data = _read_limited(stream, "<stdin>", limits)
-            manifests.objects.extend(_objects(data, "<stdin>", limits))
+            manifests.objects.extend(_named_objects(data, "<stdin>", limits))
             manifests.files += 1
             continue
         path = Path(text)
         if path.is_dir():
+            before = (manifests.files, len(manifests.skipped))
             _walk(path, manifests, limits)
+            if manifests.files == before[0]:
+                raise BadInput(_nothing_in(text, manifests.skipped[before[1]:]))
             continue
-        manifests.objects.extend(_objects(_read_file(path, limits), text, limits))
+        manifests.objects.extend(_named_objects(_read_file(path, limits), text, limits))
         manifests.files += 1
     return manifests
 
 
+def _named_objects(data: bytes, source: str, limits: Limits) -> list[KubeObject]:
+    """A file named on the command line (or stdin) must hold objects: an empty one is most
+    often a rendering step (`helm template`, `kustomize build`) that failed."""
+    objects = _objects(data, source, limits)
+    if not objects:
+        raise BadInput(f"{source}: no Kubernetes objects in it (empty, or only comments)")
+    return objects
+
+
+def _nothing_in(directory: str, skipped: list[Skipped]) -> str:
+    if not skipped:
+        return f"{directory}: no manifests in it ({', '.join(MANIFEST_SUFFIXES)} files)"
+    first = skipped[0]
+    return (f"{directory}: no readable manifests in it; {len(skipped)} skipped, e.g. "
+            f"{first.source}: {first.reason}")
+
+
 def _objects(data: bytes, source: str, limits: Limits) -> list[KubeObject]:
     """All of a file's objects, or BadInput: a file is taken whole or not at all."""
-    return list(objects_of(load_documents(data, source, limits=limits)))
+    if source.endswith(".json"):
+        _check_json(data, source)
+    try:
+        return list(objects_of(load_documents(data, source, limits=limits)))
+    except BadInput as error:
+        message = str(error)
+        if b"{{" in data and ("not valid YAML" in message or "not a scalar" in message):
+            raise BadInput(f"{error} (an unrendered template? render it first: helm template, "
+                           "kustomize build)") from None
+        raise
+
+
+def _check_json(data: bytes, source: str) -> None:
+    """A .json file is read as JSON is: strictly (YAML would forgive a trailing comma)."""
+    import orjson
+
+    try:
+        orjson.loads(data)
+    except orjson.JSONDecodeError as error:
+        raise BadInput(f"{source}: not valid JSON: {error}") from None
 
 
 def _walk(root: Path, manifests: Manifests, limits: Limits) -> None:

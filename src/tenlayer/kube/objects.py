@@ -46,22 +46,35 @@ class KubeObject:
         return self.document.line_of(self.prefix)
 
 
+MAX_LIST_NESTING = 8
+
+
 def objects_of(documents: Iterable[Document]) -> Iterator[KubeObject]:
-    """Every object in the documents; a document that is not an object raises BadInput."""
+    """Every object in the documents, Lists (nested ones too, as kubectl reads them)
+    flattened; a document that is not an object raises BadInput."""
     for document in documents:
         body = document.body
         where = f"{document.source}: document {document.index + 1} (line {document.line})"
         if not isinstance(body, dict):
             raise BadInput(f"{where} is {_describe(body)}, not a Kubernetes object")
-        items = body.get("items")
-        kind = body.get("kind")
-        if isinstance(kind, str) and kind.endswith("List") and isinstance(items, list):
-            for number, item in enumerate(items):
-                if not isinstance(item, dict):
-                    raise BadInput(f"{where}: items[{number}] is {_describe(item)}, not an object")
-                yield _object(item, document, ("items", number), f"{where}: items[{number}]")
-        else:
-            yield _object(body, document, (), where)
+        yield from _flatten(body, document, (), where)
+
+
+def _flatten(
+    body: dict[str, Any], document: Document, prefix: tuple[str | int, ...], where: str
+) -> Iterator[KubeObject]:
+    items = body.get("items")
+    kind = body.get("kind")
+    if not (isinstance(kind, str) and kind.endswith("List") and isinstance(items, list)):
+        yield _object(body, document, prefix, where)
+        return
+    if len(prefix) >= 2 * MAX_LIST_NESTING:
+        raise BadInput(f"{where}: Lists nested more than {MAX_LIST_NESTING} deep")
+    for number, item in enumerate(items):
+        item_where = f"{where}: items[{number}]" if not prefix else f"{where}[{number}]"
+        if not isinstance(item, dict):
+            raise BadInput(f"{item_where} is {_describe(item)}, not an object")
+        yield from _flatten(item, document, (*prefix, "items", number), item_where)
 
 
 def _object(

@@ -13,6 +13,7 @@ from typing import Any
 
 from tenlayer.kube.objects import KubeObject
 from tenlayer.kube.paths import join
+from tenlayer.kube.values import type_name
 
 _APPS = frozenset({"apps", "extensions"})
 _TEMPLATE_PATHS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
@@ -90,6 +91,24 @@ def pod_template(obj: KubeObject, default_namespace: str | None) -> PodTemplate 
         prefix=".".join(steps),
         namespace_given=bool(obj.namespace or default_namespace),
     )
+
+
+def template_problem(obj: KubeObject) -> tuple[str, str] | None:
+    """For a workload whose pod template is missing or not an object: (path, problem)."""
+    entry = _TEMPLATE_PATHS.get(obj.kind)
+    if entry is None or obj.group not in entry[0]:
+        return None
+    node: Any = obj.body
+    path: list[str] = []
+    for step in (*entry[1], "spec"):
+        if not isinstance(node, dict) or step not in node:
+            where = ".".join(path)
+            return where, f"{obj.kind} has no {'.'.join((*path, step))}"
+        node = node[step]
+        path.append(step)
+        if not isinstance(node, dict):
+            return ".".join(path), f"{'.'.join(path)} is {type_name(node)}, not an object"
+    return None
 
 
 def pod_templates(

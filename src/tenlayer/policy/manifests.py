@@ -10,12 +10,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tenlayer.checks.catalogue import finding
+from tenlayer.checks.catalogue import catalogue, finding
 from tenlayer.kube.inputs import Manifests, Skipped
 from tenlayer.kube.namespaces import namespaces_of
 from tenlayer.kube.objects import KubeObject
-from tenlayer.kube.workloads import DEFAULT_NAMESPACE, PodTemplate, pod_templates
-from tenlayer.model import Finding
+from tenlayer.kube.validate import POD_METADATA, POD_SPEC, type_errors
+from tenlayer.kube.workloads import DEFAULT_NAMESPACE, PodTemplate, pod_templates, template_problem
+from tenlayer.model import Finding, Severity
 from tenlayer.policy.pod_security import (
     LevelVersion,
     NamespacePolicy,
@@ -24,12 +25,11 @@ from tenlayer.policy.pod_security import (
     namespace_policy,
 )
 from tenlayer.policy.pss.checks import check_id as pss_check_id
+from tenlayer.policy.scc_admission import SCCResult, scc_admit
 from tenlayer.policy.workloads import WorkloadOptions, check_template
 
 if TYPE_CHECKING:
-    from tenlayer.kube.namespaces import Namespace
-    from tenlayer.policy.scc import Admission as SCCAdmission
-    from tenlayer.policy.scc import Requester, SCCPolicy
+    from tenlayer.policy.scc import SCCPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,14 +40,9 @@ class CheckOptions:
     """Where objects that name no namespace go (`-n`); None: `default`, as kubectl's."""
     allowed_registries: tuple[str, ...] = ()
     scc: SCCPolicy | None = None
-    """When set, each pod template also goes through SCC admission as its service account."""
-
-
-@dataclass(frozen=True, slots=True)
-class SCCResult:
-    template: PodTemplate
-    requester: Requester
-    admission: SCCAdmission
+    """When set, each pod template also goes through SCC admission (scc_admission)."""
+    policy_objects: tuple[KubeObject, ...] = ()
+    """Objects given beside the manifests (`--scc-policy`): their Namespaces count."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +59,7 @@ class CheckResult:
 
 def check_manifests(manifests: Manifests, options: CheckOptions) -> CheckResult:
     objects = manifests.objects
-    namespaces = namespaces_of(objects)
+    namespaces = namespaces_of([*options.policy_objects, *objects])
     workload_options = WorkloadOptions(
         allowed_registries=options.allowed_registries,
         automount_by_account=_automount_settings(
@@ -75,7 +70,10 @@ def check_manifests(manifests: Manifests, options: CheckOptions) -> CheckResult:
     findings: list[Finding] = []
     admissions: list[PodAdmission] = []
     scc_results: list[SCCResult] = []
+    for obj in objects:
+        findings.extend(_invalid_object(obj, options.default_namespace or DEFAULT_NAMESPACE))
     for template in pod_templates(objects, options.default_namespace):
+        findings.extend(_invalid_template(template))
         policy = policies.get(template.namespace)
         if policy is None:
             policy = namespace_policy(
@@ -106,6 +104,37 @@ def check_manifests(manifests: Manifests, options: CheckOptions) -> CheckResult:
     )
 
 
+def _invalid(subject: str, obj: KubeObject, path: str, problem: str) -> Finding:
+    return finding(
+        "deploy/invalid-field",
+        subject=subject,
+        location=path,
+        evidence=(("problem", problem),),
+        title=f"{path + ': ' if path else ''}{problem}; the API server refuses this {obj.kind}",
+        file=obj.source,
+        line=obj.line_of(path),
+    )
+
+
+def _invalid_object(obj: KubeObject, default_namespace: str) -> Iterable[Finding]:
+    """Wrong types in an object's metadata, a workload without a usable pod template."""
+    subject = obj.subject(obj.namespace or default_namespace)
+    if obj.kind != "Pod":  # a Pod's metadata is its template's: checked with it
+        for path, problem in type_errors(obj.body.get("metadata", {}), POD_METADATA, "metadata"):
+            yield _invalid(subject, obj, path, problem)
+    broken = template_problem(obj)
+    if broken is not None:
+        yield _invalid(subject, obj, *broken)
+
+
+def _invalid_template(template: PodTemplate) -> Iterable[Finding]:
+    obj = template.owner
+    errors = [*type_errors(template.metadata, POD_METADATA, "metadata"),
+              *type_errors(template.spec, POD_SPEC, "spec")]
+    for path, problem in errors:
+        yield _invalid(template.subject, obj, template.object_path(path), problem)
+
+
 def _pss_findings(admission: PodAdmission) -> Iterable[Finding]:
     template = admission.template
     kind_is_pod = template.owner.kind == "Pod"
@@ -124,12 +153,16 @@ def _pss_findings(admission: PodAdmission) -> Iterable[Finding]:
         }
         if outcome:
             evidence["admission"] = outcome
+        check_id = pss_check_id(violation.control)
+        mode_names = "/".join(dict.fromkeys(mode for mode, _ in moded.modes))
         yield finding(
-            pss_check_id(violation.control),
+            check_id,
             subject=template.subject,
             location=template.object_path(first),
             evidence=tuple(sorted(evidence.items())),
-            title=f"Pod Security {violation.level}: {violation.reason}",
+            title=f"Pod Security {violation.level} [{mode_names}]: {violation.reason}",
+            # admission will refuse these pods: at least high, so --fail-on high gates on it
+            severity=max(catalogue()[check_id].severity, Severity.HIGH) if enforced else None,
             file=template.owner.source,
             line=template.line_of(first),
         )
@@ -145,33 +178,6 @@ def _automount_settings(
             if isinstance(value, bool):
                 settings[(obj.namespace or default_namespace, obj.name)] = value
     return settings
-
-
-def service_account_of(template: PodTemplate) -> str:
-    for key in ("serviceAccountName", "serviceAccount"):
-        value = template.spec.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return "default"
-
-
-def scc_admit(
-    template: PodTemplate,
-    policy: SCCPolicy,
-    namespaces: Mapping[str, Namespace],
-    requester: Requester | None = None,
-) -> SCCResult:
-    """SCC admission of the template's pod. Without `requester`, as the pod's own service
-    account: a workload's pods are created by its controller, whose own identity may use no
-    SCC, so OpenShift admits them with what the service account may use."""
-    from tenlayer.policy.scc import Requester
-
-    if requester is None:
-        requester = Requester.service_account(template.namespace, service_account_of(template))
-    namespace = namespaces.get(template.namespace)
-    namespace_object = namespace.as_object() if namespace is not None else None
-    admission = policy.admit(template.as_pod(), requester, namespace_object)
-    return SCCResult(template, requester, admission)
 
 
 def _scc_findings(result: SCCResult, policy: SCCPolicy) -> Iterable[Finding]:

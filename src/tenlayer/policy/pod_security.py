@@ -64,15 +64,15 @@ class NamespacePolicy:
     """(mode, level:version) for each mode that is not `privileged`, in MODES order, or
     (`check`, restricted:latest) when nothing chose a policy."""
     source: str
-    """Where the policy came from, for the report: `--pss`, `namespace labels`, …"""
+    """Where the policy came from, for the report: `from --pss`, `from namespace labels`, …"""
 
     def describe(self) -> str:
-        """`enforce baseline:v1.30, warn restricted:latest (namespace labels)`."""
+        """`enforce baseline:v1.30, warn restricted:latest; from namespace labels`."""
         modes = ", ".join(
             f"checked against {level_version}" if mode == CHECK_MODE else f"{mode} {level_version}"
             for mode, level_version in self.modes
         )
-        return f"{modes or 'privileged, nothing enforced'} ({self.source})"
+        return f"{modes or 'privileged, nothing enforced'}; {self.source}"
     errors: tuple[str, ...] = ()
     """Invalid labels, as the library reports them."""
 
@@ -86,16 +86,18 @@ def namespace_policy(
 ) -> NamespacePolicy:
     if override is not None:
         modes = () if override.level == Level.PRIVILEGED else (("enforce", override),)
-        return NamespacePolicy(name, modes, "--pss")
+        return NamespacePolicy(name, modes, "from --pss")
     labels = namespace.labels if namespace is not None else {}
     if not any(key.startswith(LABEL_PREFIX) for key in labels):
         where = "is not in the input" if namespace is None else "has no pod-security labels"
         return NamespacePolicy(
-            name, ((CHECK_MODE, RESTRICTED_LATEST),), f"namespace {where}; choose with --pss"
+            name,
+            ((CHECK_MODE, RESTRICTED_LATEST),),
+            f"tenlayer's default, as the namespace {where} (choose with --pss)",
         )
     resolved, errors = _from_labels(labels)
     chosen = tuple((m, resolved[m]) for m in MODES if resolved[m].level != Level.PRIVILEGED)
-    return NamespacePolicy(name, chosen, "namespace labels", tuple(errors))
+    return NamespacePolicy(name, chosen, "from namespace labels", tuple(errors))
 
 
 def _from_labels(labels: Mapping[str, str]) -> tuple[dict[str, LevelVersion], list[str]]:

@@ -41,10 +41,17 @@ _CREDENTIAL_SHAPES = (
 )
 
 
+_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:([^/\s@]+)@")
+"""`postgres://user:password@host`: the password part, unless it is a `$(VAR)` reference."""
+
+
 def secret_reason(name: str, value: str) -> str | None:
     """Why `name=value` looks like a plain-text secret, or None."""
     if not value or _REFERENCE.match(value.strip()):
         return None
+    url = _URL_PASSWORD.search(value)
+    if url and not url.group(1).startswith("$"):
+        return "its value holds a password in a URL"
     for what, shape in _CREDENTIAL_SHAPES:
         if shape.search(value):
             return f"its value has the shape of {what}"

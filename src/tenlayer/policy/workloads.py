@@ -23,6 +23,19 @@ from tenlayer.policy.secrets import secret_reason
 _PSS = "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
 CHECKS = (
     Check(
+        id="deploy/invalid-field",
+        layer=Layer.DEPLOYMENT,
+        severity=Severity.HIGH,
+        title="Field of the wrong type: the API server refuses the object",
+        description=(
+            "A field a security decision depends on has the wrong type (`privileged: \"true\"`, "
+            "`containers: 5`, a number as an annotation value). The API server refuses the "
+            "object, and no check can say what it would do: fix it before anything else."
+        ),
+        remediation="Give the field the type the Kubernetes API defines for it.",
+        references=("https://kubernetes.io/docs/reference/kubernetes-api/",),
+    ),
+    Check(
         id="deploy/missing-resource-limits",
         layer=Layer.DEPLOYMENT,
         severity=Severity.MEDIUM,
@@ -294,7 +307,8 @@ def _image(
             + ("has no tag (latest is implied)" if implied else "is tagged latest"),
             evidence={"container": name, "image": image},
         )
-    if options.allowed_registries and not _allowed(reference.name, options.allowed_registries):
+    repository = f"{reference.registry.lower()}/{reference.repository}"
+    if options.allowed_registries and not _allowed(repository, options.allowed_registries):
         yield make(
             "deploy/image-registry-not-allowed", f"{where}.image",
             title=f"Container {name} image {image} is from {reference.registry}, "
@@ -328,12 +342,15 @@ def _token_mounted(template: PodTemplate, options: WorkloadOptions) -> bool:
 
 
 def normalize_registries(entries: tuple[str, ...]) -> tuple[str, ...]:
-    """`index.docker.io` and `registry-1.docker.io` are Docker Hub: `docker.io`."""
+    """`index.docker.io` and `registry-1.docker.io` are Docker Hub: `docker.io`; a scheme
+    (`https://`) is dropped; host names are case-insensitive."""
     hub = ("index.docker.io", "registry-1.docker.io")
     normalized = []
     for entry in entries:
         entry = entry.strip().rstrip("/")
+        entry = entry.partition("://")[2] if "://" in entry else entry
         host, slash, rest = entry.partition("/")
+        host = host.lower()
         if host in hub:
             host = "docker.io"
         if entry:

@@ -6,8 +6,9 @@ from collections import Counter
 from typing import Any
 
 from tenlayer.model import Finding, Severity
-from tenlayer.policy.manifests import CheckResult, SCCResult
+from tenlayer.policy.manifests import CheckResult
 from tenlayer.policy.pod_security import PodAdmission
+from tenlayer.policy.scc_admission import SCCResult
 from tenlayer.report.json import dumps, finding_dict, tool
 
 SCHEMA_VERSION = 1
@@ -78,11 +79,13 @@ def scc_dict(result: SCCResult) -> dict[str, Any]:
         "groups": list(result.requester.groups),
         "allowed": admission.allowed,
         "scc": admission.scc,
+        "usable": list(admission.granted_by),
         "tried": list(admission.tried),
         "granted_by": dict(sorted(admission.granted_by.items())),
         "refusals": [{"scc": r.scc, "reasons": list(r.reasons)} for r in admission.refusals],
         "not_usable": list(admission.not_usable),
         "notes": list(admission.notes),
+        "assumed": list(result.notes),
         "skipped": admission.skipped or None,
         "pod": admission.pod,
     }
@@ -90,6 +93,8 @@ def scc_dict(result: SCCResult) -> dict[str, Any]:
 
 def render_check_table(result: CheckResult, *, width: int | None = None,
                        color: bool = False) -> bytes:
+    """Findings (severity first), then what admission does with each workload, then the
+    counts. Skipped files are warnings on stderr (the CLI writes them), not part of it."""
     from rich.table import Table
 
     from tenlayer.report.table import console_for, severity_markup
@@ -97,8 +102,8 @@ def render_check_table(result: CheckResult, *, width: int | None = None,
     console, buffer = console_for(width, color)
     summary = _summary(result)
     console.print(
-        f"{summary['files']} files, {summary['objects']} objects, "
-        f"{summary['workloads']} workloads", highlight=False,
+        f"{plural(summary['files'], 'file')}, {plural(summary['objects'], 'object')}, "
+        f"{plural(summary['workloads'], 'workload')}", highlight=False,
     )
     for note in result.policy_notes:
         console.print(f"pod security: {note}", highlight=False)
@@ -112,24 +117,33 @@ def render_check_table(result: CheckResult, *, width: int | None = None,
                 _where(found), found.title,
             )
         console.print(table)
-    denied = [a for a in result.admissions if "denied" in a.decision]
-    for admission in denied:
-        console.print(
-            f"{admission.template.subject}: {admission.decision} by Pod Security admission "
-            f"({admission.policy.describe()})", highlight=False,
-        )
+    decisions: dict[str, list[PodAdmission]] = {}
+    for admission in result.admissions:
+        decisions.setdefault(admission.decision, []).append(admission)
+    for decision in ("denied", "pods denied"):
+        for admission in decisions.get(decision, []):
+            console.print(
+                f"{admission.template.subject}: {decision} by Pod Security admission "
+                f"({admission.policy.describe()})", highlight=False,
+            )
+    counts = [f"{len(found)} {decision}" for decision, found in sorted(decisions.items())]
+    if counts:
+        console.print(f"pod security admission: {', '.join(counts)}", highlight=False)
     for scc in result.scc:
-        verdict = (f"admitted by SCC {scc.admission.scc}" if scc.admission.allowed
+        verdict = (f"admitted by SCC {scc.admission.scc}" if scc.admission.scc
+                   else f"not checked: {scc.admission.skipped}" if scc.admission.allowed
                    else "refused by every SCC it may use")
         console.print(f"{scc.template.subject}: {verdict} (as {scc.requester.user})",
                       highlight=False)
-    for skipped in result.skipped:
-        console.print(f"skipped {skipped.source}: {skipped.reason}", style="yellow",
-                      highlight=False)
-    counts = ", ".join(f"{n} {name}" for name, n in summary["by_severity"].items() if n)
-    console.print(f"{summary['findings']} findings" + (f" ({counts})" if counts else ""),
-                  highlight=False)
-    return buffer.getvalue().encode()
+    severities = ", ".join(f"{n} {name}" for name, n in summary["by_severity"].items() if n)
+    console.print(plural(summary["findings"], "finding") + (f" ({severities})" if severities
+                                                            else ""), highlight=False)
+    lines = buffer.getvalue().split("\n")
+    return "\n".join(line.rstrip() for line in lines).encode()
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _where(found: Finding) -> str:

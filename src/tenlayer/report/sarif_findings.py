@@ -95,9 +95,13 @@ def _result(found: Finding, rule_index: int) -> dict[str, Any]:
 def _artifact(path: str) -> dict[str, Any]:
     if path.startswith("<"):  # <stdin>
         return {"uri": quote(path.strip("<>"))}
-    if path.startswith("/"):
-        return {"uri": "file://" + quote(path)}
-    return {"uri": quote(path.removeprefix("./")), "uriBaseId": BASE_ID}
+    import os.path
+    from pathlib import Path
+
+    relative = os.path.normpath(path)
+    if path.startswith("/") or relative == ".." or relative.startswith("../"):
+        return {"uri": Path(path).resolve().as_uri()}  # outside the base
+    return {"uri": quote(relative), "uriBaseId": BASE_ID}
 
 
 def fingerprint(found: Finding) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tenlayer.kube.containers import containers_of, mapping
-from tenlayer.policy.manifests import SCCResult
+from tenlayer.policy.scc_admission import SCCResult
 from tenlayer.report.json import dumps, tool
 from tenlayer.report.manifests import scc_dict
 
@@ -20,8 +20,13 @@ def render_scc_table(results: Sequence[SCCResult]) -> bytes:
     for result in results:
         lines.extend(_describe(result))
         lines.append("")
-    admitted = sum(1 for r in results if r.admission.allowed)
-    lines.append(f"{admitted} of {len(results)} pods admitted")
+    admitted = sum(1 for r in results if r.admission.scc)
+    refused = sum(1 for r in results if not r.admission.allowed)
+    summary = f"{admitted} of {len(results)} pods admitted, {refused} refused"
+    unchecked = len(results) - admitted - refused
+    if unchecked:
+        summary += f", {unchecked} not subject to SCC admission"
+    lines.append(summary)
     return "\n".join(lines).encode("utf-8", "surrogateescape") + b"\n"
 
 
@@ -30,15 +35,18 @@ def _describe(result: SCCResult) -> list[str]:
     where = f"{template.owner.source}:{template.owner.line}"
     lines = [f"{template.subject} ({where})",
              f"  created by {requester.user} (groups: {', '.join(requester.groups) or 'none'})"]
+    lines.extend(f"  note: {note}" for note in result.notes)
     if admission.skipped:
         lines.append(f"  not checked: {admission.skipped}")
         return lines
-    if admission.tried:
+    if admission.granted_by:
         lines.append("  SCCs it may use, in the order OpenShift tries them:")
-        for name in admission.tried:
+        refused = {r.scc for r in admission.refusals}
+        for name, how in admission.granted_by.items():  # in the policy's order
             who = admission.granted_to.get(name, "")
-            how = admission.granted_by.get(name, "")
-            lines.append(f"    {name}: {how}" + (f" (to the {who})" if who else ""))
+            state = ("refused" if name in refused else "admits" if name == admission.scc
+                     else "not tried")
+            lines.append(f"    {name} [{state}]: {how}" + (f" (to the {who})" if who else ""))
     else:
         lines.append("  it may use no SCC")
     for refusal in admission.refusals:

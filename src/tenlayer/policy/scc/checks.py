@@ -79,7 +79,9 @@ def evaluate(admission: Admission, policy: SCCPolicy, subject: str) -> list[Find
         evidence += [("note", note) for note in admission.notes]
         location = ""
         if admission.refusals and admission.refusals[0].reasons:
-            location = admission.refusals[0].reasons[0].split(": ", 1)[0]
+            head = admission.refusals[0].reasons[0].split(": ", 1)[0]
+            if head.startswith(("spec.", "metadata.")):  # else the reason is not about a field
+                location = head
         return [_finding("deploy/scc-denied", subject, location, tuple(evidence))]
     if admission.skipped.startswith("SCC admission does not run"):
         return [

@@ -106,11 +106,16 @@ class SCCPolicy:
         pod: Mapping[str, Any],
         requester: Requester,
         namespace: Mapping[str, Any] | None = None,
+        *,
+        namespace_named: bool | None = None,
     ) -> Admission:
         """What SCC admission does when `requester` creates `pod` in its namespace.
 
         `namespace` is the pod's Namespace object (its openshift.io/sa.scc.* annotations give
-        the ranges); None stands for a namespace without annotations."""
+        the ranges); None stands for a namespace without annotations. `namespace_named`
+        False says neither the pod nor the caller chose the namespace (a manifest applied
+        without `-n`): run-level exemptions then do not apply, even with a `namespace` given
+        for its annotations; by default a namespace object or the pod's own counts."""
         if not isinstance(requester, Requester):
             raise BadInput(f"requester: expected a Requester, got {type_name(requester)}")
         ns_name = _namespace_name(namespace)
@@ -121,7 +126,10 @@ class SCCPolicy:
                 f"not the pod's namespace {view.namespace}"
             )
         ns = Namespace.from_object(namespace, view.namespace)
-        skipped = self._skipped(view, ns, explicit=namespace is not None or view.namespace_given)
+        explicit = namespace is not None or view.namespace_given
+        if namespace_named is not None:
+            explicit = namespace_named
+        skipped = self._skipped(view, ns, explicit=explicit)
         if skipped:
             return Admission(
                 allowed=True, scc=None, pod=copy_tree(pod), tried=(), refusals=(),
