@@ -46,7 +46,8 @@ _output = click.option(
               case_sensitive=False),
               help="Enforce this Pod Security level everywhere, instead of namespace labels.")
 @click.option("--pss-version", metavar="VERSION",
-              help="Policy version for --pss: v1.0 … v1.37 or latest [default: latest].")
+              help="Policy version for --pss: v1.0 … v1.37 or latest (newer versions read as "
+              "v1.37) [default: latest].")
 @click.option("--scc", "with_scc", is_flag=True,
               help="Also run OpenShift SCC admission for each workload, as its service account.")
 @_scc_policy
