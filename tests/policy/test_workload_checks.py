@@ -8,8 +8,8 @@ from tenlayer.kube.documents import load_documents
 from tenlayer.kube.objects import objects_of
 from tenlayer.kube.workloads import pod_templates
 from tenlayer.model import Severity
-from tenlayer.policy.secrets import secret_reason
 from tenlayer.policy.workloads import WorkloadOptions, check_template, normalize_registries
+from tenlayer.secrets.env import secret_reason
 
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 RISKY = """\

@@ -19,6 +19,8 @@ _DOMAINS = (
     "tenlayer.policy.pss.checks",
     "tenlayer.policy.workloads",
     "tenlayer.policy.scc.checks",
+    "tenlayer.dockerfile.checks",
+    "tenlayer.imagecheck.checks",
 )
 """Modules that declare a CHECKS tuple. Add a domain's module here when it gains checks."""
 

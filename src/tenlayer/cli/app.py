@@ -24,6 +24,8 @@ COMMAND_GROUPS = {
     "db": ("tenlayer.cli.db", "db_group", "Manage the vulnerability database."),
     "checks": ("tenlayer.cli.checks", "checks_group", "The catalogue of checks."),
     "k8s": ("tenlayer.cli.k8s", "k8s_group", "Check Kubernetes and OpenShift manifests."),
+    "keys": ("tenlayer.cli.keys", "keys_group", "Make key pairs for signing images."),
+    "dockerfile": ("tenlayer.cli.dockerfile", "dockerfile_group", "Audit Dockerfiles."),
 }
 
 

@@ -137,3 +137,13 @@ def scan(
             return inventory_image(image, source, on_layer=on_layer)
 
     run_scan(inventory_of, **options)
+
+
+def _add_signing_commands() -> None:
+    from tenlayer.cli.image_signing import SIGNING_COMMANDS
+
+    for command in SIGNING_COMMANDS:
+        image_group.add_command(command)
+
+
+_add_signing_commands()

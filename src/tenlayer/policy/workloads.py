@@ -18,7 +18,7 @@ from tenlayer.image.registry.reference import parse_reference
 from tenlayer.kube.containers import containers_of, mapping, sequence
 from tenlayer.kube.workloads import PodTemplate
 from tenlayer.model import Finding, Layer, Severity
-from tenlayer.policy.secrets import secret_reason
+from tenlayer.secrets.env import secret_reason
 
 _PSS = "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
 CHECKS = (

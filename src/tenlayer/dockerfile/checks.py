@@ -1,0 +1,7 @@
+"""The Dockerfile rules of the catalogue (layer 4, build)."""
+
+from __future__ import annotations
+
+from tenlayer.checks.catalogue import Check
+
+CHECKS: tuple[Check, ...] = ()

@@ -1,0 +1,1 @@
+"""Checks of a built image: its config (user, env, labels, history) and its layer files."""

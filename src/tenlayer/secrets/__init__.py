@@ -1,0 +1,1 @@
+"""Recognising credentials: in variable names and values (`env`), and in file contents."""

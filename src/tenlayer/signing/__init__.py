@@ -1,0 +1,1 @@
+"""Image signatures in cosign's formats: keys, simple-signing payloads, sign and verify."""
