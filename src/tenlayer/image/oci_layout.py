@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -17,6 +18,7 @@ from tenlayer.image.platform import Platform
 from tenlayer.image.source import LayerHandle, local_layer_handle
 
 REF_NAME = "org.opencontainers.image.ref.name"
+_SIGNATURE_TAG = re.compile(r"sha256-[0-9a-f]{64}\.sig")
 
 
 class LayoutFiles(Protocol):
@@ -110,6 +112,12 @@ class LayoutImage:
             Descriptor.parse(raw, context=f"{self._reference}: index.json manifests[{n}]")
             for n, raw in enumerate(entries)
         ]
+        if tag is None or not _SIGNATURE_TAG.fullmatch(tag):
+            # cosign signature manifests (tenlayer image sign) are not images to choose
+            descriptors = [
+                d for d in descriptors
+                if not _SIGNATURE_TAG.fullmatch((d.annotations or {}).get(REF_NAME, ""))
+            ] or descriptors
         names = sorted(
             {d.annotations.get(REF_NAME, "") for d in descriptors if d.annotations} - {""}
         )

@@ -1,4 +1,5 @@
-"""A pull-only client for the Distribution API v2 (the OCI distribution specification).
+"""A client for the Distribution API v2 (the OCI distribution specification): pulls, and
+with `push=True` the few pushes signing needs (blob upload, manifest PUT).
 
 One client serves one repository. `connect()` finds how to reach the registry — HTTPS with
 verified TLS; with `insecure`, HTTPS without verification and then plain HTTP, as skopeo's
@@ -50,6 +51,7 @@ class RegistryClient:
         *,
         insecure: bool,
         timeout: float,
+        push: bool = False,
     ) -> None:
         import httpx
 
@@ -67,12 +69,13 @@ class RegistryClient:
         self._auth = Authenticator(
             self._client,
             lookup,
-            scope=f"repository:{reference.repository}:pull",
+            scope=f"repository:{reference.repository}:{'pull,push' if push else 'pull'}",
             insecure=insecure,
             context=self._context,
             registry=reference.registry,
         )
         self._base: httpx.URL | None = None
+        self._body: bytes | None = None
 
     # -- connection ---------------------------------------------------------------------
     def connect(self) -> None:
@@ -160,6 +163,106 @@ class RegistryClient:
             response, context=context, host=f"registry {self.reference.registry}",
             timeout=self._timeout,
         )
+
+    def find_manifest(self, ref: str, *, accept: str) -> tuple[bytes, str] | None:
+        """The manifest's bytes and Content-Type, or None when the registry has no `ref`."""
+        path = f"/v2/{self.reference.repository}/manifests/{ref}"
+        response = self._request("GET", path, headers={"Accept": accept})
+        try:
+            if response.status_code == 404:
+                return None
+            if response.status_code != 200:
+                self._refuse(response, f"manifest {ref}", "pull")
+            data = self._read_json_body(response, f"manifest {ref}")
+        finally:
+            response.close()
+        return data, response.headers.get("content-type", "").split(";")[0].strip()
+
+    # -- pushing --------------------------------------------------------------------------
+    def has_blob(self, digest: str) -> bool:
+        response = self._request("HEAD", f"/v2/{self.reference.repository}/blobs/{digest}")
+        response.close()
+        if response.status_code in (200, 404):
+            return response.status_code == 200
+        self._refuse(response, f"blob {digest}", "pull")
+        raise AssertionError("unreachable")
+
+    def upload_blob(self, data: bytes, digest: str) -> None:
+        """A monolithic upload (POST a session, PUT the bytes with ?digest=), unless the
+        repository has the blob already."""
+        if self.has_blob(digest):
+            return
+        what = f"the upload of blob {digest}"
+        response = self._request("POST", f"/v2/{self.reference.repository}/blobs/uploads/")
+        response.close()
+        if response.status_code != 202 or "location" not in response.headers:
+            self._refuse(response, what, "push")
+        assert self._base is not None
+        location = self._base.join(f"/v2/{self.reference.repository}/blobs/uploads/").join(
+            response.headers["location"]
+        )
+        response = self._request(
+            "PUT", location.copy_merge_params({"digest": digest}), content=data,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        response.close()
+        if response.status_code != 201:
+            self._refuse(response, what, "push")
+
+    def put_manifest(self, ref: str, data: bytes, media_type: str) -> None:
+        response = self._request(
+            "PUT", f"/v2/{self.reference.repository}/manifests/{ref}", content=data,
+            headers={"Content-Type": media_type},
+        )
+        response.close()
+        if response.status_code not in (200, 201):
+            self._refuse(response, f"the push of manifest {ref}", "push")
+
+    def _request(
+        self, method: str, target: str | httpx.URL, *, headers: dict[str, str] | None = None,
+        content: bytes | None = None,
+    ) -> httpx.Response:
+        """One request with the credentials (renewed once on a 401), redirects not followed;
+        the body is read here, so the caller only looks at status, headers and `content`."""
+        base = self._base
+        assert base is not None, "connect() first"
+        url = base.join(target) if isinstance(target, str) else target
+
+        def send() -> httpx.Response:
+            sent = dict(headers or {})
+            if self._auth.header and _origin(url) == _origin(base):
+                sent["Authorization"] = self._auth.header
+            request = self._client.build_request(method, url, headers=sent, content=content)
+            response = self._client.send(request, stream=True)
+            self._body = read_limited(response, MAX_ERROR_BODY) if method != "GET" else None
+            return response
+
+        response = self._guarded(send)
+        if response.status_code == 401:
+            response.close()
+            self._guarded(lambda: self._auth.answer(response))
+            response = self._guarded(send)
+        return response
+
+    def _refuse(self, response: httpx.Response, what: str, action: str) -> None:
+        """Raise the one-line error for a refused request."""
+        body = self._body if response.request.method != "GET" else self._guarded(
+            lambda: read_limited(response, MAX_ERROR_BODY)
+        )
+        status = response.status_code
+        if status in (401, 403):
+            raise BadInput(
+                f"{self._context}: not authorized to {action} {self.reference.repository} on "
+                f"{self.reference.registry} ({self._refusal()}; HTTP {status}"
+                f"{_registry_errors(body)})"
+            )
+        if 400 <= status < 500 and status != 429:
+            reason = f" {response.reason_phrase}" if response.reason_phrase else ""
+            raise BadInput(
+                f"{self._context}: registry {self.reference.registry} refused {what} "
+                f"(HTTP {status}{reason}{_registry_errors(body)})"
+            )
+        raise self._status_problem(response, body, what)
 
     def _get_blob(self, digest: str) -> httpx.Response:
         not_found = (
