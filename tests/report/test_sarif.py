@@ -74,6 +74,7 @@ def test_rules() -> None:
         "CVE-2024-5555",
         "DSA-5701-1",
         "GHSA-abcd-efgh-ijkl",
+        "content/file-not-analyzed",  # the scan's other findings follow the vulnerabilities
     ]
     critical = rules["CVE-2024-1111"]
     assert critical["shortDescription"] == {"text": "glibc: buffer overflow in iconv"}
@@ -116,6 +117,13 @@ def test_rules() -> None:
 
 def test_results_and_suppressions() -> None:
     results = _sarif()["runs"][0]["results"]
+    assert [(r["ruleId"], r["level"]) for r in results[6:]] == [
+        ("content/file-not-analyzed", "note")
+    ]
+    assert results[6]["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "usr/lib/huge.db", "uriBaseId": "IMAGE_ROOT"}
+    }
+    results = results[:6]
     assert [(r["ruleId"], r["properties"]["package"], r["level"]) for r in results] == [
         ("CVE-2024-1111", "libc6", "error"),
         ("DSA-5701-1", "bash", "error"),

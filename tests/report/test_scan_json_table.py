@@ -21,6 +21,7 @@ def _json() -> dict[str, Any]:
 def test_json_top_level() -> None:
     document = _json()
     assert sorted(document) == [
+        "checks",
         "findings",
         "grade",
         "image",
@@ -159,9 +160,9 @@ Package       Installed        Vulnerability  Reason
 tzdata        2024a-0+deb12u1  CVE-2024-1111  vex: not_affected (vulnerable_code_not_present) by Jane Doe
 cryptography  42.0.5           CVE-2024-5555  ignored by .trivyignore: not reachable
 
-                                                        Findings
- Severity  Check                      Location          Title
- LOW       content/file-not-analyzed  /usr/lib/huge.db  A file was too large to analyze; the inventory may be incomplete
+                                                               Findings
+ Severity  Check                      Location          Title                                                             Details
+ LOW       content/file-not-analyzed  /usr/lib/huge.db  A file was too large to analyze; the inventory may be incomplete  analyzer=rpm
 warning: matcher: no advisories for Maven
 Health grade C: DSA-5701-1 in bash (high, published 2024-04-01, fixed in 5.2.15-2+deb12u1); drops to D on 2024-06-01
 """  # noqa: E501

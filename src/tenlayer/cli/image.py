@@ -112,31 +112,47 @@ def sbom(
 
 @image_group.command("scan", epilog=IMAGE_HELP)
 @click.argument("image")
+@click.option("--checks", "check_kinds", default="vuln,config,secret", show_default=True,
+              help="What to check, comma-separated: vuln (known vulnerabilities; needs the "
+              "database), config (root user, secrets in env/labels/history, setuid/setgid and "
+              "world-writable files), secret (credentials in layer files, deleted ones too). "
+              "The health grade is computed from vulnerabilities only.")
 @scan_options
 @image_source_options
 def scan(
     image: str,
+    check_kinds: str,
     platform: str | None,
     insecure: bool,
     max_layer_size: str,
     timeout: str,
     **options: Any,
 ) -> None:
-    """Find the known vulnerabilities of every package in IMAGE, and grade it."""
+    """Find the known vulnerabilities of every package in IMAGE and grade it; check its
+    config and layer files for root, secrets, setuid/setgid and world-writable files."""
     from tenlayer.cli.options import open_options
     from tenlayer.cli.progress import layer_progress
+    from tenlayer.imagecheck.run import image_findings, parse_checks, trace_book
     from tenlayer.inventory.scan import inventory_image
+    from tenlayer.scan.run import ScanInput
 
+    try:
+        checks = parse_checks(check_kinds)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--checks") from None
     source = open_options(
         platform=platform, insecure=insecure, max_layer_size=max_layer_size, timeout=timeout
     )
     show_progress = options["output_format"].lower() == "table" or options["output"] is not None
 
-    def inventory_of() -> Any:
+    def inventory_of() -> ScanInput:
+        book = trace_book(config="config" in checks, secrets="secret" in checks)
         with layer_progress(enabled=show_progress) as on_layer:
-            return inventory_image(image, source, on_layer=on_layer)
+            inventory = inventory_image(image, source, on_layer=on_layer, traces=book)
+        found, warnings = image_findings(inventory.image, book, config="config" in checks)
+        return ScanInput(inventory, tuple(found), tuple(warnings))
 
-    run_scan(inventory_of, **options)
+    run_scan(inventory_of, checks=checks, **options)
 
 
 def _add_signing_commands() -> None:

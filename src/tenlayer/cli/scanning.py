@@ -49,21 +49,34 @@ def scan_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def run_scan(inventory_of: Callable[[], Any], **options: Any) -> None:
-    """Inventory (via `inventory_of`), scan, write the report, exit as --fail-on* says."""
+def run_scan(
+    inventory_of: Callable[[], Any],
+    *,
+    checks: frozenset[str] = frozenset({"vuln"}),
+    **options: Any,
+) -> None:
+    """Inventory (via `inventory_of`: an Inventory or a ScanInput), scan, write the report,
+    exit as --fail-on* says. Without `vuln` in `checks` no database is opened."""
     from tenlayer.cli.db import parse_age
     from tenlayer.report.output import write_output
     from tenlayer.scan.run import ScanOptions, scan_inventory
 
+    if "vuln" not in checks and options["fail_on_grade"] is not None:
+        raise click.UsageError(
+            "--fail-on-grade needs --checks to include vuln: the grade is computed from "
+            "vulnerabilities only"
+        )
     scan = ScanOptions(
         database=options["db_path"],
         max_db_age=parse_age(options["max_db_age"]),
         ignore_unfixed=options["ignore_unfixed"],
         ignorefile=options["ignorefile"],
         vex=tuple(options["vex_files"]),
+        checks=checks,
     )
     now = datetime.now(UTC)
-    _check_database_exists(scan)
+    if "vuln" in checks:
+        _check_database_exists(scan)
     result = scan_inventory(inventory_of(), scan, now=now)
     output: Path | None = options["output"]
     if output is not None and str(output) == "-":
@@ -115,6 +128,6 @@ def _fails(result: Any, fail_on: str | None, fail_on_grade: str | None) -> bool:
         threshold = Severity.parse(fail_on)
         if any(f.severity >= threshold for f in result.findings):
             return True
-    return fail_on_grade is not None and (
+    return fail_on_grade is not None and result.grade is not None and (
         LETTERS.index(result.grade.letter) > LETTERS.index(fail_on_grade.upper())
     )

@@ -20,12 +20,13 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from tenlayer.errors import BadInput
 from tenlayer.image.paths import OPAQUE_MARKER, WHITEOUT_PREFIX, ancestors, is_under, parent
 from tenlayer.image.source import LayerHandle, LayerReader, OpenedImage
 from tenlayer.image.tarstream import EntryKind
+from tenlayer.image.traces import TraceBook
 from tenlayer.model import ImageLayer, SkippedFile
 
 R = TypeVar("R")
@@ -110,9 +111,13 @@ def walk(
     analyzers: Sequence[FileAnalyzer[R]] | Callable[[], Sequence[FileAnalyzer[R]]],
     *,
     on_layer: LayerCallback | None = None,
+    traces: TraceBook[Any] | None = None,
 ) -> WalkResult[R]:
     """Walk every layer. `analyzers` may be a function that makes them: it is called once the
-    first layer is open, so that their set-up overlaps with that layer's reading threads."""
+    first layer is open, so that their set-up overlaps with that layer's reading threads.
+
+    `traces`, when given, sees every entry and the files its checks want (traces.py): checks
+    of the built image share the single pass over each layer with the inventory."""
     state: dict[str, list[Record[R]]] = {}
     dirs_with_results: Counter[str] = Counter()
     result = WalkResult[R](files=state, layers=image.image.layers)
@@ -130,7 +135,11 @@ def walk(
         if on_layer is not None:
             on_layer(handle.layer, total)
         try:
-            _walk_layer(handle, analyzers, state, dirs_with_results, result.skipped)
+            if traces is not None:
+                traces.start_layer(handle.layer.index)
+            _walk_layer(handle, analyzers, state, dirs_with_results, result.skipped, traces)
+            if traces is not None:
+                traces.end_layer()
         except AnalysisFailed as error:
             context = f"{image.image.reference}"
             if image.image.source_kind != "rootfs":
@@ -147,6 +156,7 @@ def _walk_layer(
     state: dict[str, list[Record[R]]],
     dirs_with_results: Counter[str],
     skipped: list[SkippedFile],
+    traces: TraceBook[Any] | None = None,
 ) -> None:
     index = handle.layer.index
     reader = handle.reader()
@@ -160,21 +170,33 @@ def _walk_layer(
         if name.startswith(WHITEOUT_PREFIX):
             if name == OPAQUE_MARKER:
                 subtrees.append(parent(path))
+                if traces is not None:
+                    traces.delete(parent(path), only_below=True)
             else:
                 target = path[: len(path) - len(name)] + name[len(WHITEOUT_PREFIX) :]
                 removed.add(target)
                 subtrees.append(target)
+                if traces is not None:
+                    traces.delete(target)
             continue
         if path in state:
             replaced.add(path)
         if entry.kind is not EntryKind.DIR and path in dirs_with_results:
             subtrees.append(path)
+        checking = (
+            traces.entry(path, entry.kind, entry.mode, entry.size) if traces is not None else None
+        )
         if entry.kind is not EntryKind.FILE:
             continue
         wanting = [a for a in analyzers if a.wants(path, entry.mode, entry.size)]
+        data = None
+        if checking:
+            assert traces is not None
+            data = reader.read_content()
+            traces.analyze(path, data, checking)
         if not wanting:
             continue
-        outcome = _analyze(path, entry.size, reader, wanting, skipped, index)
+        outcome = _analyze(path, entry.size, reader, wanting, skipped, index, data)
         if outcome is not None:
             fresh[path] = outcome
     handle.finish()
@@ -196,6 +218,7 @@ def _analyze(
     analyzers: list[FileAnalyzer[R]],
     skipped: list[SkippedFile],
     layer_index: int,
+    data: bytes | None = None,
 ) -> R | None:
     usable = []
     for analyzer in analyzers:
@@ -207,9 +230,10 @@ def _analyze(
             usable.append(analyzer)
     if not usable:
         return None
-    if len(usable) == 1:
+    if len(usable) == 1 and data is None:
         return _run(usable[0], path, _EntryContent(reader, size))
-    data = reader.read_content()
+    if data is None:
+        data = reader.read_content()
     outcome: R | None = None
     for analyzer in usable:
         found = _run(analyzer, path, _BytesContent(data))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tenlayer.image.open import OpenOptions, open_image
+from tenlayer.image.traces import TraceBook
 from tenlayer.image.walker import FileAnalyzer, LayerCallback, walk
 from tenlayer.inventory.assemble import assemble
 from tenlayer.inventory.result import AnalysisResult
@@ -32,11 +35,16 @@ def default_analyzers() -> list[FileAnalyzer[AnalysisResult]]:
 
 
 def inventory_image(
-    spec: str, options: OpenOptions | None = None, *, on_layer: LayerCallback | None = None
+    spec: str,
+    options: OpenOptions | None = None,
+    *,
+    on_layer: LayerCallback | None = None,
+    traces: TraceBook[Any] | None = None,
 ) -> Inventory:
+    """`traces`: entry checks of the built image to run in the same walk (image/traces.py)."""
     opened = open_image(spec, options)
     try:
-        walked = walk(opened, default_analyzers, on_layer=on_layer)
+        walked = walk(opened, default_analyzers, on_layer=on_layer, traces=traces)
     finally:
         opened.close()
     return assemble(opened.image, walked)

@@ -187,6 +187,7 @@ def render_scan(result: ScanResult) -> bytes:
     `vulnerabilities` are the reported matches (each also a `content/vulnerable-package`
     finding, not repeated under `findings`, which holds the other checks' findings);
     `suppressed` the matches an ignore file or VEX statement covers, with the reason.
+    `checks` says what was checked; `grade` is null when vulnerabilities were not.
     """
     reported = result.reported
     counts = {severity.name.lower(): 0 for severity in sorted(Severity, reverse=True)}
@@ -204,7 +205,8 @@ def render_scan(result: ScanResult) -> bytes:
                 "suppressed": len(result.suppressed),
                 "packages": len(result.inventory.packages),
             },
-            "grade": grade_dict(result.grade),
+            "checks": list(result.checks),
+            "grade": grade_dict(result.grade) if result.grade is not None else None,
             "vulnerabilities": [vulnerability_match_dict(m) for m in reported],
             "suppressed": [vulnerability_match_dict(m) for m in result.suppressed],
             "findings": [

@@ -52,9 +52,20 @@ BAND_SCORES = {
 
 
 def render_sarif(result: ScanResult) -> bytes:
+    """Vulnerability matches, then the other findings (sarif_image.py)."""
+    from tenlayer.report.sarif_image import finding_results, finding_rules
+    from tenlayer.scan.findings import CHECK_ID as VULNERABLE_PACKAGE
+
     matches = result.reported + result.suppressed
     rules = _rules(matches)
     index = {rule["id"]: n for n, rule in enumerate(rules)}
+    others = sorted(
+        (f for f in result.findings if f.check_id != VULNERABLE_PACKAGE),
+        key=lambda f: (f.sort_key(), f.title, f.evidence),
+    )
+    results = [_result(m, index[m.vulnerability.id]) for m in matches]
+    results.extend(finding_results(others, len(rules)))
+    rules.extend(finding_rules(others))
     image = result.inventory.image
     run: dict[str, Any] = {
         "tool": {
@@ -68,7 +79,7 @@ def render_sarif(result: ScanResult) -> bytes:
         "originalUriBaseIds": {
             BASE_ID: {"description": {"text": f"The root of the file system of {image.reference}"}}
         },
-        "results": [_result(m, index[m.vulnerability.id]) for m in matches],
+        "results": results,
         "properties": {
             "image": {
                 "reference": image.reference,
@@ -76,7 +87,8 @@ def render_sarif(result: ScanResult) -> bytes:
                 "configDigest": image.config_digest,
                 "platform": image.platform,
             },
-            "healthGrade": grade_dict(result.grade),
+            "healthGrade": grade_dict(result.grade) if result.grade is not None else None,
+            "checks": list(result.checks),
             "warnings": list(result.warnings),
         },
     }

@@ -107,3 +107,7 @@ def _artifact(path: str) -> dict[str, Any]:
 def fingerprint(found: Finding) -> str:
     text = "\x00".join((found.check_id, found.file, found.subject, found.location))
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+check_rule = _rule
+"""The SARIF rule for a catalogued check (the image scan's findings use it too)."""

@@ -61,17 +61,22 @@ def render_inventory(
     return buffer.getvalue().encode()
 
 
-def render_findings_table(findings: list[Finding]) -> Table:
+def render_findings_table(findings: list[Finding], *, details: bool = False) -> Table:
+    """`details`: a column with each finding's line and evidence (the image checks')."""
     table = Table(title="Findings", show_edge=False, box=None, header_style="bold")
-    for column in ("Severity", "Check", "Location", "Title"):
+    columns = ["Severity", "Check", "Location", "Title"]
+    for column in [*columns, "Details"] if details else columns:
         table.add_column(column, overflow="fold")
     for finding in findings:
-        table.add_row(
+        row = [
             severity_markup(finding.severity),
             finding.check_id,
-            finding.location,
+            f"{finding.location}:{finding.line}" if finding.line else finding.location,
             finding.title,
-        )
+        ]
+        if details:
+            row.append(" ".join(f"{key}={value}" for key, value in finding.evidence))
+        table.add_row(*row)
     return table
 
 
@@ -129,6 +134,9 @@ def render_scan(result: ScanResult, *, width: int | None = None, color: bool = F
     total += f" in {_plural(len(result.inventory.packages), 'package', 'packages')}"
     if result.suppressed:
         total += f"; {len(result.suppressed)} suppressed"
+    if result.grade is None:
+        packages = _plural(len(result.inventory.packages), "package", "packages")
+        total = f"Vulnerabilities not checked; {packages}"
     console.print(total, highlight=False)
     if result.suppressed:
         console.print()
@@ -151,10 +159,16 @@ def render_scan(result: ScanResult, *, width: int | None = None, color: bool = F
     )
     if others:
         console.print()
-        console.print(render_findings_table(others))
+        console.print(render_findings_table(others, details=True))
     for warning in result.warnings:
         console.print(f"warning: {warning}", style="yellow", highlight=False)
-    console.print(f"Health grade {result.grade.describe()}", highlight=False)
+    if result.grade is None:
+        console.print(
+            "Health grade: not computed (it rates vulnerabilities, which were not checked)",
+            highlight=False,
+        )
+    else:
+        console.print(f"Health grade {result.grade.describe()}", highlight=False)
     return buffer.getvalue().encode()
 
 

@@ -13,11 +13,15 @@ class ScanResult:
     inventory: Inventory
     matches: tuple[VulnerabilityMatch, ...]
     """Every match, suppressed ones included (with `suppressed_by` set)."""
-    grade: Grade
+    grade: Grade | None
+    """None when vulnerabilities were not checked (`image scan --checks config,secret`): the
+    grade is about vulnerabilities only."""
     findings: tuple[Finding, ...] = ()
     """Every finding of the scan: `content/vulnerable-package` and the other checks."""
     warnings: tuple[str, ...] = ()
     """Inventory, matcher, policy and grade warnings, in the order they arose."""
+    checks: tuple[str, ...] = ("vuln",)
+    """What was checked: `vuln`, `config`, `secret` (`image scan --checks`)."""
 
     @property
     def reported(self) -> list[VulnerabilityMatch]:

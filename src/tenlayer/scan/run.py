@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from tenlayer.model import Inventory
+from tenlayer.model import Finding, Inventory
 from tenlayer.scan.result import ScanResult
 
 
@@ -22,12 +22,23 @@ class ScanOptions:
     ignore_unfixed: bool = False
     ignorefile: Path | None = None
     vex: Sequence[Path] = field(default_factory=tuple)
+    checks: frozenset[str] = frozenset({"vuln"})
+    """`vuln` matches vulnerabilities (and needs the database); `config` and `secret` are
+    checks of the built image, whose findings come with the `ScanInput`."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScanInput:
+    """An inventory and the findings of the image checks run in the same walk."""
+
+    inventory: Inventory
+    findings: tuple[Finding, ...] = ()
+    warnings: tuple[str, ...] = ()
 
 
 def scan_inventory(
-    inventory: Inventory, options: ScanOptions, *, now: datetime
+    scanned: Inventory | ScanInput, options: ScanOptions, *, now: datetime
 ) -> ScanResult:
-    from tenlayer.inventory import checks
     from tenlayer.scan.findings import vulnerability_findings
     from tenlayer.scan.grade import grade
     from tenlayer.scan.ignore import load_ignore_file
@@ -36,9 +47,20 @@ def scan_inventory(
     from tenlayer.vulndb.match import match_inventory
     from tenlayer.vulndb.store import open_database
 
+    if isinstance(scanned, Inventory):
+        scanned = ScanInput(scanned)
+    inventory = scanned.inventory
+    checks = tuple(sorted(options.checks))
+    warnings = [*inventory.warnings, *scanned.warnings]
+    if "vuln" not in options.checks:
+        findings = [*checks_of_inventory(inventory), *scanned.findings]
+        return ScanResult(
+            inventory=inventory, matches=(), grade=None,
+            findings=tuple(sorted(findings, key=lambda f: (f.sort_key(), f.title))),
+            warnings=tuple(warnings), checks=checks,
+        )
     vex = [load_vex(path) for path in options.vex]  # bad input fails before the long work
     ignores = [load_ignore_file(options.ignorefile)] if options.ignorefile else []
-    warnings = list(inventory.warnings)
     with open_database(options.database) as database:
         stale = database.staleness(options.max_db_age, now)
         if stale:
@@ -54,13 +76,21 @@ def scan_inventory(
     warnings.extend(health.warnings)
     reported = [m for m in policy.matches if not m.suppressed_by]
     findings = [
-        *checks.evaluate(inventory),
+        *checks_of_inventory(inventory),
         *vulnerability_findings(reported, image=inventory.image),
+        *scanned.findings,
     ]
     return ScanResult(
         inventory=inventory,
         matches=tuple(policy.matches),
         grade=health,
-        findings=tuple(sorted(findings, key=lambda f: f.sort_key())),
+        findings=tuple(sorted(findings, key=lambda f: (f.sort_key(), f.title))),
         warnings=tuple(warnings),
+        checks=checks,
     )
+
+
+def checks_of_inventory(inventory: Inventory) -> list[Finding]:
+    from tenlayer.inventory import checks
+
+    return checks.evaluate(inventory)

@@ -1,0 +1,120 @@
+"""Checks of the image config: the user it runs as, secrets in Env, Labels and history.
+
+The config is read as the registry serves it, so every field is checked for its type first:
+a field of the wrong type is bad input (one line naming the field), not a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tenlayer.checks.catalogue import finding
+from tenlayer.errors import BadInput
+from tenlayer.imagecheck.history import history_secrets
+from tenlayer.model import Finding, Image
+from tenlayer.secrets.env import secret_reason
+from tenlayer.secrets.redact import redact
+
+ROOT_USERS = frozenset(("", "root", "0"))
+
+
+def config_findings(image: Image) -> list[Finding]:
+    subject = image.manifest_digest or image.reference
+    if image.source_kind == "rootfs":
+        return []  # a directory has no config: nothing says which user it runs as
+    settings = _container_config(image)
+    return [
+        *_user(settings, subject, image.reference),
+        *_env(settings, subject, image.reference),
+        *_labels(settings, subject, image.reference),
+        *_history(image, subject),
+    ]
+
+
+def _container_config(image: Image) -> dict[str, object]:
+    settings = image.config.get("config")
+    if settings is None:
+        return {}
+    if not isinstance(settings, dict):
+        raise _bad(image.reference, "config", "an object", settings)
+    return settings
+
+
+def _user(settings: dict[str, object], subject: str, reference: str) -> Iterator[Finding]:
+    user = settings.get("User")
+    if user is None:
+        user = ""
+    if not isinstance(user, str):
+        raise _bad(reference, "config.User", "a string", user)
+    name = user.split(":", 1)[0].strip()
+    if name in ROOT_USERS:
+        yield finding("image/runs-as-root", subject=subject, location="config.User",
+                      evidence=(("user", user or "(unset)"),))
+
+
+def _env(settings: dict[str, object], subject: str, reference: str) -> Iterator[Finding]:
+    env = settings.get("Env")
+    if env is None:
+        return
+    if not isinstance(env, list):
+        raise _bad(reference, "config.Env", "a list", env)
+    for number, item in enumerate(env):
+        if not isinstance(item, str):
+            raise _bad(reference, f"config.Env[{number}]", "a string", item)
+        name, _, value = item.partition("=")
+        reason = secret_reason(name, value)
+        if reason is not None:
+            yield finding("image/secret-in-env", subject=subject,
+                          location=f"config.Env[{number}]",
+                          evidence=(("variable", name), ("reason", reason),
+                                    ("value", redact(value))))
+
+
+def _labels(settings: dict[str, object], subject: str, reference: str) -> Iterator[Finding]:
+    labels = settings.get("Labels")
+    if labels is None:
+        return
+    if not isinstance(labels, dict):
+        raise _bad(reference, "config.Labels", "an object", labels)
+    for name, value in sorted(labels.items()):
+        if not isinstance(value, str):
+            raise _bad(reference, f"config.Labels[{name!r}]", "a string", value)
+        reason = secret_reason(name, value)
+        if reason is not None:
+            yield finding("image/secret-in-label", subject=subject,
+                          location=f"config.Labels[{name!r}]",
+                          evidence=(("label", name), ("reason", reason),
+                                    ("value", redact(value))))
+
+
+def _history(image: Image, subject: str) -> Iterator[Finding]:
+    history = image.config.get("history")
+    if history is None:
+        return
+    if not isinstance(history, list):
+        raise _bad(image.reference, "history", "a list", history)
+    layer = 0
+    for number, step in enumerate(history):
+        if not isinstance(step, dict):
+            raise _bad(image.reference, f"history[{number}]", "an object", step)
+        created_by = step.get("created_by", "")
+        if not isinstance(created_by, str):
+            raise _bad(image.reference, f"history[{number}].created_by", "a string", created_by)
+        empty = bool(step.get("empty_layer"))
+        where = (("layer", "none (empty_layer)"),) if empty else (("layer", str(layer)),)
+        for reason, shown in history_secrets(created_by):
+            yield finding("image/secret-in-history", subject=subject,
+                          location=f"history[{number}].created_by",
+                          evidence=(("reason", reason), ("value", shown), *where))
+        if not empty:
+            layer += 1
+
+
+def _bad(reference: str, field: str, expected: str, value: object) -> BadInput:
+    return BadInput(f"{reference}: image config field {field} is {_kind(value)}, not {expected}")
+
+
+def _kind(value: object) -> str:
+    names = {str: "a string", int: "a number", float: "a number", bool: "a boolean",
+             list: "a list", dict: "an object", type(None): "null"}
+    return names.get(type(value), type(value).__name__)

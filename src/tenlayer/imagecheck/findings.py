@@ -1,0 +1,97 @@
+"""Findings from the traces a walk left: secrets in layer files, setuid/setgid and
+world-writable entries of the final file system, and files too large to scan."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from tenlayer.checks.catalogue import finding
+from tenlayer.image.traces import Trace
+from tenlayer.imagecheck.layerfiles import (
+    MAX_SECRET_FILE,
+    LayerFileResult,
+    SecretsFound,
+    SpecialMode,
+    credential_like,
+)
+from tenlayer.model import Finding, Image, SkippedFile
+
+
+def layer_findings(
+    image: Image, traces: Sequence[Trace[LayerFileResult]]
+) -> Iterator[Finding]:
+    subject = image.manifest_digest or image.reference
+    for trace in traces:
+        where = _layer_evidence(image, trace.layer_index)
+        if isinstance(trace.result, SecretsFound):
+            yield from _secrets(subject, trace, trace.result, where)
+        elif trace.deleted_in is None:  # a mode matters while the file is there
+            yield from _modes(subject, trace.path, trace.result, where)
+
+
+def _layer_evidence(image: Image, index: int) -> tuple[tuple[str, str], ...]:
+    layer = next((layer for layer in image.layers if layer.index == index), None)
+    if layer is None or not layer.diff_id or image.source_kind == "rootfs":
+        return ()
+    return (("layer", str(index)), ("diff_id", layer.diff_id))
+
+
+def _secrets(
+    subject: str,
+    trace: Trace[LayerFileResult],
+    found: SecretsFound,
+    where: tuple[tuple[str, str], ...],
+) -> Iterator[Finding]:
+    deleted = () if trace.deleted_in is None else (("deleted_in_layer", str(trace.deleted_in)),)
+    suffix = "" if trace.deleted_in is None else f", deleted in layer {trace.deleted_in}"
+    for match in found.matches:
+        yield finding(
+            "image/secret-in-layer",
+            subject=subject,
+            location=f"/{trace.path}",
+            file=f"/{trace.path}",
+            line=match.line,
+            severity=match.severity,
+            title=f"{match.title}{suffix}",
+            evidence=(("rule", match.rule_id), ("secret", match.redacted), *where, *deleted),
+        )
+
+
+def _modes(
+    subject: str, path: str, special: SpecialMode, where: tuple[tuple[str, str], ...]
+) -> Iterator[Finding]:
+    mode = (("mode", f"{special.mode:04o}"), ("kind", special.kind.value))
+    if special.setuid:
+        bits = [name for bit, name in ((0o4000, "setuid"), (0o2000, "setgid"))
+                if special.mode & bit]
+        yield finding("image/setuid-file", subject=subject, location=f"/{path}",
+                      title=f"A {' and '.join(bits)} file",
+                      evidence=(*mode, *where))
+    if special.world_writable:
+        yield finding("image/world-writable-file", subject=subject, location=f"/{path}",
+                      evidence=(*mode, *where))
+
+
+def skipped_findings(
+    image: Image, skipped: Sequence[SkippedFile]
+) -> tuple[list[Finding], list[str]]:
+    """Credential-like files too large to scan are findings; other large files one warning."""
+    subject = image.manifest_digest or image.reference
+    found = []
+    others = 0
+    for item in skipped:
+        if not credential_like(item.path):
+            others += 1
+            continue
+        found.append(finding(
+            "image/file-not-scanned", subject=subject, location=f"/{item.path}",
+            evidence=(("size", str(item.size)), ("limit", str(item.limit)),
+                      *_layer_evidence(image, item.layer_index)),
+        ))
+    warnings = []
+    if others:
+        warnings.append(
+            f"{others} file{'s' if others != 1 else ''} larger than {MAX_SECRET_FILE >> 20} MiB "
+            "not scanned for secrets"
+        )
+    return found, warnings
