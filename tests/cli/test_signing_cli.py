@@ -1,0 +1,295 @@
+"""`tenlayer keys generate`, `image sign` and `image verify` on OCI layouts: exact output,
+exit codes and one-line errors for bad keys and tampered signatures."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.images import Layer, write_oci_layout
+
+PASSWORD = "pw"
+
+
+def run(*args: str, cwd: Path, password: str | None = PASSWORD) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}
+    env.pop("COSIGN_PASSWORD", None)
+    if password is not None:
+        env["COSIGN_PASSWORD"] = password
+    return subprocess.run(
+        [sys.executable, "-m", "tenlayer", *args], capture_output=True, text=True, cwd=cwd,
+        timeout=120, env=env, stdin=subprocess.DEVNULL,
+    )
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("keys")
+    for prefix in ("cosign", "other"):
+        done = run("keys", "generate", "--output-key-prefix", prefix, cwd=directory)
+        assert done.returncode == 0, done.stderr
+    return directory
+
+
+@pytest.fixture
+def layout(tmp_path: Path) -> tuple[Path, str]:
+    root = tmp_path / "oci"
+    write_oci_layout(root, [Layer().file("etc/hello", b"hi\n")], tag="v1")
+    index = json.loads((root / "index.json").read_text())
+    return root, index["manifests"][0]["digest"]
+
+
+def sig_tag(digest: str) -> str:
+    return "sha256-" + digest.removeprefix("sha256:") + ".sig"
+
+
+# -- keys generate --------------------------------------------------------------------------
+
+
+def test_generate_writes_cosign_key_pair(tmp_path: Path) -> None:
+    done = run("keys", "generate", cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == "Private key written to cosign.key\nPublic key written to cosign.pub\n"
+    assert stat.S_IMODE((tmp_path / "cosign.key").stat().st_mode) == 0o600
+    assert (tmp_path / "cosign.key").read_text().startswith(
+        "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n"
+    )
+    assert (tmp_path / "cosign.pub").read_text().startswith("-----BEGIN PUBLIC KEY-----\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cosign.key", "cosign.pub"]
+
+
+def test_generate_never_overwrites_without_force(tmp_path: Path) -> None:
+    (tmp_path / "cosign.pub").write_text("mine")
+    done = run("keys", "generate", cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "tenlayer: cosign.pub: already exists; pass --force to overwrite it\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cosign.pub"]
+    assert (tmp_path / "cosign.pub").read_text() == "mine"
+    forced = run("keys", "generate", "--force", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    assert (tmp_path / "cosign.pub").read_text().startswith("-----BEGIN PUBLIC KEY-----")
+
+
+def test_generate_needs_a_password_source(tmp_path: Path) -> None:
+    done = run("keys", "generate", cwd=tmp_path, password=None)
+    assert done.returncode == 2
+    assert done.stderr == (
+        "tenlayer: no password for cosign.key: set COSIGN_PASSWORD or run on a terminal\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- sign and verify a layout ---------------------------------------------------------------
+
+
+def test_sign_and_verify_a_layout(keys: Path, layout: tuple[Path, str]) -> None:
+    root, digest = layout
+    signed = run("image", "sign", f"oci:{root}:v1", "--key", "cosign.key", cwd=keys)
+    assert (signed.returncode, signed.stderr) == (0, "")
+    assert signed.stdout == (
+        f"Signed oci:{root}:v1 ({digest}) with cosign.key\n"
+        f"Signature stored: {root}:{sig_tag(digest)} (1 signatures)\n"
+    )
+    verified = run("image", "verify", f"{root}:v1", "--key", "cosign.pub", cwd=keys)
+    assert (verified.returncode, verified.stderr) == (0, "")
+    lines = verified.stdout.splitlines()
+    assert lines[:3] == [f"Image: {root}:v1", f"Digest: {digest}",
+                         f"Signatures: {root}:{sig_tag(digest)}"]
+    assert lines[3].startswith("  #1 valid: signed by cosign.pub for v1 (payload sha256:")
+    assert lines[4] == "Verified: 1 of 1 signatures valid"
+    wrong = run("image", "verify", f"{root}:v1", "--key", "other.pub", cwd=keys)
+    assert wrong.returncode == 1
+    assert wrong.stdout.splitlines()[3] == "  #1 invalid: signature does not verify with other.pub"
+    assert wrong.stderr == f"tenlayer: {root}:v1: not verified (none of 1 signatures is valid)\n"
+    # the layout still opens as one image for the other commands
+    sbom = run("image", "sbom", str(root), "-f", "json", cwd=keys)
+    assert sbom.returncode == 0, sbom.stderr
+
+
+def test_unsigned_layout(keys: Path, layout: tuple[Path, str]) -> None:
+    root, digest = layout
+    done = run("image", "verify", f"{root}:v1", "--key", "cosign.pub", "-f", "json", cwd=keys)
+    assert done.returncode == 1
+    assert json.loads(done.stdout) == {
+        "image": f"{root}:v1", "digest": digest,
+        "signature_manifest": f"{root}:{sig_tag(digest)}", "found": False, "verified": False,
+        "signatures": [],
+    }
+    assert done.stderr == f"tenlayer: {root}:v1: not verified (no signatures)\n"
+
+
+def test_wrong_password(keys: Path, layout: tuple[Path, str]) -> None:
+    root, _ = layout
+    done = run("image", "sign", f"{root}:v1", "--key", "cosign.key", cwd=keys, password="nope")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        "tenlayer: cosign.key: wrong password (or a corrupted key: decryption failed)\n"
+    )
+    assert not any(p.name.endswith(".sig") for p in root.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "cosign.pub: not a PEM file (expected a PUBLIC KEY block)"),
+        (b"-----BEGIN PUBLIC KEY-----\nMFkw", "cosign.pub: truncated PEM block 'PUBLIC KEY' "
+         "(no END line)"),
+    ],
+)
+def test_bad_public_key_files(
+    tmp_path: Path, layout: tuple[Path, str], content: bytes, message: str
+) -> None:
+    (tmp_path / "cosign.pub").write_bytes(content)
+    done = run("image", "verify", f"{layout[0]}:v1", "--key", "cosign.pub", cwd=tmp_path)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"tenlayer: {message}\n")
+
+
+def test_missing_and_rsa_keys(keys: Path, layout: tuple[Path, str], tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    missing = run("image", "verify", f"{layout[0]}:v1", "--key", str(tmp_path / "no.pub"),
+                  cwd=keys)
+    assert (missing.returncode, missing.stderr) == (
+        2, f"tenlayer: {tmp_path / 'no.pub'}: no such public key file\n"
+    )
+    rsa_pub = tmp_path / "rsa.pub"
+    rsa_pub.write_bytes(rsa.generate_private_key(public_exponent=65537, key_size=2048)
+                        .public_key().public_bytes(serialization.Encoding.PEM,
+                                                   serialization.PublicFormat.SubjectPublicKeyInfo))
+    done = run("image", "verify", f"{layout[0]}:v1", "--key", str(rsa_pub), cwd=keys)
+    assert (done.returncode, done.stderr) == (
+        2, f"tenlayer: {rsa_pub}: an RSA-2048 public key; only ECDSA P-256 keys are supported\n"
+    )
+
+
+# -- tampered signatures in a layout --------------------------------------------------------
+
+
+def signature_manifest(root: Path, digest: str) -> tuple[dict[str, object], dict[str, object]]:
+    index = json.loads((root / "index.json").read_text())
+    entry = next(e for e in index["manifests"]
+                 if e.get("annotations", {}).get("org.opencontainers.image.ref.name")
+                 == sig_tag(digest))
+    blob = root / "blobs" / "sha256" / entry["digest"].removeprefix("sha256:")
+    return index, json.loads(blob.read_bytes())
+
+
+def store_manifest(root: Path, digest: str, manifest: dict[str, object]) -> None:
+    index, _ = signature_manifest(root, digest)
+    data = json.dumps(manifest).encode()
+    new = "sha256:" + hashlib.sha256(data).hexdigest()
+    (root / "blobs" / "sha256" / new.removeprefix("sha256:")).write_bytes(data)
+    for entry in index["manifests"]:  # type: ignore[attr-defined]
+        if entry.get("annotations", {}).get("org.opencontainers.image.ref.name") == sig_tag(
+            digest
+        ):
+            entry.update(digest=new, size=len(data))
+    (root / "index.json").write_text(json.dumps(index))
+
+
+def signed_layout(keys: Path, layout: tuple[Path, str]) -> tuple[Path, str, dict[str, object]]:
+    root, digest = layout
+    assert run("image", "sign", f"{root}:v1", "--key", "cosign.key", cwd=keys).returncode == 0
+    return root, digest, signature_manifest(root, digest)[1]
+
+
+def verify_reason(keys: Path, root: Path) -> tuple[int, str]:
+    done = run("image", "verify", f"{root}:v1", "--key", "cosign.pub", cwd=keys)
+    return done.returncode, done.stdout.splitlines()[3]
+
+
+def test_signature_annotation_truncated_or_not_base64(keys: Path, layout: tuple[Path, str]) -> None:
+    root, digest, manifest = signed_layout(keys, layout)
+    layer = manifest["layers"][0]  # type: ignore[index]
+    good = layer["annotations"]["dev.cosignproject.cosign/signature"]
+    for value, reason in (
+        (good[:-6], "signature annotation is not valid base64"),
+        (base64.b64encode(base64.b64decode(good)[:20]).decode(),
+         "signature does not verify with cosign.pub"),
+    ):
+        layer["annotations"]["dev.cosignproject.cosign/signature"] = value
+        store_manifest(root, digest, manifest)
+        assert verify_reason(keys, root) == (1, f"  #1 invalid: {reason}")
+
+
+def test_payload_naming_another_digest(keys: Path, layout: tuple[Path, str], tmp_path: Path
+                                       ) -> None:
+    root, digest = layout
+    other = tmp_path / "other"
+    write_oci_layout(other, [Layer().file("etc/x", b"x\n")], tag="v1")
+    other_digest = json.loads((other / "index.json").read_text())["manifests"][0]["digest"]
+    assert run("image", "sign", f"{other}:v1", "--key", "cosign.key", cwd=keys).returncode == 0
+    _, moved = signature_manifest(other, other_digest)
+    payload_digest = moved["layers"][0]["digest"]  # type: ignore[index]
+    name = payload_digest.removeprefix("sha256:")
+    (root / "blobs" / "sha256" / name).write_bytes(
+        (other / "blobs" / "sha256" / name).read_bytes()
+    )
+    assert run("image", "sign", f"{root}:v1", "--key", "other.key", cwd=keys).returncode == 0
+    store_manifest(root, digest, moved)
+    assert verify_reason(keys, root) == (
+        1, f"  #1 invalid: payload signs manifest {other_digest}, not the image's {digest}"
+    )
+
+
+def test_payload_blob_not_matching_its_digest(keys: Path, layout: tuple[Path, str]) -> None:
+    root, _, manifest = signed_layout(keys, layout)
+    payload_digest = manifest["layers"][0]["digest"]  # type: ignore[index]
+    blob = root / "blobs" / "sha256" / payload_digest.removeprefix("sha256:")
+    forged = blob.read_bytes().replace(b'"optional":null', b'"optional":{"a":"b"}')
+    blob.write_bytes(forged)
+    forged_digest = "sha256:" + hashlib.sha256(forged).hexdigest()
+    size = manifest["layers"][0]["size"]  # type: ignore[index]
+    assert verify_reason(keys, root) == (
+        1, f"  #1 invalid: payload blob does not match its descriptor ({len(forged)} bytes "
+        f"hashing to {forged_digest}; the descriptor says {size} bytes, {payload_digest})"
+    )
+
+
+def test_huge_payload_is_not_read(keys: Path, layout: tuple[Path, str]) -> None:
+    root, digest, manifest = signed_layout(keys, layout)
+    manifest["layers"][0]["size"] = 50 << 20  # type: ignore[index]
+    store_manifest(root, digest, manifest)
+    assert verify_reason(keys, root) == (
+        1, f"  #1 invalid: payload is {50 << 20} bytes, over the {1 << 20}-byte limit"
+    )
+
+
+def test_corrupt_signature_manifest(keys: Path, layout: tuple[Path, str]) -> None:
+    root, digest, _ = signed_layout(keys, layout)
+    data = b'{"schemaVersion": 2, "layers": '
+    new = hashlib.sha256(data).hexdigest()
+    (root / "blobs" / "sha256" / new).write_bytes(data)
+    index = json.loads((root / "index.json").read_text())
+    for entry in index["manifests"]:
+        if entry.get("annotations", {}).get("org.opencontainers.image.ref.name") == sig_tag(
+            digest
+        ):
+            entry.update(digest=f"sha256:{new}", size=len(data))
+    (root / "index.json").write_text(json.dumps(index))
+    done = run("image", "verify", f"{root}:v1", "--key", "cosign.pub", cwd=keys)
+    assert done.returncode == 2
+    assert done.stderr.startswith(
+        f"tenlayer: {root}:{sig_tag(digest)}: signature manifest is not valid JSON ("
+    )
+    assert done.stderr.count("\n") == 1
+
+
+def test_bad_annotation_option_and_unknown_layout_tag(keys: Path, layout: tuple[Path, str]
+                                                      ) -> None:
+    root, _ = layout
+    done = run("image", "sign", f"{root}:v1", "--key", "cosign.key", "-a", "novalue", cwd=keys)
+    assert (done.returncode, done.stderr) == (2, "tenlayer: -a 'novalue': expected key=value\n")
+    done = run("image", "verify", f"{root}:v9", "--key", "cosign.pub", cwd=keys)
+    assert (done.returncode, done.stderr) == (
+        2, f"tenlayer: {root}:v9: layout has no image tagged 'v9' (tags: v1)\n"
+    )
