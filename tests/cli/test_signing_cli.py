@@ -293,3 +293,50 @@ def test_bad_annotation_option_and_unknown_layout_tag(keys: Path, layout: tuple[
     assert (done.returncode, done.stderr) == (
         2, f"tenlayer: {root}:v9: layout has no image tagged 'v9' (tags: v1)\n"
     )
+
+
+def test_generate_asks_twice_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+    import select
+
+    from tenlayer.signing.keys import decrypt_private_key
+
+    env = {k: v for k, v in os.environ.items() if k != "COSIGN_PASSWORD"}
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: tenlayer on a terminal
+        os.chdir(tmp_path)
+        os.execve(sys.executable, [sys.executable, "-m", "tenlayer", "keys", "generate"], env)
+    seen = b""
+
+    def expect(text: bytes) -> None:
+        nonlocal seen
+        while text not in seen:
+            ready, _, _ = select.select([fd], [], [], 30)
+            assert ready, f"no {text!r} in {seen!r}"
+            seen += os.read(fd, 1024)
+
+    expect(b"Enter password for cosign.key: ")
+    os.write(fd, b"tty secret\n")
+    expect(b"Enter password again: ")
+    os.write(fd, b"tty secret\n")
+    expect(b"Public key written to cosign.pub")
+    _, status = os.waitpid(pid, 0)
+    os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert b"tty secret" not in seen  # not echoed
+    key = decrypt_private_key((tmp_path / "cosign.key").read_bytes(), b"tty secret", context="k")
+    assert key.curve.name == "secp256r1"
+
+
+def test_identity_option(keys: Path, layout: tuple[Path, str]) -> None:
+    root, _ = layout
+    name = "registry.example.com/team/app"
+    signed = run("image", "sign", f"{root}:v1", "--key", "cosign.key", "--identity", name,
+                 cwd=keys)
+    assert signed.returncode == 0, signed.stderr
+    assert verify_reason(keys, root) == (
+        1, f"  #1 invalid: payload names {name!r}, not repository 'v1'"
+    )
+    verified = run("image", "verify", f"{root}:v1", "--key", "cosign.pub", "--identity",
+                   f"{name}:any-tag", cwd=keys)
+    assert verified.returncode == 0, verified.stdout

@@ -341,3 +341,26 @@ def test_push_needs_push_rights_with_token_auth(world: World, tmp_path: Path) ->
             registry.stop()
     finally:
         tokens.stop()
+
+
+def test_keys_generated_by_skopeo(world: World, skopeo: list[str]) -> None:
+    """skopeo writes the older `ENCRYPTED COSIGN PRIVATE KEY` label: tenlayer signs with it."""
+    keys = world.work / "skopeo-keys"
+    keys.mkdir()
+    (keys / "passphrase").write_text(PASSWORD)
+    done = subprocess.run(
+        [*skopeo, "generate-sigstore-key", "--output-prefix", "sk", "--passphrase-file",
+         "passphrase"], cwd=keys, capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (keys / "sk.private").read_text().startswith(
+        "-----BEGIN ENCRYPTED COSIGN PRIVATE KEY-----"
+    )
+    push(world, "one", "test/skopeo-key:v1")
+    reference = f"{world.address}/test/skopeo-key:v1"
+    signed = tenlayer("image", "sign", reference, "--key", "sk.private", "--insecure", cwd=keys)
+    assert signed.returncode == 0, signed.stderr
+    verified = tenlayer("image", "verify", reference, "--key", "sk.pub", "--insecure", cwd=keys)
+    assert verified.returncode == 0, verified.stderr
+    accepted = policy_copy(world, skopeo, reference, keys / "sk.pub", "skopeo-key")
+    assert (accepted.returncode, accepted.stderr) == (0, "")
