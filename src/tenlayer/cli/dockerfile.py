@@ -2,9 +2,67 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
+
+from tenlayer.cli.scanning import SEVERITIES
+
+LINT_FORMATS = ["table", "json", "sarif"]
 
 
 @click.group("dockerfile")
 def dockerfile_group() -> None:
     """Audit Dockerfiles."""
+
+
+@dockerfile_group.command("lint")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--allowed-registries", metavar="LIST",
+              help="Comma-separated registries (or registry/path prefixes) base images may "
+              "come from.")
+@click.option("--format", "-f", "output_format", default="table", show_default=True,
+              type=click.Choice(LINT_FORMATS, case_sensitive=False), help="Output format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of stdout ('-' is stdout).")
+@click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False),
+              help="Exit 1 when a finding is at least this severe.")
+def lint_command(paths: tuple[str, ...], allowed_registries: str | None, output_format: str,
+                 output: Path | None, fail_on: str | None) -> None:
+    """Lint the Dockerfiles in PATH... (files, directories, - for stdin). Directories are
+    walked for Dockerfile, Dockerfile.*, Dockerfile-*, *.Dockerfile, *.dockerfile,
+    *Dockerfile and Containerfile. `# tenlayer ignore=<id>[,<id>]` on the lines just above
+    an instruction silences those checks there."""
+    from tenlayer.cli.options import exit_for_findings, registries_option
+    from tenlayer.dockerfile.lint import LintOptions
+    from tenlayer.dockerfile.lint_files import lint_paths
+    from tenlayer.report.output import write_output
+
+    output_format = output_format.lower()
+    options = LintOptions(allowed_registries=registries_option(allowed_registries))
+    result = lint_paths(paths, options)
+    destination = None if output is None or str(output) == "-" else output
+    if output_format == "json":
+        from tenlayer.report.dockerfile import render_lint_json
+
+        data = render_lint_json(result)
+    elif output_format == "sarif":
+        from tenlayer.report.sarif_findings import render_findings_sarif
+
+        data = render_findings_sarif(list(result.findings))
+    else:
+        from tenlayer.report.dockerfile import render_lint_table
+
+        terminal = destination is None and sys.stdout.isatty()
+        data = render_lint_table(result, color=terminal, width=_width(terminal))
+    write_output(data, destination)
+    if fail_on:
+        exit_for_findings(list(result.findings), fail_on)
+
+
+def _width(terminal: bool) -> int | None:
+    import shutil
+
+    return shutil.get_terminal_size().columns if terminal else None
+

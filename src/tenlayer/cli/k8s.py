@@ -69,6 +69,7 @@ def check_command(
     Standards as their namespaces' labels (or --pss) choose, and the workload checks."""
     import gc
 
+    from tenlayer.cli.options import registries_option
     from tenlayer.policy.manifests import CheckOptions, check_manifests
     from tenlayer.policy.pod_security import LevelVersion
     from tenlayer.report.output import write_output
@@ -91,7 +92,7 @@ def check_command(
     result = check_manifests(
         manifests,
         CheckOptions(pss=override, default_namespace=_namespace_option(namespace),
-                     allowed_registries=_registries_option(allowed_registries), scc=scc,
+                     allowed_registries=registries_option(allowed_registries), scc=scc,
                      policy_objects=policy_objects),
     )
     destination = None if output is None or str(output) == "-" else output
@@ -214,17 +215,6 @@ def _namespace_option(namespace: str | None) -> str | None:
         raise BadInput(f"--namespace {namespace!r}: not a namespace name (lowercase letters, "
                        "digits and '-', at most 63, starting and ending alphanumeric)")
     return namespace
-
-
-def _registries_option(text: str | None) -> tuple[str, ...]:
-    from tenlayer.policy.workloads import normalize_registries
-
-    if text is None:
-        return ()
-    registries = normalize_registries(tuple(text.split(",")))
-    if not registries:
-        raise BadInput(f"--allowed-registries {text!r}: no registry named")
-    return registries
 
 
 def _requester(user: str | None, groups: tuple[str, ...], service_account: str | None) -> Any:

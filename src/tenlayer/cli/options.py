@@ -67,3 +67,15 @@ def exit_for_findings(findings: list[Finding], fail_on: str) -> None:
     threshold = Severity.parse(fail_on)
     if any(f.severity >= threshold for f in findings):
         sys.exit(EXIT_FINDINGS)
+
+
+def registries_option(text: str | None) -> tuple[str, ...]:
+    """`--allowed-registries a,b`, normalised as the image policy compares them."""
+    from tenlayer.policy.workloads import normalize_registries
+
+    if text is None:
+        return ()
+    registries = normalize_registries(tuple(text.split(",")))
+    if not registries:
+        raise BadInput(f"--allowed-registries {text!r}: no registry named")
+    return registries

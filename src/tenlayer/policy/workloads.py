@@ -308,7 +308,7 @@ def _image(
             evidence={"container": name, "image": image},
         )
     repository = f"{reference.registry.lower()}/{reference.repository}"
-    if options.allowed_registries and not _allowed(repository, options.allowed_registries):
+    if options.allowed_registries and not registry_allowed(repository, options.allowed_registries):
         yield make(
             "deploy/image-registry-not-allowed", f"{where}.image",
             title=f"Container {name} image {image} is from {reference.registry}, "
@@ -317,7 +317,7 @@ def _image(
         )
 
 
-def _allowed(name: str, allowed: tuple[str, ...]) -> bool:
+def registry_allowed(name: str, allowed: tuple[str, ...]) -> bool:
     """`docker.io/library/nginx` is allowed by `docker.io` and `docker.io/library`, not by
     `docker.io/lib`: prefixes end at a path boundary."""
     return any(name == prefix or name.startswith(prefix.rstrip("/") + "/") for prefix in allowed)

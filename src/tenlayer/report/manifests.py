@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from tenlayer.model import Finding, Severity
+from tenlayer.model import Severity
 from tenlayer.policy.manifests import CheckResult
 from tenlayer.policy.pod_security import PodAdmission
 from tenlayer.policy.scc_admission import SCCResult
@@ -95,9 +95,8 @@ def render_check_table(result: CheckResult, *, width: int | None = None,
                        color: bool = False) -> bytes:
     """Findings (severity first), then what admission does with each workload, then the
     counts. Skipped files are warnings on stderr (the CLI writes them), not part of it."""
-    from rich.table import Table
-
-    from tenlayer.report.table import console_for, severity_markup
+    from tenlayer.report.file_findings import print_findings
+    from tenlayer.report.table import console_for
 
     console, buffer = console_for(width, color)
     summary = _summary(result)
@@ -107,16 +106,7 @@ def render_check_table(result: CheckResult, *, width: int | None = None,
     )
     for note in result.policy_notes:
         console.print(f"pod security: {note}", highlight=False)
-    if result.findings:
-        table = Table(show_edge=False, box=None, header_style="bold", pad_edge=False)
-        for column in ("Severity", "Check", "Object", "Where", "Title"):
-            table.add_column(column, overflow="fold")
-        for found in result.findings:
-            table.add_row(
-                severity_markup(found.severity), found.check_id, found.subject,
-                _where(found), found.title,
-            )
-        console.print(table)
+    print_findings(console, list(result.findings))
     decisions: dict[str, list[PodAdmission]] = {}
     for admission in result.admissions:
         decisions.setdefault(admission.decision, []).append(admission)
@@ -144,8 +134,3 @@ def render_check_table(result: CheckResult, *, width: int | None = None,
 
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def _where(found: Finding) -> str:
-    where = f"{found.file}:{found.line}" if found.line else found.file
-    return f"{where} {found.location}".strip()

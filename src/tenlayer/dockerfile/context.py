@@ -1,0 +1,79 @@
+"""What every rule needs about one Dockerfile: its stages, which of them the image is built
+from, which are Windows, and how to build a finding at an instruction."""
+
+from __future__ import annotations
+
+import posixpath
+from collections import Counter
+from dataclasses import dataclass, field
+
+from tenlayer.checks.catalogue import finding
+from tenlayer.dockerfile.stages import Stage, lineage, stages_of
+from tenlayer.dockerfile.syntax import Dockerfile, Instruction
+from tenlayer.model import Finding, Severity
+
+_WINDOWS_IMAGES = ("mcr.microsoft.com/windows", "microsoft/windowsservercore",
+                   "microsoft/nanoserver")
+_WINDOWS_WORDS = ("windowsservercore", "nanoserver", "servercore:ltsc", "windows/server")
+_WINDOWS_SHELLS = frozenset({"cmd", "cmd.exe", "powershell", "powershell.exe", "pwsh",
+                             "pwsh.exe"})
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A finding and the instruction it is about (whose comments may ignore it)."""
+
+    instruction: Instruction
+    finding: Finding
+
+
+@dataclass(frozen=True)
+class Context:
+    dockerfile: Dockerfile
+    stages: list[Stage]
+    shipped: list[Stage]
+    """The final stage and the stages it is built FROM: what the image holds."""
+    windows: frozenset[int]
+    """Indexes of the stages that build Windows images."""
+    locations: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, dockerfile: Dockerfile) -> Context:
+        stages = stages_of(dockerfile)
+        windows: set[int] = set()
+        for stage in stages:
+            if _is_windows(stage, dockerfile) or (stage.parent in windows):
+                windows.add(stage.index)
+        locations: dict[int, str] = {}
+        for stage in stages:
+            counts: Counter[str] = Counter()
+            for instruction in (stage.start, *stage.instructions):
+                locations[instruction.start_line] = (
+                    f"{instruction.keyword}[{counts[instruction.keyword]}]")
+                counts[instruction.keyword] += 1
+        return cls(dockerfile, stages, lineage(stages), frozenset(windows), locations)
+
+    def hit(
+        self, check_id: str, stage: Stage, instruction: Instruction, *, title: str | None = None,
+        severity: Severity | None = None, detail: str = "", evidence: dict[str, str] | None = None,
+    ) -> Hit:
+        location = self.locations.get(instruction.start_line, instruction.keyword)
+        return Hit(instruction, finding(
+            check_id, subject=stage.label, location=f"{location} {detail}".strip(),
+            evidence=tuple(sorted((evidence or {}).items())), title=title, severity=severity,
+            file=self.dockerfile.path, line=instruction.start_line,
+        ))
+
+
+def _is_windows(stage: Stage, dockerfile: Dockerfile) -> bool:
+    image = (stage.image or stage.base).lower()
+    if image.startswith(_WINDOWS_IMAGES) or any(word in image for word in _WINDOWS_WORDS):
+        return True
+    if dockerfile.escape == "`":
+        return True
+    for instruction in stage.instructions:
+        if instruction.keyword == "SHELL" and instruction.values:
+            shell = posixpath.basename(instruction.values[0].replace("\\", "/")).lower()
+            if shell in _WINDOWS_SHELLS:
+                return True
+    return False

@@ -1,0 +1,46 @@
+"""Lint every Dockerfile the command line names: read, parse, lint, gather."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from tenlayer.dockerfile.lint import LintOptions, lint
+from tenlayer.dockerfile.load import dockerfile_paths, read_dockerfile
+from tenlayer.model import Finding
+
+
+@dataclass(frozen=True, slots=True)
+class FileSummary:
+    path: str
+    instructions: int
+    stages: int
+    windows: bool
+    template: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LintResult:
+    files: tuple[FileSummary, ...]
+    findings: tuple[Finding, ...]
+
+
+def lint_paths(paths: Sequence[str], options: LintOptions | None = None,
+               stdin: BinaryIO | None = None) -> LintResult:
+    """Every input read before any is linted: one bad file stops the run (exit 2) before a
+    report that would look complete is written."""
+    from tenlayer.dockerfile.context import Context
+
+    files = []
+    findings: list[Finding] = []
+    dockerfiles = [read_dockerfile(path, stdin) for path in dockerfile_paths(paths)]
+    for dockerfile in dockerfiles:
+        context = Context.of(dockerfile)
+        findings.extend(lint(dockerfile, options or LintOptions(), context))
+        files.append(FileSummary(
+            dockerfile.path, len(dockerfile.instructions), len(context.stages),
+            bool(context.shipped) and context.shipped[0].index in context.windows,
+            dockerfile.template,
+        ))
+    return LintResult(tuple(files), tuple(sorted(findings, key=Finding.sort_key)))

@@ -1,0 +1,218 @@
+"""Rules about the commands RUN runs: sudo, curl piped into a shell, world-writable chmod,
+and package-manager caches left in the layer.
+
+Windows stages are skipped: their RUN is cmd or PowerShell, not a POSIX shell, and sudo,
+chmod and the Linux package managers do not exist there.
+
+Caches follow hadolint's rules (DL3009, DL3019, DL3042, DL3032/DL3040/DL3036, DL3060) with
+these differences, each because the image is what matters:
+- only the stages the image is built from are checked (a builder stage's cache is never
+  shipped); hadolint checks every stage for all but DL3009;
+- `apt-get dist-clean` and `rm` of anything under /var/lib/apt/lists clean the lists
+  (hadolint wants `rm -rf /var/lib/apt/lists/*` exactly);
+- `rm` of /var/cache/apk cleans what `apk add` left, as `--no-cache` would;
+- a cache or tmpfs mount over the cache directory keeps it out of the layer (hadolint: for
+  apt only).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterator
+
+from tenlayer.dockerfile.context import Context, Hit
+from tenlayer.dockerfile.shell import SHELLS, Command, script_of, split_commands
+from tenlayer.dockerfile.stages import Stage
+from tenlayer.dockerfile.syntax import Instruction
+
+_DOWNLOADERS = frozenset({"curl", "wget"})
+_SUBSTITUTED = re.compile(r"\b(?:ba|z|da|k|a)?sh\b[^|;&\n]*\$\(\s*(?:curl|wget)\b"
+                          r"|<\(\s*(?:curl|wget)\b")
+_OCTAL = re.compile(r"^[0-7]{3,4}$")
+_SYMBOLIC = re.compile(r"^([ugoa]*)([-+=])([rwxXst]*)$")
+_TRUTHY = frozenset({"1", "true", "True", "TRUE", "on", "On", "ON", "yes", "Yes", "YES"})
+_PIP = re.compile(r"^pip(?:\d+(?:\.\d+)?)?$")
+_PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
+
+
+def run_rules(context: Context) -> Iterator[Hit]:
+    shipped = {stage.index for stage in context.shipped}
+    for stage in context.stages:
+        if stage.index in context.windows:
+            continue
+        pip_no_cache = _pip_no_cache_env(context, stage)
+        for instruction in stage.instructions:
+            if instruction.keyword == "ENV" and _sets_pip_no_cache(instruction):
+                pip_no_cache = True
+            if instruction.keyword != "RUN":
+                continue
+            script = script_of(instruction)
+            commands = split_commands(script)
+            yield from _sudo(context, stage, instruction, commands)
+            yield from _pipe_to_shell(context, stage, instruction, commands, script)
+            yield from _chmod(context, stage, instruction, commands)
+            if stage.index in shipped and not context.dockerfile.filled_in(instruction):
+                yield from _caches(context, stage, instruction, commands, script, pip_no_cache)
+
+
+def _sudo(context: Context, stage: Stage, instruction: Instruction,
+          commands: list[Command]) -> Iterator[Hit]:
+    if any(command.name == "sudo" for command in commands):
+        yield context.hit("build/sudo", stage, instruction)
+
+
+def _pipe_to_shell(context: Context, stage: Stage, instruction: Instruction,
+                   commands: list[Command], script: str) -> Iterator[Hit]:
+    for before, after in itertools.pairwise(commands):
+        if before.name in _DOWNLOADERS and after.piped and _runs_shell(after):
+            yield context.hit("build/curl-pipe-shell", stage, instruction,
+                              title=f"{before.name} output piped into {_shell_name(after)}",
+                              evidence={"downloader": before.name, "shell": _shell_name(after)})
+            return
+    match = _SUBSTITUTED.search(script)
+    if match:
+        yield context.hit("build/curl-pipe-shell", stage, instruction,
+                          title="A downloaded script is run by a shell",
+                          evidence={"command": match.group(0)})
+
+
+def _runs_shell(command: Command) -> bool:
+    return _shell_name(command) in SHELLS
+
+
+def _shell_name(command: Command) -> str:
+    words = list(command.words)
+    if command.name == "sudo":
+        words = words[1:]
+        while words and words[0].startswith("-"):
+            words = words[1:]
+    return words[0].rsplit("/", 1)[-1] if words else ""
+
+
+def _chmod(context: Context, stage: Stage, instruction: Instruction,
+           commands: list[Command]) -> Iterator[Hit]:
+    for command in commands:
+        if command.name != "chmod":
+            continue
+        modes = [a for a in command.args if not a.startswith("-") or _SYMBOLIC.match(a)]
+        if modes and _world_writable(modes[0]):
+            yield context.hit("build/chmod-world-writable", stage, instruction,
+                              title=f"chmod {modes[0]} makes files writable by everyone",
+                              evidence={"mode": modes[0]})
+            return
+
+
+def _world_writable(mode: str) -> bool:
+    if _OCTAL.match(mode):
+        digits = mode.rjust(4, "0")
+        return bool(int(digits[3]) & 2) and not int(digits[0]) & 1
+    clauses = [_SYMBOLIC.match(clause) for clause in mode.split(",")]
+    if not all(clauses) or any("t" in c.group(3) for c in clauses if c):
+        return False
+    return any(
+        c.group(2) in "+=" and "w" in c.group(3) and ("a" in c.group(1) or "o" in c.group(1))
+        for c in clauses if c
+    )
+
+
+def _caches(context: Context, stage: Stage, instruction: Instruction, commands: list[Command],
+            script: str, pip_no_cache: bool) -> Iterator[Hit]:
+    mounts = _mount_targets(instruction)
+    for check_id, title, installs, cleans, directories in _MANAGERS:
+        installing = next((c for c in commands if installs(c)), None)
+        if installing is None or any(cleans(c) for c in commands):
+            continue
+        if any(target.startswith(d) for target in mounts for d in directories):
+            continue
+        if check_id == "build/pip-cache-left" and (pip_no_cache or _pip_env_in(script)):
+            continue
+        yield context.hit(check_id, stage, instruction, title=title,
+                          evidence={"command": " ".join(installing.words[:3])})
+
+
+def _mount_targets(instruction: Instruction) -> list[str]:
+    targets = []
+    for flag in instruction.flags:
+        key, _, value = flag[2:].partition("=")
+        if key != "mount":
+            continue
+        options = dict(part.partition("=")[::2] for part in value.split(","))
+        if options.get("type") in ("cache", "tmpfs"):
+            target = options.get("target") or options.get("dst") or options.get("destination")
+            if target:
+                targets.append(target)
+    return targets
+
+
+def _is(name: str, *verbs: str) -> Callable[[Command], bool]:
+    return lambda c: c.name == name and any(verb in c.args for verb in verbs)
+
+
+def _removes(*prefixes: str) -> Callable[[Command], bool]:
+    return lambda c: c.name == "rm" and any(a.startswith(prefixes) for a in c.args)
+
+
+def _any(*tests: Callable[[Command], bool]) -> Callable[[Command], bool]:
+    return lambda c: any(test(c) for test in tests)
+
+
+def _pip_install(command: Command) -> bool:
+    if "pipx" in command.name or "pipenv" in command.name:
+        return False
+    if _PIP.match(command.name):
+        return "install" in command.args
+    if _PYTHON.match(command.name):
+        args = command.args
+        return any(args[i:i + 3] == ("-m", "pip", "install") for i in range(len(args)))
+    return False
+
+
+def _pip_no_cache_dir(command: Command) -> bool:
+    return "--no-cache-dir" in command.args
+
+
+_MANAGERS: tuple[tuple[str, str, Callable[[Command], bool], Callable[[Command], bool],
+                       tuple[str, ...]], ...] = (
+    ("build/apt-lists-left", "apt-get update without removing /var/lib/apt/lists in the same RUN",
+     _any(_is("apt-get", "update"), _is("apt", "update")),
+     _any(_removes("/var/lib/apt/lists"), _is("apt-get", "dist-clean"), _is("apt", "dist-clean")),
+     ("/var/lib/apt",)),
+    ("build/apk-cache-left", "apk add without --no-cache",
+     lambda c: c.name == "apk" and "add" in c.args and "--no-cache" not in c.args,
+     _removes("/var/cache/apk"), ("/var/cache/apk", "/etc/apk/cache")),
+    ("build/pip-cache-left", "pip install without --no-cache-dir",
+     lambda c: _pip_install(c) and not _pip_no_cache_dir(c),
+     lambda c: False, ("/root/.cache", "/root/.cache/pip")),
+    ("build/rpm-cache-left", "yum, dnf or zypper install without cleaning its cache",
+     _any(_is("yum", "install"), _is("dnf", "install"), _is("microdnf", "install"),
+          _is("zypper", "install", "in")),
+     _any(_is("yum", "clean"), _is("dnf", "clean"), _is("microdnf", "clean"),
+          _is("zypper", "clean", "cc"), _removes("/var/cache/yum", "/var/cache/dnf")),
+     ("/var/cache/yum", "/var/cache/dnf", "/var/cache/zypp")),
+    ("build/yarn-cache-left", "yarn install without yarn cache clean",
+     _is("yarn", "install"), lambda c: c.name == "yarn" and c.has("cache", "clean"),
+     ("/usr/local/share/.cache/yarn",)),
+)
+
+
+def _sets_pip_no_cache(instruction: Instruction) -> bool:
+    values = instruction.values
+    return any(name == "PIP_NO_CACHE_DIR" and value.strip("'\"") in _TRUTHY
+               for name, value in zip(values[::2], values[1::2], strict=False))
+
+
+def _pip_no_cache_env(context: Context, stage: Stage) -> bool:
+    """PIP_NO_CACHE_DIR set in a stage this one is built from."""
+    parent = stage.parent
+    while parent is not None:
+        before = context.stages[parent]
+        if any(i.keyword == "ENV" and _sets_pip_no_cache(i) for i in before.instructions):
+            return True
+        parent = before.parent
+    return False
+
+
+def _pip_env_in(script: str) -> bool:
+    match = re.search(r"PIP_NO_CACHE_DIR=(\S+)", script)
+    return match is not None and match.group(1).strip("'\"") in _TRUTHY

@@ -1,0 +1,122 @@
+"""Build stages: each FROM with its image (ARGs declared before the first FROM expanded, as
+BuildKit does), its name, the earlier stage it builds on, and its instructions."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tenlayer.dockerfile.syntax import Dockerfile, Instruction
+from tenlayer.dockerfile.words import parse_words, unquote
+
+_VARIABLE = re.compile(
+    r"\$(?:\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-+])(?P<word>[^}]*))?\}"
+    r"|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    index: int
+    name: str
+    """The `AS` name, lower case; empty when the stage has none."""
+    base: str
+    """The FROM argument as written (`${BASE}:${TAG}`)."""
+    image: str | None
+    """`base` with the ARGs expanded; None when a variable has no value."""
+    parent: int | None
+    """The index of the earlier stage FROM names, when it names one."""
+    start: Instruction
+    instructions: tuple[Instruction, ...]
+
+    @property
+    def label(self) -> str:
+        return f"stage {self.name}" if self.name else f"stage {self.index}"
+
+    @property
+    def is_scratch(self) -> bool:
+        return (self.image or "").lower() == "scratch"
+
+
+def expand(text: str, values: dict[str, str | None]) -> str | None:
+    """`${VAR}`, `$VAR`, `${VAR:-default}`, `${VAR-default}`, `${VAR:+alt}`, `${VAR+alt}`;
+    None when a variable the text needs has no value."""
+    missing = False
+
+    def one(match: re.Match[str]) -> str:
+        nonlocal missing
+        name = match.group("name") or match.group("bare")
+        value = values.get(name)
+        op, word = match.group("op"), match.group("word") or ""
+        if op == ":-":
+            return value if value else word
+        if op == "-":
+            return value if value is not None else word
+        if op == ":+":
+            return word if value else ""
+        if op == "+":
+            return word if value is not None else ""
+        if value is None:
+            missing = True
+            return ""
+        return value
+
+    result = _VARIABLE.sub(one, text)
+    return None if missing else result
+
+
+def global_args(dockerfile: Dockerfile) -> dict[str, str | None]:
+    """The ARGs before the first FROM: name -> default (None when it has none)."""
+    values: dict[str, str | None] = {}
+    for instruction in dockerfile.instructions:
+        if instruction.keyword == "FROM":
+            break
+        if instruction.keyword == "ARG":
+            for name, value in arg_pairs(instruction, dockerfile.escape):
+                values[name] = expand(value, values) if value is not None else None
+    return values
+
+
+def arg_pairs(instruction: Instruction, escape: str) -> list[tuple[str, str | None]]:
+    pairs: list[tuple[str, str | None]] = []
+    for word in parse_words(instruction.args, escape):
+        name, equals, value = word.partition("=")
+        pairs.append((name, unquote(value, escape) if equals else None))
+    return pairs
+
+
+def stages_of(dockerfile: Dockerfile) -> list[Stage]:
+    values = global_args(dockerfile)
+    stages: list[Stage] = []
+    start: Instruction | None = None
+    body: list[Instruction] = []
+
+    def close() -> None:
+        if start is None:
+            return
+        words = start.values
+        base = words[0] if words else ""
+        name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else ""
+        image = expand(base, values)
+        by_name = {s.name: s.index for s in stages if s.name}
+        parent = by_name.get((image or base).lower())
+        stages.append(Stage(len(stages), name, base, image, parent, start, tuple(body)))
+
+    for instruction in dockerfile.instructions:
+        if instruction.keyword == "FROM":
+            close()
+            start, body = instruction, []
+        elif start is not None:
+            body.append(instruction)
+    close()
+    return stages
+
+
+def lineage(stages: list[Stage]) -> list[Stage]:
+    """The final stage and the stages it builds on, final first: what the image holds."""
+    chain: list[Stage] = []
+    current: Stage | None = stages[-1] if stages else None
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = stages[current.parent] if current.parent is not None else None
+    return chain
