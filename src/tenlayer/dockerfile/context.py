@@ -45,8 +45,15 @@ class Context:
             if _is_windows(stage, dockerfile) or (stage.parent in windows):
                 windows.add(stage.index)
         locations: dict[int, str] = {}
+        counts: Counter[str] = Counter()
+        for instruction in dockerfile.instructions:
+            if instruction.keyword == "FROM":
+                break
+            locations[instruction.start_line] = (  # ARGs before the first FROM
+                f"global {instruction.keyword}[{counts[instruction.keyword]}]")
+            counts[instruction.keyword] += 1
         for stage in stages:
-            counts: Counter[str] = Counter()
+            counts = Counter()
             for instruction in (stage.start, *stage.instructions):
                 locations[instruction.start_line] = (
                     f"{instruction.keyword}[{counts[instruction.keyword]}]")

@@ -1,0 +1,182 @@
+"""Each Dockerfile rule on small Dockerfiles: exact findings (check, line, location), what
+does not count, inline ignores, Windows stages."""
+
+from __future__ import annotations
+
+import pytest
+
+from tenlayer.checks.catalogue import catalogue
+from tenlayer.dockerfile.checks import CHECKS
+from tenlayer.dockerfile.lint import LintOptions, lint
+from tenlayer.dockerfile.parser import parse
+from tenlayer.model import Layer, Severity
+
+QUIET = ("build/no-healthcheck", "build/user-root", "build/image-not-pinned")
+"""Checks most snippets below trip on purpose-free lines; left out unless a test is about them."""
+
+
+def found(text: str, *, keep: tuple[str, ...] = (), allowed: tuple[str, ...] = ()
+          ) -> list[tuple[str, int, str]]:
+    findings = lint(parse(text, "Dockerfile"), LintOptions(allowed_registries=allowed))
+    return sorted((f.check_id, f.line, f.location) for f in findings
+                  if f.check_id not in QUIET or f.check_id in keep)
+
+
+def test_catalogue_entries() -> None:
+    assert len(CHECKS) == 17
+    for check in CHECKS:
+        assert check.id.startswith("build/")
+        assert check.layer is Layer.BUILD
+        assert catalogue()[check.id] is check
+        assert check.title and check.description and check.remediation
+
+
+def test_user_root_or_unset() -> None:
+    assert found("FROM a:1\nUSER root\n", keep=("build/user-root",)) == [
+        ("build/user-root", 2, "USER[0]")]
+    assert found("FROM a:1\nUSER 0:0\n", keep=("build/user-root",)) == [
+        ("build/user-root", 2, "USER[0]")]
+    unset = lint(parse("FROM a:1 AS b\nUSER app\nFROM c:1\nRUN true\n"))
+    user = [f for f in unset if f.check_id == "build/user-root"]
+    assert [(f.line, f.location, f.severity, f.subject) for f in user] == [
+        (3, "FROM[0]", Severity.MEDIUM, "stage 1")]
+    # inherited from the stage it is built from; the last USER wins
+    assert found("FROM a:1 AS base\nUSER app\nFROM base\nRUN true\n",
+                 keep=("build/user-root",)) == []
+    assert found("FROM a:1\nUSER root\nRUN x\nUSER 1000\n", keep=("build/user-root",)) == []
+
+
+def test_add_remote_url() -> None:
+    text = ("FROM a:1\nADD https://user:pw@example.com/x.tgz /x\n"
+            "ADD --checksum=sha256:abc https://example.com/y /y\nADD local.tgz /z\n"
+            'ADD ["http://example.com/z", "/z"]\n')
+    assert found(text) == [("build/add-remote-url", 2, "ADD[0]"),
+                           ("build/add-remote-url", 5, "ADD[3]")]
+    first = next(f for f in lint(parse(text)) if f.check_id == "build/add-remote-url")
+    assert "pw" not in first.title and dict(first.evidence) == {
+        "url": "https://example.com/x.tgz"}
+
+
+@pytest.mark.parametrize("run", [
+    "curl -fsSL https://x.sh | sh",
+    "wget -qO- https://x.sh | sudo -E bash -",
+    "set -e; curl https://x | bash -s -- --flag",
+    'sh -c "$(curl -fsSL https://x.sh)"',
+    "bash <(curl -s https://x.sh)",
+])
+def test_curl_piped_into_a_shell(run: str) -> None:
+    findings = found(f"FROM a:1\nRUN {run}\n")
+    assert ("build/curl-pipe-shell", 2, "RUN[0]") in findings
+
+
+@pytest.mark.parametrize("run", [
+    "curl -fsSL https://x.tgz | tar -xz",
+    "curl -o x.sh https://x.sh && sha256sum -c sums && sh x.sh",
+    "echo 'curl x | sh'",
+])
+def test_not_curl_piped_into_a_shell(run: str) -> None:
+    assert found(f"FROM a:1\nRUN {run}\n") == []
+
+
+def test_secrets_never_print_the_value() -> None:
+    text = ("ARG GITHUB_TOKEN\nARG VERSION=1\nFROM a:1\n"
+            "ENV DB_PASSWORD=hunter2 PASSWORD_FILE=/run/secrets/pw\n"
+            "ENV KEY AKIAABCDEFGHIJKLMNOP\nARG API_KEY=s3cr3t-value\nENV TOKEN=${TOKEN}\n")
+    assert found(text) == [
+        ("build/secret-in-arg", 1, "global ARG[0] GITHUB_TOKEN"),
+        ("build/secret-in-arg", 6, "ARG[0] API_KEY"),
+        ("build/secret-in-env", 4, "ENV[0] DB_PASSWORD"),
+        ("build/secret-in-env", 5, "ENV[1] KEY"),
+    ]
+    rendered = repr(lint(parse(text)))
+    for value in ("hunter2", "AKIAABCDEFGHIJKLMNOP", "s3cr3t-value"):
+        assert value not in rendered
+
+
+def test_base_images() -> None:
+    text = ("ARG TAG=latest\nFROM debian AS one\nFROM debian:${TAG}\nFROM debian:12\n"
+            "FROM debian:12@sha256:" + "a" * 64 + "\nFROM one\nFROM scratch\n"
+            "FROM ${UNSET}\nFROM quay.io/org/app:1\n")
+    assert found(text, keep=("build/image-not-pinned",)) == [
+        ("build/image-latest-tag", 2, "FROM[0]"),
+        ("build/image-latest-tag", 3, "FROM[0]"),
+        ("build/image-not-pinned", 4, "FROM[0]"),
+        ("build/image-not-pinned", 9, "FROM[0]"),
+    ]
+    allowed = found(text, allowed=("docker.io/library",))
+    assert [f for f in allowed if f[0] == "build/image-registry-not-allowed"] == [
+        ("build/image-registry-not-allowed", 9, "FROM[0]")]
+
+
+def test_sudo_chmod_and_ssh() -> None:
+    text = ("FROM a:1\nRUN sudo apt-get install -y x\nRUN chmod 777 /app\n"
+            "RUN chmod -R a+rwx /data\nRUN chmod o+w,u+x /f\nRUN chmod 1777 /tmp\n"
+            "RUN chmod 755 /bin/x && chmod +x y\nEXPOSE 80 22/tcp\nEXPOSE 2000-2300\n"
+            "EXPOSE 22/udp\n")
+    assert found(text) == [
+        ("build/chmod-world-writable", 3, "RUN[1]"),
+        ("build/chmod-world-writable", 4, "RUN[2]"),
+        ("build/chmod-world-writable", 5, "RUN[3]"),
+        ("build/ssh-port-exposed", 8, "EXPOSE[0]"),
+        ("build/sudo", 2, "RUN[0]"),
+    ]
+
+
+def test_package_caches() -> None:
+    text = (
+        "FROM a:1\n"
+        "RUN apt-get update && apt-get install -y x\n"                      # 2 lists left
+        "RUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/*\n"
+        "RUN apt-get update && apt-get install -y x && apt-get dist-clean\n"
+        "RUN --mount=type=cache,target=/var/lib/apt apt-get update\n"
+        "RUN apk add curl\n"                                                  # 6
+        "RUN apk add --no-cache curl\n"
+        "RUN pip install flask\n"                                             # 8
+        "RUN python3 -m pip install --no-cache-dir flask\n"
+        "RUN pipx install black\n"
+        "RUN yum install -y x\n"                                              # 11
+        "RUN yum install -y x && yum clean all\n"
+        "RUN dnf install -y x\n"                                              # 13
+        "RUN yarn install\n"                                                  # 14
+        "RUN yarn install && yarn cache clean\n"
+        "ENV PIP_NO_CACHE_DIR=1\n"
+        "RUN pip install x\n"
+    )
+    assert found(text) == [
+        ("build/apk-cache-left", 6, "RUN[4]"),
+        ("build/apt-lists-left", 2, "RUN[0]"),
+        ("build/pip-cache-left", 8, "RUN[6]"),
+        ("build/rpm-cache-left", 11, "RUN[9]"),
+        ("build/rpm-cache-left", 13, "RUN[11]"),
+        ("build/yarn-cache-left", 14, "RUN[12]"),
+    ]
+
+
+def test_caches_only_in_stages_the_image_holds() -> None:
+    text = "FROM a:1 AS build\nRUN apt-get update\nFROM b:1\nRUN apk add x\n"
+    assert found(text) == [("build/apk-cache-left", 4, "RUN[0]")]
+
+
+def test_heredoc_scripts_are_read() -> None:
+    text = "FROM a:1\nRUN <<EOF\nset -e\nsudo true\nEOF\nRUN cat <<EOF > /x\nsudo\nEOF\n"
+    assert found(text) == [("build/sudo", 2, "RUN[0]")]
+
+
+def test_healthcheck() -> None:
+    assert found("FROM a:1\n", keep=("build/no-healthcheck",)) == [
+        ("build/no-healthcheck", 1, "FROM[0]")]
+    assert found("FROM a:1 AS base\nHEALTHCHECK NONE\nFROM base\n",
+                 keep=("build/no-healthcheck",)) == []
+
+
+def test_inline_ignores() -> None:
+    text = ("FROM a:1\n# tenlayer ignore=build/sudo,chmod-world-writable\n"
+            "RUN sudo chmod 777 /x\n# tenlayer ignore=build/sudo\n\nRUN sudo true\n"
+            "# why: the base image's user\n# tenlayer ignore=user-root\nUSER root\n")
+    assert found(text, keep=("build/user-root",)) == [("build/sudo", 6, "RUN[1]")]
+
+
+def test_windows_stages_skip_linux_rules() -> None:
+    text = ("# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\n"
+            "RUN sudo x; chmod 777 y; curl x | sh\nUSER ContainerAdministrator\nEXPOSE 22\n")
+    assert found(text, keep=("build/user-root",)) == [("build/ssh-port-exposed", 5, "EXPOSE[0]")]
