@@ -135,7 +135,8 @@ def test_bom_and_crlf() -> None:
     [
         ("FROM a\nRUN <<EOF\necho\n", "line 3: unterminated heredoc <<EOF (started on line 2)"),
         ("# escape=x\nFROM a\n", "line 1: invalid escape token 'x' does not match ` or \\"),
-        ("# escape=`\n# escape=\\\nFROM a\n", "line 2: only one escape parser directive can be used"),
+        ("# escape=`\n# escape=\\\nFROM a\n",
+         "line 2: only one escape parser directive can be used"),
         ("FROM a\nFOO bar\n", "line 2: unknown instruction: FOO"),
         ("RUN x\n", "line 1: RUN before the first FROM (only ARG may come before it)"),
         ("ARG A=1\n", "no FROM instruction: not a Dockerfile"),

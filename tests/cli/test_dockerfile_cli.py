@@ -1,0 +1,163 @@
+"""`tenlayer dockerfile lint` as a user meets it: formats, exit codes, stdin, directories,
+and one line on stderr with exit 2 for each kind of bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_cli import TENLAYER, run
+
+RISKY = """\
+# syntax=docker/dockerfile:1
+FROM debian:bookworm
+RUN apt-get update && apt-get install -y curl
+RUN curl -fsSL https://get.example.com | sh
+# tenlayer ignore=build/sudo
+RUN sudo true
+EXPOSE 22
+"""
+CLEAN = """\
+FROM registry.example.com/base:1.2@sha256:{digest}
+RUN apk add --no-cache curl
+USER 10001
+HEALTHCHECK CMD ["true"]
+""".format(digest="b" * 64)
+
+
+@pytest.fixture
+def risky(tmp_path: Path) -> Path:
+    path = tmp_path / "Dockerfile"
+    path.write_text(RISKY)
+    return path
+
+
+def test_json_report(risky: Path) -> None:
+    result = run("dockerfile", "lint", "-f", "json", str(risky))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [(f["check_id"], f["line"], f["location"], f["severity"])
+            for f in report["findings"]] == [
+        ("build/curl-pipe-shell", 4, "RUN[1]", "high"),
+        ("build/ssh-port-exposed", 7, "EXPOSE[0]", "medium"),
+        ("build/user-root", 2, "FROM[0]", "medium"),
+        ("build/apt-lists-left", 3, "RUN[0]", "low"),
+        ("build/image-not-pinned", 2, "FROM[0]", "low"),
+        ("build/no-healthcheck", 2, "FROM[0]", "info"),
+    ]
+    assert report["summary"] == {
+        "files": 1, "instructions": 5, "findings": 6,
+        "by_severity": {"critical": 0, "high": 1, "medium": 2, "low": 2, "info": 1,
+                        "unknown": 0},
+    }
+    assert report["files"] == [{"file": str(risky), "instructions": 5, "stages": 1,
+                                "template": False, "windows": False}]
+
+
+def test_table_and_fail_on(risky: Path) -> None:
+    result = run("dockerfile", "lint", "--fail-on", "high", str(risky))
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "1 Dockerfile, 5 instructions"
+    assert lines[-1] == "6 findings (1 high, 2 medium, 2 low, 1 info)"
+    assert any(line.startswith("HIGH") and "build/curl-pipe-shell" in line
+               and f"{risky}:4 RUN[1]" in line for line in lines)
+    assert run("dockerfile", "lint", "--fail-on", "critical", str(risky)).returncode == 0
+
+
+def test_clean_file_sarif_and_output_file(tmp_path: Path) -> None:
+    path = tmp_path / "app.Dockerfile"
+    path.write_text(CLEAN)
+    out = tmp_path / "report.sarif"
+    result = run("dockerfile", "lint", "-f", "sarif", "-o", str(out), "--fail-on", "info",
+                 "--allowed-registries", "registry.example.com", str(path))
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    sarif = json.loads(out.read_text())
+    assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"] == []
+
+
+def test_allowed_registries(risky: Path) -> None:
+    result = run("dockerfile", "lint", "-f", "sarif", "--allowed-registries",
+                 "https://Registry.Example.com/", str(risky))
+    results = json.loads(result.stdout)["runs"][0]["results"]
+    registry = [r for r in results if r["ruleId"] == "build/image-registry-not-allowed"]
+    assert [(r["locations"][0]["physicalLocation"]["region"]["startLine"], r["level"])
+            for r in registry] == [(2, "error")]
+
+
+def test_stdin() -> None:
+    result = subprocess.run(
+        [*TENLAYER, "dockerfile", "lint", "-f", "json", "-"], input="FROM alpine\nUSER root\n",
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert [(f["check_id"], f["file"], f["line"]) for f in json.loads(result.stdout)["findings"]
+            ] == [("build/user-root", "<stdin>", 2), ("build/image-latest-tag", "<stdin>", 1),
+                  ("build/no-healthcheck", "<stdin>", 1)]
+
+
+def test_directories_are_walked(tmp_path: Path) -> None:
+    names = ["Dockerfile", "Dockerfile.dev", "Dockerfile-alpine.template", "web.Dockerfile",
+             "api.dockerfile", "debian_bookworm_Dockerfile", "Containerfile", "README.md",
+             "Dockerfile.dockerignore", ".hidden/Dockerfile", "sub/Dockerfile"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("FROM alpine:3\n")
+    result = run("dockerfile", "lint", "-f", "json", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    files = [Path(f["file"]).relative_to(tmp_path).as_posix()
+             for f in json.loads(result.stdout)["files"]]
+    assert files == ["Containerfile", "Dockerfile", "Dockerfile-alpine.template",
+                     "Dockerfile.dev", "api.dockerfile", "debian_bookworm_Dockerfile",
+                     "web.Dockerfile", "sub/Dockerfile"]
+
+
+BAD = {
+    "binary": (b"FROM a\n\x00\x01\x02", "binary file (NUL bytes), not a Dockerfile"),
+    "huge": (b"FROM a\n" + b"RUN true\n" * 120_000, "larger than 1024 KiB, not a Dockerfile"),
+    "heredoc": (b"FROM a\nRUN <<EOF\necho\n",
+                "line 3: unterminated heredoc <<EOF (started on line 2)"),
+    "unknown": (b"FROM a\nRUNN echo\n", "line 2: unknown instruction: RUNN"),
+    "no-from": (b"ARG A=1\n# nothing\n", "no FROM instruction: not a Dockerfile"),
+    "escape": (b"# escape=!\nFROM a\n", "line 1: invalid escape token '!' does not match ` or \\"),
+    "latin1": (b"FROM a\nLABEL x=caf\xe9\n", "line 2: not UTF-8 (byte 0xe9 at offset 18)"),
+    "empty": (b"", "file with no instructions"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD))
+def test_bad_input(tmp_path: Path, kind: str) -> None:
+    data, message = BAD[kind]
+    path = tmp_path / "Dockerfile"
+    path.write_bytes(data)
+    result = run("dockerfile", "lint", str(path))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == f"tenlayer: {path}: {message}\n"
+
+
+def test_bad_paths(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    result = run("dockerfile", "lint", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"tenlayer: {tmp_path}: no Dockerfiles in this directory (looked for Dockerfile, "
+        "Dockerfile.*, Dockerfile-*, *.Dockerfile, *Dockerfile, Containerfile)\n")
+    missing = tmp_path / "nope"
+    result = run("dockerfile", "lint", str(missing))
+    assert (result.returncode, result.stderr) == (
+        2, f"tenlayer: {missing}: cannot read (No such file or directory)\n")
+    result = run("dockerfile", "lint", "--allowed-registries", ",", str(missing))
+    assert (result.returncode, result.stderr) == (
+        2, "tenlayer: --allowed-registries ',': no registry named\n")
+
+
+def test_lazy_start() -> None:
+    """The command group imports none of the linting until a command runs."""
+    code = ("import sys; from tenlayer.cli.dockerfile import dockerfile_group; "
+            "print(sorted(m for m in sys.modules if m.startswith('tenlayer.dockerfile')))")
+    result = subprocess.run([TENLAYER[0], "-c", code], capture_output=True, text=True,
+                            timeout=60, check=True)
+    assert result.stdout.strip() == "[]"
