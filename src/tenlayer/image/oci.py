@@ -208,8 +208,11 @@ def image_from_config(
         )
     for number, diff_id in enumerate(diff_ids):
         check_digest(diff_id, context=f"{reference} config rootfs.diff_ids[{number}]")
+    raw_history = config.get("history")
+    if raw_history is not None and not isinstance(raw_history, list):
+        raise BadInput(f"{reference}: image config field history is not a list")
     history = [
-        h for h in config.get("history") or [] if isinstance(h, dict) and not h.get("empty_layer")
+        h for h in raw_history or [] if isinstance(h, dict) and not h.get("empty_layer")
     ]
     layers = tuple(
         ImageLayer(

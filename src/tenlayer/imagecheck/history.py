@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from tenlayer.secrets.content import scan_content
 from tenlayer.secrets.env import secret_reason
 from tenlayer.secrets.redact import redact
+from tenlayer.secrets.rules import RULES
 
 _ASSIGNMENT = re.compile(
     r"""(?:^|[\s|;(])(?:--?)?([A-Za-z_][A-Za-z0-9_.-]*)=("(?:[^"\\]|\\.)*"|'[^']*'|[^\s;|&)]+)"""
@@ -28,22 +28,41 @@ _SPACED_OPTION = re.compile(
 
 def history_secrets(created_by: str) -> Iterator[tuple[str, str]]:
     """(reason, redacted value) for every secret in one history line, in line order."""
+    for reason, value in _secrets(created_by):
+        yield reason, redact(value)
+
+
+def redact_history(created_by: str) -> str:
+    """The line with every secret `history_secrets` finds in it redacted."""
+    for _, value in _secrets(created_by):
+        created_by = created_by.replace(value, redact(value))
+    return created_by
+
+
+def _secrets(created_by: str) -> Iterator[tuple[str, str]]:
     seen: set[str] = set()
     for m in _ASSIGNMENT.finditer(created_by):
         name, value = m.group(1), _unquote(m.group(2))
         reason = secret_reason(name, value)
         if reason is not None and value not in seen:
             seen.add(value)
-            yield f"{name}: {reason}", redact(value)
+            yield f"{name}: {reason}", value
     for m in _SPACED_OPTION.finditer(created_by):
         value = _unquote(m.group(2))
         if value not in seen and not value.startswith("$"):
             seen.add(value)
-            yield f"the option --{m.group(1)} is given a value", redact(value)
-    shown = {redact(v) for v in seen}
-    for match in scan_content("", created_by.encode("utf-8", "surrogateescape")):
-        if match.redacted not in shown:
-            yield f"it has the shape of {match.title[0].lower()}{match.title[1:]}", match.redacted
+            yield f"the option --{m.group(1)} is given a value", value
+    for shape, value in _shapes(created_by):
+        if not any(value in known or known in value for known in seen):
+            seen.add(value)
+            yield f"it has the shape of {shape}", value
+
+
+def _shapes(line: str) -> Iterator[tuple[str, str]]:
+    data = line.encode("utf-8", "surrogateescape")
+    for rule in RULES:
+        for m in rule.pattern.finditer(data):
+            yield rule.title[0].lower() + rule.title[1:], m.group(1).decode("utf-8", "replace")
 
 
 def _unquote(value: str) -> str:

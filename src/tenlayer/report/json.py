@@ -59,6 +59,9 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
 
 
 def image_dict(image: Image) -> dict[str, Any]:
+    """The image's identity and layers; secrets in history lines are redacted."""
+    from tenlayer.imagecheck.history import redact_history
+
     return {
         "reference": image.reference,
         "source": image.source_kind,
@@ -73,7 +76,7 @@ def image_dict(image: Image) -> dict[str, Any]:
                 "diff_id": layer.diff_id or None,
                 "media_type": layer.media_type or None,
                 "size": layer.size,
-                "created_by": layer.created_by,
+                "created_by": redact_history(layer.created_by),
             }
             for layer in image.layers
         ],

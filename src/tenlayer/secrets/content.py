@@ -55,7 +55,7 @@ def scan_content(path: str, data: bytes) -> tuple[SecretMatch, ...]:
         if not any(keyword in lower for keyword in rule.keywords):
             continue
         for m in rule.pattern.finditer(data):
-            add(rule.id, rule.title, rule.severity, m.start(1), m.group(1))
+            add(rule.id, rule.title, rule.severity, m.start(), m.group(1))
             if rule.id == "aws-access-key-id":
                 key_id_lines.append(data.count(b"\n", 0, m.start(1)))
     if key_id_lines and not any(k[0] == "aws-secret-access-key" for k in found):

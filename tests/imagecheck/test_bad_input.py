@@ -1,0 +1,93 @@
+"""Bad input to the image checks: malformed config fields are one line and exit 2; huge,
+binary and decompression-bomb files neither hang nor fill memory."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.imagecheck.images import TENLAYER, scan, scan_findings, write_image
+from tests.support.images import Layer
+
+
+@pytest.mark.parametrize(
+    ("raw_config", "message"),
+    [
+        ({"config": {"Env": "DB_PASSWORD=x"}},
+         "image config field config.Env is a string, not a list"),
+        ({"config": {"Env": ["A=1", 5]}},
+         "image config field config.Env[1] is a number, not a string"),
+        ({"config": {"Labels": ["a"]}},
+         "image config field config.Labels is a list, not an object"),
+        ({"config": {"User": 0}}, "image config field config.User is a number, not a string"),
+        ({"config": "root"}, "image config field config is a string, not an object"),
+        ({"history": "ADD / /"}, "image config field history is not a list"),
+        ({"history": 7}, "image config field history is not a list"),
+        ({"history": [{"created_by": ["RUN"]}]},
+         "image config field history[0].created_by is a list, not a string"),
+    ],
+)
+def test_malformed_config_is_one_line_and_exit_2(
+    tmp_path: Path, raw_config: dict[str, Any], message: str
+) -> None:
+    image = tmp_path / "bad.tar"
+    write_image(image, [Layer().file("etc/hostname", "x\n")], raw_config=raw_config)
+    result = scan(image, "--checks", "config")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr == f"tenlayer: {image}: {message}\n"
+
+
+def test_a_huge_credential_file_is_not_read_but_noted(tmp_path: Path) -> None:
+    image = tmp_path / "huge.tar"
+    big = b"PASSWORD=hunter2\n" + b"x" * (3 << 20)
+    (diff_id,) = write_image(image, [Layer().file("app/.env", big).file("data/big.csv", big)])
+    result = scan(image, "--checks", "secret", "-f", "json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert [(f["check_id"], f["severity"], f["location"], f["evidence"])
+            for f in document["findings"]] == [
+        ("image/file-not-scanned", "info", "/app/.env",
+         {"size": str(len(big)), "limit": str(2 << 20), "layer": "0", "diff_id": diff_id}),
+    ]
+    assert document["warnings"] == ["1 file larger than 2 MiB not scanned for secrets"]
+
+
+def test_binary_files_are_not_scanned(tmp_path: Path) -> None:
+    image = tmp_path / "binary.tar"
+    write_image(image, [Layer().file("app/.env", b"\0\x01PASSWORD=hunter2\nAKIAIOSFODNN7EXAMPLE")])
+    assert scan_findings(image, "--checks", "secret") == []
+
+
+def test_a_decompression_bomb_layer_neither_hangs_nor_fills_memory(tmp_path: Path) -> None:
+    image = tmp_path / "bomb.tar"
+    zeros = b"\0" * (256 << 20)  # 256 MiB of zeros: about 1 MiB gzip-compressed
+    write_image(image, [Layer().file("app/.env", zeros).file("app/id_rsa", zeros)],
+                gzip_layers=True)
+    assert image.stat().st_size < 4 << 20
+    del zeros
+    start = time.perf_counter()
+    usage = tmp_path / "usage"
+    result = subprocess.run(  # GNU time: the peak RSS of tenlayer alone, not of this forked test
+        ["/usr/bin/time", "-o", str(usage), "-f", "%M",
+         *TENLAYER, "image", "scan", str(image), "--checks", "config,secret", "-f", "json"],
+        capture_output=True, text=True, timeout=120,
+    )
+    elapsed = time.perf_counter() - start
+    assert result.returncode == 0, result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    assert [(f["check_id"], f["location"]) for f in findings] == [
+        ("image/runs-as-root", "config.User"),
+        ("image/file-not-scanned", "/app/.env"),
+        ("image/file-not-scanned", "/app/id_rsa"),
+    ]
+    peak_mib = int(usage.read_text().split()[-1]) / 1024
+    assert peak_mib < 200, peak_mib
+    assert elapsed < 30
+    capped = scan(image, "--checks", "secret", "--max-layer-size", "64MiB")
+    assert capped.returncode == 2
+    assert "decompresses beyond" in capped.stderr or "more than" in capped.stderr, capped.stderr

@@ -1,0 +1,162 @@
+"""`image scan --checks config,secret` on an image with planted problems: exact findings,
+layers and lines, redacted evidence, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.imagecheck.images import scan, scan_findings
+from tests.imagecheck.planted import write_planted
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    path = tmp_path_factory.mktemp("planted") / "planted.tar"
+    return path, write_planted(path)
+
+
+def rows(findings: list[dict[str, object]]) -> list[tuple[object, ...]]:
+    return [(f["check_id"], f["severity"], f["location"], f["line"], f["title"], f["evidence"])
+            for f in findings]
+
+
+def test_exact_findings(planted: tuple[Path, list[str]]) -> None:
+    image, (l0, l1, l2) = planted
+    layer0, layer1, layer2 = (
+        {"layer": "0", "diff_id": l0}, {"layer": "1", "diff_id": l1}, {"layer": "2", "diff_id": l2}
+    )
+    assert rows(scan_findings(image, "--checks", "config,secret")) == [
+        ("image/secret-in-layer", "critical", "/app/.env", 3,
+         "An AWS access key id, deleted in layer 1",
+         {"rule": "aws-access-key-id", "secret": "AKIA****************", **layer0,
+          "deleted_in_layer": "1"}),
+        ("image/secret-in-layer", "critical", "/app/.env", 4,
+         "An AWS secret access key, deleted in layer 1",
+         {"rule": "aws-secret-access-key", "secret": "wJal****************", **layer0,
+          "deleted_in_layer": "1"}),
+        ("image/secret-in-layer", "critical", "/opt/cache/token.txt", 1,
+         "A GitHub token, deleted in layer 2",
+         {"rule": "github-token", "secret": "ghp_****************", **layer1,
+          "deleted_in_layer": "2"}),
+        ("image/runs-as-root", "high", "config.User", None, "The image runs as root",
+         {"user": "(unset)"}),
+        ("image/secret-in-env", "high", "config.Env[1]", None,
+         "A secret in the image's environment",
+         {"variable": "DB_PASSWORD", "reason": "its name (DB_PASSWORD) says it holds a secret",
+          "value": "*******"}),
+        ("image/secret-in-env", "high", "config.Env[2]", None,
+         "A secret in the image's environment",
+         {"variable": "KEY", "reason": "its value has the shape of an AWS access key id",
+          "value": "AKIA****************"}),
+        ("image/secret-in-history", "high", "history[1].created_by", None,
+         "A secret in the image history",
+         {"reason": "GITHUB_TOKEN: its value has the shape of a GitHub token",
+          "value": "ghp_****************", "layer": "none (empty_layer)"}),
+        ("image/secret-in-history", "high", "history[2].created_by", None,
+         "A secret in the image history",
+         {"reason": "GITHUB_TOKEN: its value has the shape of a GitHub token",
+          "value": "ghp_****************", "layer": "1"}),
+        ("image/secret-in-history", "high", "history[3].created_by", None,
+         "A secret in the image history",
+         {"reason": "DB_PASSWORD: its name (DB_PASSWORD) says it holds a secret",
+          "value": "*******", "layer": "none (empty_layer)"}),
+        ("image/secret-in-history", "high", "history[4].created_by", None,
+         "A secret in the image history",
+         {"reason": "the option --password is given a value", "value": "s3********",
+          "layer": "2"}),
+        ("image/secret-in-label", "high", "config.Labels['ci.token']", None,
+         "A secret in an image label",
+         {"label": "ci.token", "reason": "its name (ci.token) says it holds a secret",
+          "value": "to************"}),
+        ("image/secret-in-layer", "high", "/app/.env", 2,
+         "A password in a configuration file, deleted in layer 1",
+         {"rule": "config-password", "secret": "*******", **layer0, "deleted_in_layer": "1"}),
+        ("image/secret-in-layer", "high", "/app/config.yaml", 3,
+         "A password in a configuration file",
+         {"rule": "config-password", "secret": "Tr*********", **layer2}),
+        ("image/secret-in-layer", "high", "/root/.ssh/id_ed25519", 1, "A private key",
+         {"rule": "private-key", "secret": "b3Bl****************", **layer0}),
+        ("image/world-writable-file", "medium", "/srv/drop", None,
+         "A world-writable file or directory", {"mode": "0777", "kind": "dir", **layer0}),
+        ("image/world-writable-file", "medium", "/srv/open.txt", None,
+         "A world-writable file or directory", {"mode": "0666", "kind": "file", **layer0}),
+        ("image/setuid-file", "low", "/usr/local/bin/both", None, "A setuid and setgid file",
+         {"mode": "6755", "kind": "file", **layer0}),
+        ("image/setuid-file", "low", "/usr/local/bin/grouped", None, "A setgid file",
+         {"mode": "2711", "kind": "file", **layer0}),
+        ("image/setuid-file", "low", "/usr/local/bin/grouped-link", None, "A setgid file",
+         {"mode": "2711", "kind": "hardlink", **layer0}),
+    ]
+
+
+def test_no_secret_in_full_in_any_format(planted: tuple[Path, list[str]]) -> None:
+    image, _ = planted
+    for output_format in ("table", "json", "sarif"):
+        result = scan(image, "--checks", "config,secret", "-f", output_format)
+        assert result.returncode == 0, result.stderr
+        for secret in ("AKIAIOSFODNN7EXAMPLE", "hunter2", "aB3aB3aB3", "Tr0ub4dor", "s3cretpass",
+                       "tok-1234567890", "b3BlbnNzaC1"):
+            assert secret not in result.stdout, (output_format, secret)
+
+
+def test_checks_choose_what_runs(planted: tuple[Path, list[str]]) -> None:
+    image, _ = planted
+    config_ids = {f["check_id"] for f in scan_findings(image, "--checks", "config")}
+    assert config_ids == {"image/runs-as-root", "image/secret-in-env", "image/secret-in-history",
+                          "image/secret-in-label", "image/world-writable-file",
+                          "image/setuid-file"}
+    secret_ids = {f["check_id"] for f in scan_findings(image, "--checks", "secret")}
+    assert secret_ids == {"image/secret-in-layer"}
+
+
+@pytest.mark.parametrize(
+    ("user", "root"),
+    [(None, True), ("", True), ("root", True), ("0", True), ("0:0", True), ("root:app", True),
+     ("app", False), ("1000", False), ("1000:0", False), ("app:root", False)],
+)
+def test_runs_as_root(tmp_path: Path, user: str | None, root: bool) -> None:
+    image = tmp_path / "image.tar"
+    write_planted(image, user=user)
+    found = [f for f in scan_findings(image, "--checks", "config")
+             if f["check_id"] == "image/runs-as-root"]
+    assert found == ([{**found[0], "evidence": {"user": user or "(unset)"}}] if root else [])
+
+
+def test_exit_codes(planted: tuple[Path, list[str]], tmp_path: Path) -> None:
+    image, _ = planted
+    assert scan(image, "--checks", "config,secret", "--fail-on", "critical").returncode == 1
+    assert scan(image, "--checks", "config", "--fail-on", "critical").returncode == 0
+    assert scan(image, "--checks", "config", "--fail-on", "high").returncode == 1
+    # vuln needs the database: missing, it is an environment problem (3), before reading
+    missing = scan(image, "--db", str(tmp_path / "none.db"))
+    assert missing.returncode == 3
+    assert scan(image, "--checks", "secret", "--db", str(tmp_path / "none.db")).returncode == 0
+    refused = scan(image, "--checks", "config", "--fail-on-grade", "C")
+    assert refused.returncode == 2
+    assert "--fail-on-grade needs --checks to include vuln" in refused.stderr
+    bad = scan(image, "--checks", "config,malware")
+    assert bad.returncode == 2
+    assert "unknown check kind 'malware'" in bad.stderr
+
+
+def test_reports_say_the_grade_was_not_computed(planted: tuple[Path, list[str]]) -> None:
+    image, _ = planted
+    document = json.loads(scan(image, "--checks", "config", "-f", "json").stdout)
+    assert (document["checks"], document["grade"]) == (["config"], None)
+    table = scan(image, "--checks", "config").stdout
+    assert table.splitlines()[-1] == (
+        "Health grade: not computed (it rates vulnerabilities, which were not checked)"
+    )
+    sarif = json.loads(scan(image, "--checks", "config", "-f", "sarif").stdout)
+    run = sarif["runs"][0]
+    assert run["properties"]["healthGrade"] is None
+    rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    assert rules == sorted(rules)
+    located = [r for r in run["results"] if r["ruleId"] == "image/world-writable-file"]
+    assert [r["locations"][0]["physicalLocation"] for r in located] == [
+        {"artifactLocation": {"uri": "srv/drop", "uriBaseId": "IMAGE_ROOT"}},
+        {"artifactLocation": {"uri": "srv/open.txt", "uriBaseId": "IMAGE_ROOT"}},
+    ]
