@@ -180,3 +180,10 @@ def test_windows_stages_skip_linux_rules() -> None:
     text = ("# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\n"
             "RUN sudo x; chmod 777 y; curl x | sh\nUSER ContainerAdministrator\nEXPOSE 22\n")
     assert found(text, keep=("build/user-root",)) == [("build/ssh-port-exposed", 5, "EXPOSE[0]")]
+
+
+def test_commands_under_sudo_are_judged_too() -> None:
+    text = "FROM a:1\nRUN sudo -u root apk add x && sudo chmod 0777 /y\n"
+    assert found(text) == [("build/apk-cache-left", 2, "RUN[0]"),
+                           ("build/chmod-world-writable", 2, "RUN[0]"),
+                           ("build/sudo", 2, "RUN[0]")]

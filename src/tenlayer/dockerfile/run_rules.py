@@ -48,8 +48,9 @@ def run_rules(context: Context) -> Iterator[Hit]:
             if instruction.keyword != "RUN":
                 continue
             script = script_of(instruction)
-            commands = split_commands(script)
-            yield from _sudo(context, stage, instruction, commands)
+            written = split_commands(script)
+            yield from _sudo(context, stage, instruction, written)
+            commands = [command.unwrapped() for command in written]
             yield from _pipe_to_shell(context, stage, instruction, commands, script)
             yield from _chmod(context, stage, instruction, commands)
             if stage.index in shipped and not context.dockerfile.filled_in(instruction):
@@ -82,12 +83,7 @@ def _runs_shell(command: Command) -> bool:
 
 
 def _shell_name(command: Command) -> str:
-    words = list(command.words)
-    if command.name == "sudo":
-        words = words[1:]
-        while words and words[0].startswith("-"):
-            words = words[1:]
-    return words[0].rsplit("/", 1)[-1] if words else ""
+    return command.name
 
 
 def _chmod(context: Context, stage: Stage, instruction: Instruction,

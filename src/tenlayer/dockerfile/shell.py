@@ -18,6 +18,7 @@ _OPERATORS = ("&&", "||", ";;", "|", ";", "&", "\n", "(", ")")
 _KEYWORDS = frozenset({"if", "then", "else", "elif", "fi", "do", "done", "while", "until",
                        "for", "case", "esac", "{", "}", "!", "time", "in"})
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_SUDO_WITH_VALUE = frozenset({"-u", "-g", "-C", "-h", "-p", "-r", "-t", "-U", "-D"})
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox"})
 
 
@@ -34,6 +35,17 @@ class Command:
     @property
     def args(self) -> tuple[str, ...]:
         return self.words[1:]
+
+    def unwrapped(self) -> Command:
+        """The command sudo runs (`sudo -u app apk add x` -> `apk add x`); itself otherwise."""
+        if self.name != "sudo":
+            return self
+        words = list(self.words[1:])
+        while words and words[0].startswith("-"):
+            option = words.pop(0)
+            if option in _SUDO_WITH_VALUE and words:
+                words.pop(0)
+        return Command(tuple(words), self.piped)
 
     def has(self, *words: str) -> bool:
         """All of `words` are among the arguments."""
