@@ -22,13 +22,15 @@ from measure import ROOT, Contender, compare, tool
 
 sys.path.insert(0, str(ROOT))
 
-from tests.peers.test_dockerfile_agreement import (  # noqa: E402
+from tests.peers.test_dockerfile_agreement import (
     DATA,
     Lines,
-    compare as agreement_of,
     dockerfiles,
     table,
     unexplained,
+)
+from tests.peers.test_dockerfile_agreement import (
+    compare as agreement_of,
 )
 
 TARGET = 0.5
