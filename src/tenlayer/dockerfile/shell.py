@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tenlayer.dockerfile.syntax import Instruction
 
@@ -27,10 +27,12 @@ class Command:
     words: tuple[str, ...]
     piped: bool = False
     """Its standard input is the previous command's output (`a | b`: b is piped)."""
+    name: str = field(init=False)
+    """The program, without its directory (`/usr/bin/apt-get` -> `apt-get`)."""
 
-    @property
-    def name(self) -> str:
-        return posixpath.basename(self.words[0]) if self.words else ""
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name",
+                           posixpath.basename(self.words[0]) if self.words else "")
 
     @property
     def args(self) -> tuple[str, ...]:
@@ -96,76 +98,48 @@ def _finish(commands: list[Command], words: list[str], piped: bool) -> None:
         commands.append(Command(tuple(words), piped))
 
 
+_TOKEN = re.compile(
+    r"(?P<space>[ \t\r]+)"
+    r"|(?P<op>&&|\|\||;;|[|;&\n()])"
+    r"|(?P<comment>#[^\n]*)"
+    r"|(?P<word>(?:[^\s'\"\\|;&()$]+|'[^']*'?|\"(?:[^\"\\]|\\.)*\"?|\\(?:.|\n)?"
+    r"|\$\((?:[^()]|\([^()]*\))*\)?|\$)+)",
+    re.DOTALL,
+)
+_PART = re.compile(r"'[^']*'?|\"(?:[^\"\\]|\\.)*\"?|\\(?:.|\n)?|[^'\"\\]+", re.DOTALL)
+_DOUBLE_QUOTED_ESCAPE = re.compile(r'\\(["\\$`])')
+
+
 def _tokens(script: str) -> list[tuple[str, bool]]:
+    """(word with its quotes undone, False) and (operator, True), comments dropped."""
     tokens: list[tuple[str, bool]] = []
-    word: list[str] = []
-    started = False
     position, size = 0, len(script)
-
-    def flush() -> None:
-        nonlocal word, started
-        if started:
-            tokens.append(("".join(word), False))
-        word, started = [], False
-
     while position < size:
-        char = script[position]
-        if char in " \t\r":
-            flush()
-        elif char == "\\" and position + 1 < size:
+        match = _TOKEN.match(script, position)
+        if match is None:  # a lone character no rule takes: part of no word
             position += 1
-            if script[position] != "\n":
-                word.append(script[position])
-                started = True
-        elif char in "'\"":
-            end = _closing(script, position)
-            body = script[position + 1:end]
-            word.append(body if char == "'" else re.sub(r'\\(["\\$`])', r"\1", body))
-            started = True
-            position = end
-        elif char == "#" and not started:
-            while position < size and script[position] != "\n":
-                position += 1
             continue
-        elif char == "$" and script.startswith("$(", position):
-            end = _matching_paren(script, position + 1)
-            word.append(script[position:end + 1])
-            started = True
-            position = end
-        else:
-            operator = next((op for op in _OPERATORS if script.startswith(op, position)), None)
-            if operator is None:
-                word.append(char)
-                started = True
-            else:
-                flush()
-                tokens.append((operator, True))
-                position += len(operator)
-                continue
-        position += 1
-    flush()
+        position = match.end()
+        kind = match.lastgroup
+        if kind == "op":
+            tokens.append((match.group(), True))
+        elif kind == "word":
+            tokens.append((_unquote(match.group()), False))
     return tokens
 
 
-def _closing(script: str, start: int) -> int:
-    quote = script[start]
-    position = start + 1
-    while position < len(script):
-        if script[position] == quote:
-            return position
-        if quote == '"' and script[position] == "\\":
-            position += 1
-        position += 1
-    return len(script)
-
-
-def _matching_paren(script: str, start: int) -> int:
-    depth = 0
-    for position in range(start, len(script)):
-        if script[position] == "(":
-            depth += 1
-        elif script[position] == ")":
-            depth -= 1
-            if depth == 0:
-                return position
-    return len(script)
+def _unquote(word: str) -> str:
+    if not any(char in word for char in "'\"\\"):
+        return word
+    out = []
+    for part in _PART.findall(word):
+        if part[0] == "'":
+            out.append(part[1:-1] if part.endswith("'") and len(part) > 1 else part[1:])
+        elif part[0] == '"':
+            body = part[1:-1] if part.endswith('"') and len(part) > 1 else part[1:]
+            out.append(_DOUBLE_QUOTED_ESCAPE.sub(r"\1", body))
+        elif part[0] == "\\":
+            out.append(part[1:].replace("\n", ""))
+        else:
+            out.append(part)
+    return "".join(out)

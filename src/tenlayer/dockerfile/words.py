@@ -186,7 +186,9 @@ def shell_words(line: str, *, raw: bool) -> Iterator[str]:
 def heredocs_in(line: str) -> list[Heredoc]:
     """The heredoc markers (`<<EOF`, `<<-EOF`, `<<'EOF'`, `3<<EOF`) among the line's words,
     in order: each one's body follows the instruction, one after the other."""
-    found = []
+    found: list[Heredoc] = []
+    if "<<" not in line:
+        return found
     for word in shell_words(line, raw=True):
         match = _HEREDOC.match(word)
         if not match or not match.group(3):
