@@ -187,3 +187,8 @@ def test_commands_under_sudo_are_judged_too() -> None:
     assert found(text) == [("build/apk-cache-left", 2, "RUN[0]"),
                            ("build/chmod-world-writable", 2, "RUN[0]"),
                            ("build/sudo", 2, "RUN[0]")]
+
+
+def test_onbuild_run() -> None:
+    text = "FROM a:1\nONBUILD RUN curl -s https://x | sh && apt-get update\n"
+    assert found(text) == [("build/curl-pipe-shell", 2, "ONBUILD[0]")]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 from tenlayer.dockerfile.context import Context, Hit
 from tenlayer.dockerfile.shell import SHELLS, Command, script_of, split_commands
@@ -45,16 +46,29 @@ def run_rules(context: Context) -> Iterator[Hit]:
         for instruction in stage.instructions:
             if instruction.keyword == "ENV" and _sets_pip_no_cache(instruction):
                 pip_no_cache = True
-            if instruction.keyword != "RUN":
+            run = _run_of(instruction)
+            if run is None:
                 continue
-            script = script_of(instruction)
+            script = script_of(run)
             written = split_commands(script)
             yield from _sudo(context, stage, instruction, written)
             commands = [command.unwrapped() for command in written]
             yield from _pipe_to_shell(context, stage, instruction, commands, script)
             yield from _chmod(context, stage, instruction, commands)
+            if run is not instruction:
+                continue  # ONBUILD RUN: its caches are the child image's
             if stage.index in shipped and not context.dockerfile.filled_in(instruction):
                 yield from _caches(context, stage, instruction, commands, script, pip_no_cache)
+
+
+def _run_of(instruction: Instruction) -> Instruction | None:
+    """The RUN itself, or the RUN an ONBUILD holds (with the heredocs read after it)."""
+    if instruction.keyword == "RUN":
+        return instruction
+    sub = instruction.sub
+    if instruction.keyword == "ONBUILD" and sub is not None and sub.keyword == "RUN":
+        return replace(sub, heredocs=instruction.heredocs)
+    return None
 
 
 def _sudo(context: Context, stage: Stage, instruction: Instruction,
