@@ -144,7 +144,7 @@ def test_bad_paths(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr == (
         f"tenlayer: {tmp_path}: no Dockerfiles in this directory (looked for Dockerfile, "
-        "Dockerfile.*, Dockerfile-*, *.Dockerfile, *Dockerfile, Containerfile)\n")
+        "Dockerfile.*, Dockerfile-*, *.Dockerfile, *.dockerfile, *Dockerfile, Containerfile)\n")
     missing = tmp_path / "nope"
     result = run("dockerfile", "lint", str(missing))
     assert (result.returncode, result.stderr) == (

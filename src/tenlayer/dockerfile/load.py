@@ -44,7 +44,8 @@ def dockerfile_paths(paths: Sequence[str]) -> Iterator[str]:
         found = [text] if text == STDIN or not Path(text).is_dir() else list(_walk(Path(text)))
         if not found:
             raise BadInput(f"{text}: no Dockerfiles in this directory (looked for Dockerfile, "
-                           "Dockerfile.*, Dockerfile-*, *.Dockerfile, *Dockerfile, Containerfile)")
+                           "Dockerfile.*, Dockerfile-*, *.Dockerfile, *.dockerfile, *Dockerfile, "
+                           "Containerfile)")
         for path in found:
             if path not in seen:
                 seen.add(path)
