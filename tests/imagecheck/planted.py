@@ -69,6 +69,8 @@ CONFIG = {
     "Env": ["PATH=/usr/local/bin:/usr/bin", "DB_PASSWORD=hunter2", f"KEY={AWS_ID}",
             "DB_PASSWORD_FILE=/run/secrets/db"],
     "Labels": {"maintainer": "team@example.com", "ci.token": "tok-1234567890"},
+    "Entrypoint": ["/app/server", "--db-url", "postgres://app:pa55word@db/app"],
+    "Cmd": ["--token", "t0k3n-value", "--verbose"],
 }
 HISTORY = [
     {"created_by": "ADD rootfs.tar / # buildkit"},

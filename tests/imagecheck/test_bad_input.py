@@ -26,6 +26,8 @@ from tests.support.images import Layer
          "image config field config.Labels is a list, not an object"),
         ({"config": {"User": 0}}, "image config field config.User is a number, not a string"),
         ({"config": "root"}, "image config field config is a string, not an object"),
+        ({"config": {"Cmd": "serve --password x"}},
+         "image config field config.Cmd is a string, not a list of strings"),
         ({"history": "ADD / /"}, "image config field history is not a list"),
         ({"history": 7}, "image config field history is not a list"),
         ({"history": [{"created_by": ["RUN"]}]},

@@ -43,6 +43,12 @@ def test_exact_findings(planted: tuple[Path, list[str]]) -> None:
           "deleted_in_layer": "2"}),
         ("image/runs-as-root", "high", "config.User", None, "The image runs as root",
          {"user": "(unset)"}),
+        ("image/secret-in-command", "high", "config.Cmd", None,
+         "A secret in the image's command",
+         {"reason": "the option --token is given a value", "value": "t0*********"}),
+        ("image/secret-in-command", "high", "config.Entrypoint", None,
+         "A secret in the image's command",
+         {"reason": "a password in a URL", "value": "********"}),
         ("image/secret-in-env", "high", "config.Env[1]", None,
          "A secret in the image's environment",
          {"variable": "DB_PASSWORD", "reason": "its name (DB_PASSWORD) says it holds a secret",
@@ -98,7 +104,7 @@ def test_no_secret_in_full_in_any_format(planted: tuple[Path, list[str]]) -> Non
         result = scan(image, "--checks", "config,secret", "-f", output_format)
         assert result.returncode == 0, result.stderr
         for secret in ("AKIAIOSFODNN7EXAMPLE", "hunter2", "aB3aB3aB3", "Tr0ub4dor", "s3cretpass",
-                       "tok-1234567890", "b3BlbnNzaC1"):
+                       "tok-1234567890", "b3BlbnNzaC1", "pa55word", "t0k3n-value"):
             assert secret not in result.stdout, (output_format, secret)
 
 
@@ -106,6 +112,7 @@ def test_checks_choose_what_runs(planted: tuple[Path, list[str]]) -> None:
     image, _ = planted
     config_ids = {f["check_id"] for f in scan_findings(image, "--checks", "config")}
     assert config_ids == {"image/runs-as-root", "image/secret-in-env", "image/secret-in-history",
+                          "image/secret-in-command",
                           "image/secret-in-label", "image/world-writable-file",
                           "image/setuid-file"}
     secret_ids = {f["check_id"] for f in scan_findings(image, "--checks", "secret")}

@@ -129,6 +129,17 @@ def test_credential_files() -> None:
     ]
 
 
+def test_package_manager_credentials() -> None:
+    assert found("root/.npmrc", "registry=https://r.example.com/\n"
+                                "//r.example.com/:_authToken=npm-abcdef123456\n"
+                                "_auth = ${NPM_AUTH}\n") == [("npmrc-auth", 2, "npm-************")]
+    assert found("root/.pypirc", "[pypi]\nusername = __token__\npassword = pypi-AgEIcHlwaS5v\n"
+                 ) == [("config-password", 3, "pypi*************")]
+    assert found("root/.dockercfg", '{"r.example.com": {"auth": "dXNlcjpwYXNz"}}') == [
+        ("docker-config-auth", 1, "dX**********")
+    ]
+
+
 def test_binaries_are_not_scanned() -> None:
     assert scan_content("usr/bin/tool", b"\x7fELF\0\0" + AWS_ID.encode()) == ()
 

@@ -55,6 +55,17 @@ CHECKS: tuple[Check, ...] = (
         remediation=_SECRETS_REMEDIATION,
     ),
     Check(
+        id="image/secret-in-command",
+        layer=Layer.BUILD,
+        severity=Severity.HIGH,
+        title="A secret in the image's command",
+        description=(
+            "The Entrypoint or Cmd of the image config passes a plain-text secret (an option "
+            "such as `--password VALUE`, a `NAME=value` assignment, a credential's shape)."
+        ),
+        remediation=_SECRETS_REMEDIATION,
+    ),
+    Check(
         id="image/setuid-file",
         layer=Layer.BUILD,
         severity=Severity.LOW,

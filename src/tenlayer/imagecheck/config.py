@@ -1,4 +1,5 @@
-"""Checks of the image config: the user it runs as, secrets in Env, Labels and history.
+"""Checks of the image config: the user it runs as, secrets in Env, Labels, Entrypoint/Cmd
+and history.
 
 The config is read as the registry serves it, so every field is checked for its type first:
 a field of the wrong type is bad input (one line naming the field), not a crash.
@@ -27,6 +28,7 @@ def config_findings(image: Image) -> list[Finding]:
         *_user(settings, subject, image.reference),
         *_env(settings, subject, image.reference),
         *_labels(settings, subject, image.reference),
+        *_commands(settings, subject, image.reference),
         *_history(image, subject),
     ]
 
@@ -85,6 +87,19 @@ def _labels(settings: dict[str, object], subject: str, reference: str) -> Iterat
                           location=f"config.Labels[{name!r}]",
                           evidence=(("label", name), ("reason", reason),
                                     ("value", redact(value))))
+
+
+def _commands(settings: dict[str, object], subject: str, reference: str) -> Iterator[Finding]:
+    for field in ("Entrypoint", "Cmd"):
+        args = settings.get(field)
+        if args is None:
+            continue
+        if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+            raise _bad(reference, f"config.{field}", "a list of strings", args)
+        for reason, shown in history_secrets(" ".join(args)):
+            yield finding("image/secret-in-command", subject=subject,
+                          location=f"config.{field}",
+                          evidence=(("reason", reason), ("value", shown)))
 
 
 def _history(image: Image, subject: str) -> Iterator[Finding]:

@@ -19,6 +19,7 @@ from tenlayer.secrets.rules import RULES
 _ASSIGNMENT = re.compile(
     r"""(?:^|[\s|;(])(?:--?)?([A-Za-z_][A-Za-z0-9_.-]*)=("(?:[^"\\]|\\.)*"|'[^']*'|[^\s;|&)]+)"""
 )
+_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:([^/\s@]+)@")
 _SPACED_OPTION = re.compile(
     r"(?:^|\s)--?(password|passwd|pass|token|secret|api-key|apikey|access-token|auth-token|"
     r"client-secret|secret-key)\s+([^\s-][^\s;|&]*)",
@@ -52,6 +53,11 @@ def _secrets(created_by: str) -> Iterator[tuple[str, str]]:
         if value not in seen and not value.startswith("$"):
             seen.add(value)
             yield f"the option --{m.group(1)} is given a value", value
+    for m in _URL_PASSWORD.finditer(created_by):
+        value = m.group(1)
+        if value not in seen and not value.startswith("$"):
+            seen.add(value)
+            yield "a password in a URL", value
     for shape, value in _shapes(created_by):
         if not any(value in known or known in value for known in seen):
             seen.add(value)

@@ -1,6 +1,7 @@
 """Passwords in files whose format says where a password is: credential files (`.netrc`,
-`.pgpass`, docker's `config.json`, `.git-credentials`) and configuration files (`.env`,
-`.ini`, `.conf`, `.yaml`, `.properties`, `.toml`, `.json`) with `password = …` lines.
+`.pgpass`, docker's `config.json` and `.dockercfg`, `.git-credentials`, `.npmrc`, `.pypirc`)
+and configuration files (`.env`, `.ini`, `.conf`, `.yaml`, `.properties`, `.toml`, `.json`)
+with `password = …` lines.
 
 Each function returns `(rule id, title, start offset, secret)` for every password found.
 """
@@ -16,6 +17,7 @@ Hit = tuple[str, str, int, bytes]
 
 _NETRC = re.compile(rb"(?:^|\s)password\s+(\S+)")
 _DOCKER_AUTH = re.compile(rb'"(?:auth|identitytoken|registrytoken)"\s*:\s*"([^"]{4,})"')
+_NPM_AUTH = re.compile(rb"(?m)(?:^|:)_(?:authToken|auth|password)\s*=\s*[\"']?([^\s\"']{4,})")
 _URL_PASSWORD = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:([^/\s@]+)@")
 _ASSIGNMENT = re.compile(
     rb"(?im)^[ \t]*(?:export[ \t]+)?[\"']?([A-Za-z0-9_.-]*"
@@ -56,6 +58,12 @@ def _docker_config(data: bytes) -> Iterator[Hit]:
                m.start(1), m.group(1))
 
 
+def _npmrc(data: bytes) -> Iterator[Hit]:
+    for m in _NPM_AUTH.finditer(data):
+        if not m.group(1).startswith(b"$"):
+            yield "npmrc-auth", "A registry token in an .npmrc file", m.start(1), m.group(1)
+
+
 def _git_credentials(data: bytes) -> Iterator[Hit]:
     for m in _URL_PASSWORD.finditer(data):
         yield "git-credentials", "A password in .git-credentials", m.start(1), m.group(1)
@@ -84,6 +92,12 @@ def scanner_for(path: str) -> Callable[[bytes], Iterator[Hit]] | None:
         return _pgpass
     if name == ".git-credentials":
         return _git_credentials
+    if name == ".npmrc":
+        return _npmrc
+    if name == ".dockercfg":
+        return _docker_config
+    if name == ".pypirc":
+        return _assignments
     if (name == "config.json" and path.endswith(".docker/config.json")) or (
         name == "auth.json" and "containers/" in path
     ):
