@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tenlayer.dockerfile.parser import parse, parse_nodes
+from tenlayer.dockerfile.parser import KEYWORDS, parse, parse_nodes
 from tenlayer.dockerfile.stages import expand, global_args, stages_of
 from tenlayer.dockerfile.syntax import Dockerfile, DockerfileError
 
@@ -138,6 +138,7 @@ def test_bom_and_crlf() -> None:
         ("# escape=`\n# escape=\\\nFROM a\n",
          "line 2: only one escape parser directive can be used"),
         ("FROM a\nFOO bar\n", "line 2: unknown instruction: FOO"),
+        ("FROM a\n\\\n", "line 2: a line continuation with no instruction"),
         ("RUN x\n", "line 1: RUN before the first FROM (only ARG may come before it)"),
         ("ARG A=1\n", "no FROM instruction: not a Dockerfile"),
         ("# only a comment\n\n", "file with no instructions"),
@@ -183,3 +184,53 @@ def test_agrees_with_buildkit(name: str) -> None:
     theirs = _oracle_rows(CASES[name])
     ours = summary(parse_nodes(CASES[name]))
     assert ours == theirs
+
+
+PIECES = [
+    "FROM a", "RUN echo hi", "RUN <<EOF", "RUN <<-EOF", "RUN cat <<A <<B", "EOF", "\tEOF", "A",
+    "B", "COPY <<X /x", "X", "# comment", "  # indented", "", "   ", "\\", "echo \\", "RUN a \\",
+    "RUN a \\\\", 'CMD ["a", "b"]', 'CMD ["a", 1]', "CMD [bad", "ENV A=1 B='x y'", "ENV A b c",
+    "ENV A", 'LABEL "k"="v w"', 'ARG X="1 2" Y', "ONBUILD RUN <<E", "E", "HEALTHCHECK NONE",
+    'HEALTHCHECK --interval=1s CMD ["x"]', "# escape=`", "# syntax=x", "RUN a `",
+    "FROM b AS c", "USER", "RUN --mount=type=cache,target=/x echo", "RUN --network=none",
+    "EXPOSE", "WORKDIR  /a  ", 'COPY ["a","b"] ', 'ADD --chown="a b" x y', "RUN 'a \\",
+    'RUN echo "<<Q"', "RUN 2<<Z", "Z", "RUN x<<EOF", "\ufeffFROM a", "run lower",
+    'SHELL ["cmd", "/S"]', 'ENV X=\\"a b\\"', "RUN echo \\ ", "COPY --from=a -- b c", "RUN --",
+    "RUN -- x", "RUN echo 'it''s' \"a\\\"b\" `x` \\\\", "\t\tRUN\ttabs\t",
+]
+"""Pieces of Dockerfiles, shuffled into random files below. `# check=` is left out: the
+`dockerfile` package's BuildKit predates that directive (it reads it as a comment, which
+ends the directives), while the current BuildKit, and this parser, read it as one."""
+
+
+def test_random_files_agree_with_buildkit() -> None:
+    """3,000 random files of the pieces above: the same instructions, or both refuse."""
+    import random
+
+    buildkit = pytest.importorskip("dockerfile")
+    generator = random.Random(20261126)
+    disagreements = []
+    for _ in range(3000):
+        lines = [generator.choice(PIECES) for _ in range(generator.randint(1, 8))]
+        text = "\n".join(lines) + generator.choice(["", "\n", "\r\n"])
+        try:
+            theirs: Any = [
+                ((c.cmd or "").upper(), c.start_line, c.end_line, c.flags, c.value, c.json,
+                 () if c.sub_cmd else tuple((h.name, h.content) for h in c.heredocs))
+                for c in buildkit.parse_string(text)
+            ]
+        except buildkit.GoParseError:
+            theirs = "refused"
+        try:
+            ours: Any = [
+                (i.keyword, i.start_line, i.end_line, i.flags,
+                 i.values if i.keyword.lower() in KEYWORDS else ("",),
+                 i.json or bool(i.sub and i.sub.json),
+                 () if i.sub else tuple((h.name, h.content) for h in i.heredocs))
+                for i in parse_nodes(text).instructions
+            ]
+        except DockerfileError:
+            ours = "refused"
+        if ours != theirs:
+            disagreements.append(text)
+    assert disagreements == []

@@ -261,6 +261,10 @@ def validate(dockerfile: Dockerfile) -> Iterator[DockerfileError]:
     seen_from = False
     for instruction in dockerfile.instructions:
         keyword = instruction.keyword.lower()
+        if not keyword:
+            yield DockerfileError("a line continuation with no instruction",
+                                  instruction.start_line)
+            continue
         if keyword not in KEYWORDS:
             yield DockerfileError(f"unknown instruction: {instruction.keyword}",
                                   instruction.start_line)
