@@ -63,6 +63,7 @@ def test_add_remote_url() -> None:
     "set -e; curl https://x | bash -s -- --flag",
     'sh -c "$(curl -fsSL https://x.sh)"',
     "bash <(curl -s https://x.sh)",
+    "curl -sSL https://install.python-poetry.org | python3 -",
 ])
 def test_curl_piped_into_a_shell(run: str) -> None:
     findings = found(f"FROM a:1\nRUN {run}\n")

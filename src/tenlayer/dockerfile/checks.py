@@ -36,8 +36,9 @@ CHECKS: tuple[Check, ...] = (
     ),
     _check(
         "curl-pipe-shell", Severity.HIGH, "A downloaded script is piped into a shell",
-        "`curl … | sh` runs whatever the server sends, unverified, with the build's "
-        "privileges; a compromised or spoofed server owns the image.",
+        "`curl … | sh` (or `| bash`, `| python3 -`, `sh -c \"$(curl …)\"`) runs whatever the "
+        "server sends, unverified, with the build's privileges; a compromised or spoofed "
+        "server owns the image.",
         "Download the script to a file, verify its checksum or signature, then run it.",
     ),
     _check(

@@ -33,6 +33,7 @@ _SUBSTITUTED = re.compile(r"\b(?:ba|z|da|k|a)?sh\b[^|;&\n]*\$\(\s*(?:curl|wget)\
 _OCTAL = re.compile(r"^[0-7]{3,4}$")
 _SYMBOLIC = re.compile(r"^([ugoa]*)([-+=])([rwxXst]*)$")
 _TRUTHY = frozenset({"1", "true", "True", "TRUE", "on", "On", "ON", "yes", "Yes", "YES"})
+_INTERPRETER = re.compile(r"^(?:python[\d.]*|perl|ruby|node|php[\d.]*)$")
 _PIP = re.compile(r"^pip(?:\d+(?:\.\d+)?)?$")
 _PYTHON = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
 
@@ -93,7 +94,8 @@ def _pipe_to_shell(context: Context, stage: Stage, instruction: Instruction,
 
 
 def _runs_shell(command: Command) -> bool:
-    return _shell_name(command) in SHELLS
+    """A shell, or an interpreter that runs the script it reads (`| python3 -`)."""
+    return command.name in SHELLS or bool(_INTERPRETER.match(command.name))
 
 
 def _shell_name(command: Command) -> str:
