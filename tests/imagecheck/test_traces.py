@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from tenlayer.image.tarstream import EntryKind
-from tenlayer.image.traces import Trace, TraceBook
+from tenlayer.image.traces import Content, Trace, TraceBook
+
+
+class Bytes:
+    def __init__(self, data: bytes) -> None:
+        self.size = len(data)
+        self._data = data
+
+    def read(self, n: int = -1) -> bytes:
+        chunk, self._data = (self._data, b"") if n < 0 else (self._data[:n], self._data[n:])
+        return chunk
 
 
 class Marks:
@@ -19,8 +29,8 @@ class Marks:
     def wants(self, path: str, mode: int, size: int) -> bool:
         return True
 
-    def analyze(self, path: str, data: bytes) -> str | None:
-        return "secret" if data == b"secret" else None
+    def analyze(self, path: str, content: Content) -> str | None:
+        return "secret" if content.read() == b"secret" else None
 
 
 def layer(book: TraceBook[str], index: int, *steps: tuple[str, ...]) -> None:
@@ -33,9 +43,8 @@ def layer(book: TraceBook[str], index: int, *steps: tuple[str, ...]) -> None:
         else:
             kind, path, content, mode = step[0], step[1], step[2], int(step[3], 8)
             entry_kind = EntryKind.DIR if kind == "dir" else EntryKind.FILE
-            wanting = book.entry(path, entry_kind, mode, len(content))
-            if wanting:
-                book.analyze(path, content.encode(), wanting)
+            for check in book.entry(path, entry_kind, mode, len(content)):
+                book.analyze(path, Bytes(content.encode()), check)
     book.end_layer()
 
 

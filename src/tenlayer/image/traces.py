@@ -28,6 +28,14 @@ S = TypeVar("S")
 S_co = TypeVar("S_co", covariant=True)
 
 
+class Content(Protocol):
+    """A wanted file's data, read front to back (what the walker does not read, it skips)."""
+
+    size: int
+
+    def read(self, n: int = -1) -> bytes: ...
+
+
 class EntryCheck(Protocol[S_co]):
     name: str
     max_file_size: int
@@ -39,7 +47,7 @@ class EntryCheck(Protocol[S_co]):
 
     def wants(self, path: str, mode: int, size: int) -> bool: ...
 
-    def analyze(self, path: str, data: bytes) -> S_co | None: ...
+    def analyze(self, path: str, content: Content) -> S_co | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +113,10 @@ class TraceBook(Generic[S]):
                     wanting.append(check)
         return wanting
 
-    def analyze(self, path: str, data: bytes, checks: Sequence[EntryCheck[S]]) -> None:
-        for check in checks:
-            found = check.analyze(path, data)
-            if found is not None:
-                self._fresh.append(Trace(path, self._index, found))
+    def analyze(self, path: str, content: Content, check: EntryCheck[S]) -> None:
+        found = check.analyze(path, content)
+        if found is not None:
+            self._fresh.append(Trace(path, self._index, found))
 
     def end_layer(self) -> None:
         doomed = {path for path in self._touched if path in self._alive}

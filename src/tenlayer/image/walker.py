@@ -192,8 +192,12 @@ def _walk_layer(
         data = None
         if checking:
             assert traces is not None
+            if len(checking) == 1 and not wanting:  # streamed: a check may stop early
+                traces.analyze(path, _EntryContent(reader, entry.size), checking[0])
+                continue
             data = reader.read_content()
-            traces.analyze(path, data, checking)
+            for check in checking:
+                traces.analyze(path, _BytesContent(data), check)
         if not wanting:
             continue
         outcome = _analyze(path, entry.size, reader, wanting, skipped, index, data)

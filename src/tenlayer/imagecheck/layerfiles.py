@@ -12,7 +12,8 @@ import stat
 from dataclasses import dataclass
 
 from tenlayer.image.tarstream import EntryKind
-from tenlayer.secrets.content import SecretMatch, scan_content
+from tenlayer.image.traces import Content
+from tenlayer.secrets.content import BINARY_PROBE, SecretMatch, is_binary, scan_content
 from tenlayer.secrets.files import scanner_for
 
 MAX_SECRET_FILE = 2 << 20
@@ -100,6 +101,9 @@ class LayerFileCheck:
             and ".so." not in path
         )
 
-    def analyze(self, path: str, data: bytes) -> SecretsFound | None:
-        found = scan_content(path, data)
+    def analyze(self, path: str, content: Content) -> SecretsFound | None:
+        head = content.read(BINARY_PROBE)
+        if is_binary(head):
+            return None  # the rest is never read: the walker skips it
+        found = scan_content(path, head + content.read())
         return SecretsFound(found) if found else None
