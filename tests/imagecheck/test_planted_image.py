@@ -153,6 +153,8 @@ def test_reports_say_the_grade_was_not_computed(planted: tuple[Path, list[str]])
     image, _ = planted
     document = json.loads(scan(image, "--checks", "config", "-f", "json").stdout)
     assert (document["checks"], document["grade"]) == (["config"], None)
+    assert document["summary"] == {"vulnerabilities": None, "by_severity": None,
+                                   "suppressed": None, "packages": 0}
     table = scan(image, "--checks", "config").stdout
     assert table.splitlines()[-1] == (
         "Health grade: not computed (it rates vulnerabilities, which were not checked)"

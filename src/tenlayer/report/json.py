@@ -193,6 +193,7 @@ def render_scan(result: ScanResult) -> bytes:
     `checks` says what was checked; `grade` is null when vulnerabilities were not.
     """
     reported = result.reported
+    checked = "vuln" in result.checks
     counts = {severity.name.lower(): 0 for severity in sorted(Severity, reverse=True)}
     for match in reported:
         counts[match.vulnerability.severity.name.lower()] += 1
@@ -202,10 +203,10 @@ def render_scan(result: ScanResult) -> bytes:
             "tool": tool(),
             "image": image_dict(result.inventory.image),
             "os": os_dict(result.inventory.os),
-            "summary": {
-                "vulnerabilities": len(reported),
-                "by_severity": counts,
-                "suppressed": len(result.suppressed),
+            "summary": {  # vulnerability counts are null when vulnerabilities were not checked
+                "vulnerabilities": len(reported) if checked else None,
+                "by_severity": counts if checked else None,
+                "suppressed": len(result.suppressed) if checked else None,
                 "packages": len(result.inventory.packages),
             },
             "checks": list(result.checks),
