@@ -11,7 +11,7 @@ DEBIAN_PACKAGES := docker-registry skopeo umoci buildah podman runc debootstrap 
 .PHONY: help demo test fixtures lint typecheck unit bench system-deps venv checkov clean
 
 help:
-	@echo "make demo      install what is needed, build a real image, list its packages, scan it, check example manifests"
+	@echo "make demo      install what is needed, build a real image, list its packages, scan it, check example manifests and Dockerfiles, sign and verify an image"
 	@echo "make test      install what is needed, build fixtures, run lint, types and all tests"
 	@echo "make fixtures  build the test images (cached under .cache/fixtures)"
 	@echo "make bench     run the side-by-side benchmarks against trivy, syft and checkov (builds a 2 GB image)"

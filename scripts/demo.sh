@@ -41,3 +41,22 @@ echo "   (which SecurityContextConstraints admit each pod, and the pod as admitt
 status=0
 "$tenlayer" k8s scc examples/k8s --scc-policy examples/openshift --user alice || status=$?
 echo "exit code $status"
+
+echo
+echo "== tenlayer dockerfile lint examples/dockerfiles   (build rules; web/ breaks them, api/ follows them)"
+"$tenlayer" dockerfile lint examples/dockerfiles
+
+echo
+echo "== signing: tenlayer keys generate, image sign and image verify on a copy of the app's OCI layout"
+work=$(mktemp -d)
+trap 'rm -f "$errors"; rm -rf "$work"' EXIT
+cp -rL .cache/fixtures/app/app.oci "$work/app.oci"
+export COSIGN_PASSWORD=demo-only-password
+"$tenlayer" keys generate --output-key-prefix "$work/team"
+"$tenlayer" keys generate --output-key-prefix "$work/stranger" >/dev/null
+"$tenlayer" image sign "$work/app.oci" --key "$work/team.key" --identity example.com/team/app
+"$tenlayer" image verify "$work/app.oci" --key "$work/team.pub" --identity example.com/team/app
+echo "-- the same image against a key that did not sign it (exit 1 expected):"
+status=0
+"$tenlayer" image verify "$work/app.oci" --key "$work/stranger.pub" --identity example.com/team/app || status=$?
+echo "exit code $status"
