@@ -41,6 +41,7 @@ def generate(output_key_prefix: str, force: bool) -> None:
     The private key is encrypted with a password from COSIGN_PASSWORD, or asked twice on
     the terminal; cosign, skopeo and tenlayer image sign read it.
     """
+    from tenlayer.report.output import write_file
     from tenlayer.signing.keys import encrypt_private_key, generate_private_key, public_key_pem
 
     private_path = Path(f"{output_key_prefix}.key")
@@ -51,35 +52,7 @@ def generate(output_key_prefix: str, force: bool) -> None:
                 raise BadInput(f"{path}: already exists; pass --force to overwrite it")
     password = read_password(confirm=True, what=str(private_path))
     key = generate_private_key()
-    _write(private_path, encrypt_private_key(key, password), 0o600, overwrite=force)
-    _write(public_path, public_key_pem(key.public_key()), 0o644, overwrite=force)
+    write_file(private_path, encrypt_private_key(key, password), mode=0o600, overwrite=force)
+    write_file(public_path, public_key_pem(key.public_key()), mode=0o644, overwrite=force)
     click.echo(f"Private key written to {private_path}")
     click.echo(f"Public key written to {public_path}")
-
-
-def _write(path: Path, data: bytes, mode: int, *, overwrite: bool) -> None:
-    """Through a temporary file in the same directory: never half a key, and the private
-    key never readable by others, not even for an instant. Without `overwrite` the file is
-    linked into place, which fails rather than replace a file made meanwhile."""
-    import tempfile
-
-    directory = path.parent if str(path.parent) else Path()
-    try:
-        handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise BadInput(f"{path}: cannot write ({error.strerror})") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            os.fchmod(stream.fileno(), mode)
-            stream.write(data)
-        if overwrite:
-            Path(temporary).replace(path)
-            return
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            raise BadInput(f"{path}: already exists; pass --force to overwrite it") from None
-        except OSError as error:
-            raise BadInput(f"{path}: cannot write ({error.strerror})") from None
-    finally:
-        Path(temporary).unlink(missing_ok=True)

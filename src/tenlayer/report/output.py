@@ -24,6 +24,14 @@ def write_output(data: bytes, path: Path | None) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
+    write_file(path, data, mode=_mode_for(path))
+
+
+def write_file(path: Path, data: bytes, *, mode: int, overwrite: bool = True) -> None:
+    """Write through a temporary file in the same directory, with `mode` set before a byte
+    is written: never half a file, never readable by others for an instant. Without
+    `overwrite` the file is linked into place, which fails rather than replace a file that
+    exists (or was made meanwhile)."""
     import tempfile  # only when writing to a file
 
     directory = path.parent if str(path.parent) else Path()
@@ -33,9 +41,16 @@ def write_output(data: bytes, path: Path | None) -> None:
         raise BadInput(f"{path}: cannot write ({error.strerror})") from None
     try:
         with os.fdopen(handle, "wb") as stream:
+            os.fchmod(stream.fileno(), mode)
             stream.write(data)
-            os.fchmod(stream.fileno(), _mode_for(path))
-        Path(temporary).replace(path)
-    except BaseException:
+        if overwrite:
+            Path(temporary).replace(path)
+            return
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            raise BadInput(f"{path}: already exists; pass --force to overwrite it") from None
+        except OSError as error:
+            raise BadInput(f"{path}: cannot write ({error.strerror})") from None
+    finally:
         Path(temporary).unlink(missing_ok=True)
-        raise
