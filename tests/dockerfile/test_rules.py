@@ -184,6 +184,29 @@ def test_windows_stages_skip_linux_rules() -> None:
         ("build/ssh-port-exposed", 5, "EXPOSE[0] 22")]
 
 
+def test_backtick_escape_is_not_windows() -> None:
+    text = ("# escape=`\nFROM debian:12\nRUN apt-get update && `\n"
+            "    curl -fsSL https://example.com/i.sh `\n  | sh\n")
+    assert found(text, keep=("build/user-root",)) == [
+        ("build/apt-lists-left", 3, "RUN[0]"),
+        ("build/curl-pipe-shell", 3, "RUN[0]"),
+        ("build/user-root", 2, "FROM[0]"),
+    ]
+
+
+@pytest.mark.parametrize("text", [
+    "FROM --platform=windows/amd64 example.com/base:1\nRUN curl x | sh\n",
+    "FROM example.com/base:1\nSHELL [\"pwsh\", \"-Command\"]\nRUN curl x | sh\n",
+    "FROM example.com/base:1\nSHELL [\"C:\\\\Windows\\\\cmd.exe\", \"/S\", \"/C\"]\n"
+    "RUN curl x | sh\n",
+    "FROM mcr.microsoft.com/windows/nanoserver:ltsc2022 AS w\nFROM w\nRUN curl x | sh\n",
+    "FROM mcr.microsoft.com/powershell:lts-nanoserver-ltsc2022\nRUN curl x | sh\n",
+    "FROM mcr.microsoft.com/windows:ltsc2019\nRUN curl x | sh\n",
+])
+def test_windows_from_base_platform_or_shell(text: str) -> None:
+    assert found(text, keep=("build/user-root",)) == []
+
+
 def test_commands_under_sudo_are_judged_too() -> None:
     text = "FROM a:1\nRUN sudo -u root apk add x && sudo chmod 0777 /y\n"
     assert found(text) == [("build/apk-cache-left", 2, "RUN[0]"),

@@ -1,5 +1,10 @@
 """What every rule needs about one Dockerfile: its stages, which of them the image is built
-from, which are Windows, and how to build a finding at an instruction."""
+from, which are Windows, and how to build a finding at an instruction.
+
+A stage builds a Windows image when its base image is one (nanoserver, windowsservercore,
+`mcr.microsoft.com/windows…`), its FROM says `--platform=windows/…`, a SHELL in it is cmd or
+PowerShell, or it is built FROM a Windows stage. A backtick escape directive is no proof:
+Linux Dockerfiles use it too."""
 
 from __future__ import annotations
 
@@ -42,7 +47,7 @@ class Context:
         stages = stages_of(dockerfile)
         windows: set[int] = set()
         for stage in stages:
-            if _is_windows(stage, dockerfile) or (stage.parent in windows):
+            if _is_windows(stage) or (stage.parent in windows):
                 windows.add(stage.index)
         locations: dict[int, str] = {}
         counts: Counter[str] = Counter()
@@ -72,11 +77,12 @@ class Context:
         ))
 
 
-def _is_windows(stage: Stage, dockerfile: Dockerfile) -> bool:
+def _is_windows(stage: Stage) -> bool:
+    platform = (stage.start.flag("platform") or "").strip().lower()
+    if platform.startswith("windows"):
+        return True
     image = (stage.image or stage.base).lower()
     if image.startswith(_WINDOWS_IMAGES) or any(word in image for word in _WINDOWS_WORDS):
-        return True
-    if dockerfile.escape == "`":
         return True
     for instruction in stage.instructions:
         if instruction.keyword == "SHELL" and instruction.values:
