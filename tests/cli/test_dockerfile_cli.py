@@ -102,17 +102,63 @@ def test_stdin() -> None:
 def test_directories_are_walked(tmp_path: Path) -> None:
     names = ["Dockerfile", "Dockerfile.dev", "Dockerfile-alpine.template", "web.Dockerfile",
              "api.dockerfile", "debian_bookworm_Dockerfile", "Containerfile", "README.md",
-             "Dockerfile.dockerignore", ".hidden/Dockerfile", "sub/Dockerfile"]
+             "Dockerfile.dockerignore", ".hidden/Dockerfile", "sub/Dockerfile",
+             "Dockerfile.md", "Dockerfile.txt", "Dockerfile.orig", "Dockerfile~",
+             ".Dockerfile.swp", "Dockerfile.YAML"]
     for name in names:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("FROM alpine:3\n")
     result = run("dockerfile", "lint", "-f", "json", str(tmp_path))
-    assert result.returncode == 0, result.stderr
-    files = [Path(f["file"]).relative_to(tmp_path).as_posix()
-             for f in json.loads(result.stdout)["files"]]
+    assert (result.returncode, result.stderr) == (0, "")
+    report = json.loads(result.stdout)
+    assert report["skipped"] == []
+    files = [Path(f["file"]).relative_to(tmp_path).as_posix() for f in report["files"]]
     assert files == ["Containerfile", "Dockerfile", "Dockerfile-alpine.template",
                      "Dockerfile.dev", "api.dockerfile", "debian_bookworm_Dockerfile",
                      "web.Dockerfile", "sub/Dockerfile"]
+
+
+def test_files_in_directories_that_do_not_parse_are_skipped(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM alpine:3\nUSER root\n")
+    (tmp_path / "Dockerfile.md").write_text("# Notes about the Dockerfile\n\nBuild it.\n")
+    (tmp_path / "broken.Dockerfile").write_text("FROM debian:12\nRUN <<EOF\necho hi\n")
+    (tmp_path / "bin.Dockerfile").write_bytes(b"FROM a\n\x00")
+    result = run("dockerfile", "lint", "-f", "json", "--fail-on", "high", str(tmp_path))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"tenlayer: warning: skipped {tmp_path}/bin.Dockerfile: binary file (NUL bytes), not "
+        "a Dockerfile\n"
+        f"tenlayer: warning: skipped {tmp_path}/broken.Dockerfile: line 3: unterminated "
+        "heredoc <<EOF (started on line 2)\n")
+    report = json.loads(result.stdout)
+    assert report["skipped"] == [
+        {"file": f"{tmp_path}/bin.Dockerfile", "reason": "binary file (NUL bytes), not a "
+         "Dockerfile"},
+        {"file": f"{tmp_path}/broken.Dockerfile",
+         "reason": "line 3: unterminated heredoc <<EOF (started on line 2)"},
+    ]
+    assert [f["file"] for f in report["files"]] == [f"{tmp_path}/Dockerfile"]
+    assert [(f["check_id"], f["line"]) for f in report["findings"]] == [
+        ("build/user-root", 2), ("build/image-not-pinned", 1), ("build/no-healthcheck", 1)]
+    # the table says the same on stderr, the exit code is the findings'
+    table = run("dockerfile", "lint", str(tmp_path))
+    assert (table.returncode, table.stderr) == (0, result.stderr)
+    assert table.stdout.splitlines()[0] == "1 Dockerfile, 2 instructions"
+    # named on the command line, a broken file is an error, even after its directory
+    named = run("dockerfile", "lint", str(tmp_path), str(tmp_path / "broken.Dockerfile"))
+    assert (named.returncode, named.stdout) == (2, "")
+    assert named.stderr == (f"tenlayer: {tmp_path}/broken.Dockerfile: line 3: unterminated "
+                            "heredoc <<EOF (started on line 2)\n")
+
+
+def test_directory_with_no_readable_dockerfile(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM a\nRUNN x\n")
+    (tmp_path / "Dockerfile.txt").write_text("FROM a\n")
+    result = run("dockerfile", "lint", str(tmp_path))
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"tenlayer: {tmp_path}: no readable Dockerfiles in this directory; 1 skipped, e.g. "
+        f"{tmp_path}/Dockerfile: line 2: unknown instruction: RUNN\n")
 
 
 BAD = {

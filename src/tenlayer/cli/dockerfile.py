@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from tenlayer.cli.scanning import SEVERITIES
+
+if TYPE_CHECKING:
+    from tenlayer.dockerfile.lint_files import LintResult
 
 LINT_FORMATS = ["table", "json", "sarif"]
 
@@ -32,8 +36,9 @@ def lint_command(paths: tuple[str, ...], allowed_registries: str | None, output_
                  output: Path | None, fail_on: str | None) -> None:
     """Lint the Dockerfiles in PATH... (files, directories, - for stdin). Directories are
     walked for Dockerfile, Dockerfile.*, Dockerfile-*, *.Dockerfile, *.dockerfile,
-    *Dockerfile and Containerfile. `# tenlayer ignore=<id>[,<id>]` on the lines just above
-    an instruction silences those checks there."""
+    *Dockerfile and Containerfile; a file found there that is not a Dockerfile is skipped
+    with a warning. `# tenlayer ignore=<id>[,<id>]` on the lines just above an instruction
+    silences those checks there."""
     from tenlayer.cli.options import exit_for_findings, registries_option
     from tenlayer.dockerfile.lint import LintOptions
     from tenlayer.dockerfile.lint_files import lint_paths
@@ -44,9 +49,7 @@ def lint_command(paths: tuple[str, ...], allowed_registries: str | None, output_
     result = lint_paths(paths, options)
     destination = None if output is None or str(output) == "-" else output
     if output_format == "json":
-        from tenlayer.report.dockerfile import render_lint_json
-
-        data = render_lint_json(result)
+        data = _json_report(result)
     elif output_format == "sarif":
         from tenlayer.report.sarif_findings import render_findings_sarif
 
@@ -57,8 +60,29 @@ def lint_command(paths: tuple[str, ...], allowed_registries: str | None, output_
         terminal = destination is None and sys.stdout.isatty()
         data = render_lint_table(result, color=terminal, width=_width(terminal))
     write_output(data, destination)
+    for skipped in result.skipped:
+        sys.stderr.write(f"tenlayer: warning: skipped {skipped.path}: {skipped.reason}\n")
     if fail_on:
         exit_for_findings(list(result.findings), fail_on)
+
+
+def _json_report(result: LintResult) -> bytes:
+    """report.dockerfile's JSON with the files skipped in directories (`skipped`: file and
+    reason, as `tenlayer k8s check` lists them)."""
+    import json
+
+    import orjson
+
+    from tenlayer.report.dockerfile import render_lint_json
+    from tenlayer.report.json import dumps
+
+    data = render_lint_json(result)
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError:  # a path that is not UTF-8, kept as surrogate escapes
+        document = json.loads(data.decode("utf-8", "surrogateescape"))
+    document["skipped"] = [{"file": s.path, "reason": s.reason} for s in result.skipped]
+    return dumps(document)
 
 
 def _width(terminal: bool) -> int | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from tenlayer.dockerfile.lint import LintOptions, lint
-from tenlayer.dockerfile.load import dockerfile_paths, read_dockerfile
+from tenlayer.dockerfile.load import Skipped, load_dockerfiles
 from tenlayer.model import Finding
 
 
@@ -24,18 +24,21 @@ class FileSummary:
 class LintResult:
     files: tuple[FileSummary, ...]
     findings: tuple[Finding, ...]
+    skipped: tuple[Skipped, ...] = ()
+    """Files found in directories that are not Dockerfiles (their reasons)."""
 
 
 def lint_paths(paths: Sequence[str], options: LintOptions | None = None,
                stdin: BinaryIO | None = None) -> LintResult:
-    """Every input read before any is linted: one bad file stops the run (exit 2) before a
-    report that would look complete is written."""
+    """Every input read before any is linted: one bad file named on the command line stops
+    the run (exit 2) before a report that would look complete is written; one found in a
+    directory is skipped and listed."""
     from tenlayer.dockerfile.context import Context
 
     files = []
     findings: list[Finding] = []
-    dockerfiles = [read_dockerfile(path, stdin) for path in dockerfile_paths(paths)]
-    for dockerfile in dockerfiles:
+    loaded = load_dockerfiles(paths, stdin)
+    for dockerfile in loaded.dockerfiles:
         context = Context.of(dockerfile)
         findings.extend(lint(dockerfile, options or LintOptions(), context))
         files.append(FileSummary(
@@ -43,4 +46,5 @@ def lint_paths(paths: Sequence[str], options: LintOptions | None = None,
             bool(context.shipped) and context.shipped[0].index in context.windows,
             dockerfile.template,
         ))
-    return LintResult(tuple(files), tuple(sorted(findings, key=Finding.sort_key)))
+    return LintResult(tuple(files), tuple(sorted(findings, key=Finding.sort_key)),
+                      tuple(loaded.skipped))

@@ -1,10 +1,14 @@
-"""Reading Dockerfiles: files, directories and stdin, each refused with one line naming it
-when it cannot be a Dockerfile (binary, too large, not UTF-8, not parseable).
+"""Reading Dockerfiles: files, directories and stdin.
+
+A file or stdin named on the command line must be a Dockerfile: anything wrong (binary, too
+large, not UTF-8, not parseable) is `BadInput` naming it (exit 2), whatever its name.
 
 Directories are walked in sorted order for `Dockerfile`, `Containerfile`, `Dockerfile.*`,
 `Dockerfile-*`, `*.Dockerfile`, `*.dockerfile` and `*Dockerfile` (`debian_bookworm_Dockerfile`);
-`*.dockerignore` files and hidden directories are passed over. A file named on the command
-line is read whatever its name.
+hidden files and directories, `*.dockerignore` and names that say they are something else
+(`Dockerfile.md`, `Dockerfile.txt`, `Dockerfile.orig`, …) are passed over. A file found there
+that is not a Dockerfile after all is skipped with its reason, as `tenlayer k8s check` does
+with manifests, and the rest is linted; a directory where no file could be read is BadInput.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -27,8 +32,19 @@ STDIN = "-"
 _SNIFF = 8192
 
 
+_NOT_DOCKERFILES = (
+    ".md", ".markdown", ".rst", ".txt", ".adoc", ".asciidoc", ".html", ".htm", ".pdf",
+    ".json", ".yaml", ".yml", ".toml", ".ini", ".xml", ".sh", ".bash", ".ps1", ".py", ".bat",
+    ".cmd", ".orig", ".rej", ".bak", ".swp", ".swo", ".tmp", ".old", ".patch", ".diff", ".log",
+    ".png", ".jpg", ".jpeg", ".gif", ".svg", ".lock", ".sig", ".asc", ".sha256", ".zip",
+    ".gz", ".tgz", ".tar", ".dockerignore",
+)
+"""Name endings of documentation, scripts, backups and data that sit next to Dockerfiles
+(`Dockerfile.md`, `Dockerfile.orig`): passed over by the walk, case-insensitively."""
+
+
 def is_dockerfile_name(name: str) -> bool:
-    if name.endswith(".dockerignore"):
+    if name.startswith(".") or name.endswith("~") or name.lower().endswith(_NOT_DOCKERFILES):
         return False
     return (
         name in ("Dockerfile", "Containerfile")
@@ -37,19 +53,56 @@ def is_dockerfile_name(name: str) -> bool:
     )
 
 
-def dockerfile_paths(paths: Sequence[str]) -> Iterator[str]:
-    """Each input once, in order; directories expanded (BadInput when one holds none)."""
-    seen: set[str] = set()
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A file found in a directory that is not a Dockerfile after all."""
+
+    path: str
+    reason: str
+
+
+@dataclass(slots=True)
+class Loaded:
+    dockerfiles: list[Dockerfile] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def load_dockerfiles(paths: Sequence[str], stdin: BinaryIO | None = None) -> Loaded:
+    """Each input once, in order; directories walked (BadInput when one holds no Dockerfile
+    name, or none of the files it holds can be read)."""
+    loaded = Loaded()
+    seen: dict[str, Skipped | None] = {}
     for text in paths:
-        found = [text] if text == STDIN or not Path(text).is_dir() else list(_walk(Path(text)))
+        if text == STDIN or not Path(text).is_dir():
+            earlier = seen.get(text, False)
+            if isinstance(earlier, Skipped):  # named, so it must be read after all
+                raise BadInput(f"{earlier.path}: {earlier.reason}")
+            if earlier is None:
+                continue
+            loaded.dockerfiles.append(read_dockerfile(text, stdin))
+            seen[text] = None
+            continue
+        found = list(_walk(Path(text)))
         if not found:
             raise BadInput(f"{text}: no Dockerfiles in this directory (looked for Dockerfile, "
-                           "Dockerfile.*, Dockerfile-*, *.Dockerfile, *.dockerfile, *Dockerfile, "
-                           "Containerfile)")
+                           "Dockerfile.*, Dockerfile-*, *.Dockerfile, *.dockerfile, "
+                           "*Dockerfile, Containerfile)")
         for path in found:
-            if path not in seen:
-                seen.add(path)
-                yield path
+            if path in seen:
+                continue
+            try:
+                loaded.dockerfiles.append(read_dockerfile(path))
+                seen[path] = None
+            except BadInput as error:
+                skipped = Skipped(path, str(error).removeprefix(f"{path}: "))
+                loaded.skipped.append(skipped)
+                seen[path] = skipped
+        if all(isinstance(seen[path], Skipped) for path in found):
+            first = seen[found[0]]
+            assert first is not None
+            raise BadInput(f"{text}: no readable Dockerfiles in this directory; {len(found)} "
+                           f"skipped, e.g. {first.path}: {first.reason}")
+    return loaded
 
 
 def _walk(root: Path) -> Iterator[str]:
