@@ -46,6 +46,48 @@ def test_user_root_or_unset() -> None:
     assert found("FROM a:1\nUSER root\nRUN x\nUSER 1000\n", keep=("build/user-root",)) == []
 
 
+def test_user_and_expose_expand_arg_and_env() -> None:
+    keep = ("build/user-root",)
+    assert found("FROM a:1\nARG UID=0\nUSER ${UID}\n", keep=keep) == [
+        ("build/user-root", 3, "USER[0]")]
+    assert found("FROM a:1\nENV U=root G=0\nUSER $U:${G}\n", keep=keep) == [
+        ("build/user-root", 3, "USER[0]")]
+    assert found("FROM a:1\nARG UID=1000\nUSER ${UID}\n", keep=keep) == []
+    assert found("FROM a:1\nARG UID\nUSER ${UID}\n", keep=keep) == []  # --build-arg's
+    assert found("FROM a:1\nUSER ${UID:-0}\n", keep=keep) == [
+        ("build/user-root", 2, "USER[0]")]
+    # an ARG before FROM is seen only where the stage declares it again
+    assert found("ARG UID=0\nFROM a:1\nUSER ${UID}\n", keep=keep) == []
+    assert found("ARG UID=0\nFROM a:1\nARG UID\nUSER ${UID}\n", keep=keep) == [
+        ("build/user-root", 4, "USER[0]")]
+    # ENV goes on into the stages built FROM the stage; ARG does not
+    assert found("FROM a:1 AS base\nENV U=0\nFROM base\nUSER $U\n", keep=keep) == [
+        ("build/user-root", 4, "USER[0]")]
+    assert found("FROM a:1 AS base\nARG U=0\nFROM base\nUSER $U\n", keep=keep) == []
+    # ENV wins over an ARG of the same name; a later ENV counts only after it
+    assert found("FROM a:1\nENV U=0\nARG U=1000\nUSER $U\n", keep=keep) == [
+        ("build/user-root", 4, "USER[0]")]
+    assert found("FROM a:1\nUSER $U\nENV U=0\n", keep=keep) == []
+    root = lint(parse("FROM a:1\nARG UID=0\nUSER ${UID}\n"))
+    assert [(f.title, f.evidence) for f in root if f.check_id == "build/user-root"] == [
+        ("The image runs as root (USER ${UID}, which is 0)",
+         (("user", "0"), ("written", "${UID}")))]
+
+    text = ("FROM a:1\nARG SSH_PORT=22\nEXPOSE ${SSH_PORT}\nENV P=22\nEXPOSE $P 80\n"
+            "ARG PORTS=\"8080 22/tcp\"\nEXPOSE $PORTS\nEXPOSE $NOPE\nARG Q=22\nENV R=$Q\n"
+            "EXPOSE $R/udp\n")
+    assert found(text) == [
+        ("build/ssh-port-exposed", 3, "EXPOSE[0] 22"),
+        ("build/ssh-port-exposed", 5, "EXPOSE[1] 22"),
+        ("build/ssh-port-exposed", 7, "EXPOSE[2] 22/tcp"),
+    ]
+    assert found("ARG P=22\nFROM a:1\nEXPOSE $P\n") == []
+    assert found("ARG P=22\nFROM a:1\nARG P\nEXPOSE $P\n") == [
+        ("build/ssh-port-exposed", 4, "EXPOSE[0] 22")]
+    assert found("FROM a:1 AS base\nENV P=22\nFROM base\nEXPOSE ${P}\n") == [
+        ("build/ssh-port-exposed", 4, "EXPOSE[0] 22")]
+
+
 def test_add_remote_url() -> None:
     text = ("FROM a:1\nADD https://user:pw@example.com/x.tgz /x\n"
             "ADD --checksum=sha256:abc https://example.com/y /y\nADD local.tgz /z\n"

@@ -13,7 +13,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from tenlayer.checks.catalogue import finding
-from tenlayer.dockerfile.stages import Stage, lineage, stages_of
+from tenlayer.dockerfile.stages import (
+    Stage,
+    Variables,
+    expand_word,
+    global_args,
+    lineage,
+    stages_of,
+    variables_at,
+)
 from tenlayer.dockerfile.syntax import Dockerfile, Instruction
 from tenlayer.model import Finding, Severity
 
@@ -41,6 +49,8 @@ class Context:
     windows: frozenset[int]
     """Indexes of the stages that build Windows images."""
     locations: dict[int, str] = field(default_factory=dict)
+    global_values: Variables = field(default_factory=dict)
+    """The ARGs before the first FROM (stages see them only when they declare them again)."""
 
     @classmethod
     def of(cls, dockerfile: Dockerfile) -> Context:
@@ -63,7 +73,18 @@ class Context:
                 locations[instruction.start_line] = (
                     f"{instruction.keyword}[{counts[instruction.keyword]}]")
                 counts[instruction.keyword] += 1
-        return cls(dockerfile, stages, lineage(stages), frozenset(windows), locations)
+        return cls(dockerfile, stages, lineage(stages), frozenset(windows), locations,
+                   global_args(dockerfile))
+
+    def expanded(self, stage: Stage, instruction: Instruction, word: str) -> str | None:
+        """A word of the instruction as BuildKit reads it: the ARG and ENV values the stage
+        has at that point expanded, quotes undone; None when a variable has no known value
+        (an ARG without a default is whatever `--build-arg` says)."""
+        escape = self.dockerfile.escape
+        if "$" not in word:
+            return expand_word(word, {}, escape)
+        values = variables_at(self.stages, stage, instruction, self.global_values, escape)
+        return expand_word(word, values, escape)
 
     def hit(
         self, check_id: str, stage: Stage, instruction: Instruction, *, title: str | None = None,

@@ -30,10 +30,15 @@ def user_root(context: Context) -> Iterator[Hit]:
         users = [i for i in stage.instructions if i.keyword == "USER" and i.values]
         if users:
             user = users[-1]
-            if _ROOT.match(unquote(user.values[0]).strip()):
+            written = user.values[0]
+            name = context.expanded(stage, user, written)
+            if name is not None and _ROOT.match(name.strip()):
+                shown = written if name == unquote(written, context.dockerfile.escape) else (
+                    f"{written}, which is {name}")
                 yield context.hit("build/user-root", final, user,
-                                  title=f"The image runs as root (USER {user.values[0]})",
-                                  evidence={"user": user.values[0]})
+                                  title=f"The image runs as root (USER {shown})",
+                                  evidence={"user": name} if shown == written else
+                                  {"user": name, "written": written})
             return
     yield context.hit(
         "build/user-root", final, final.start, severity=Severity.MEDIUM,
@@ -85,16 +90,22 @@ def _each_arg(context: Context) -> Iterator[tuple[Stage, Instruction]]:
 
 
 def ssh_exposed(context: Context) -> Iterator[Hit]:
+    """Ports as BuildKit reads them: variables expanded (`EXPOSE ${SSH_PORT}`)."""
     for stage, instruction in _each(context, "EXPOSE"):
-        for port in instruction.values:
-            number, _, protocol = port.partition("/")
-            low, _, high = number.partition("-")
-            if protocol.lower() not in ("", "tcp") or not low.isdigit():
-                continue
-            if int(low) <= 22 <= int(high if high.isdigit() else low):
-                yield context.hit("build/ssh-port-exposed", stage, instruction, detail=port,
-                                  title=f"EXPOSE {port}: SSH port exposed",
-                                  evidence={"port": port})
+        for written in instruction.values:
+            expanded = context.expanded(stage, instruction, written)
+            for port in (expanded or "").split():
+                number, _, protocol = port.partition("/")
+                low, _, high = number.partition("-")
+                if protocol.lower() not in ("", "tcp") or not low.isdigit():
+                    continue
+                if int(low) <= 22 <= int(high if high.isdigit() else low):
+                    shown = port if port == written else f"{written}, which is {port}"
+                    yield context.hit(
+                        "build/ssh-port-exposed", stage, instruction, detail=port,
+                        title=f"EXPOSE {shown}: SSH port exposed",
+                        evidence={"port": port} if port == written else
+                        {"port": port, "written": written})
 
 
 def no_healthcheck(context: Context) -> Iterator[Hit]:

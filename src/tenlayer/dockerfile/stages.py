@@ -1,5 +1,6 @@
 """Build stages: each FROM with its image (ARGs declared before the first FROM expanded, as
-BuildKit does), its name, the earlier stage it builds on, and its instructions."""
+BuildKit does), its name, the earlier stage it builds on, and its instructions; and the
+variables an instruction of a stage sees (`variables_at`), as BuildKit scopes them."""
 
 from __future__ import annotations
 
@@ -83,6 +84,56 @@ def arg_pairs(instruction: Instruction, escape: str) -> list[tuple[str, str | No
         name, equals, value = word.partition("=")
         pairs.append((name, unquote(value, escape) if equals else None))
     return pairs
+
+
+Variables = dict[str, str | None]
+"""name -> value; None when the value is not known here (an ARG without a default, a value
+that uses a variable without one)."""
+
+
+def variables_at(stages: list[Stage], stage: Stage, before: Instruction | None,
+                 global_values: Variables, escape: str) -> Variables:
+    """What BuildKit expands in `stage` just before the instruction `before` (after the whole
+    stage when None): the ENV of the stages it is built FROM, then its own ARGs and ENVs in
+    order. An ARG before the first FROM is seen only where the stage declares it again
+    (`ARG NAME`); an ENV wins over an ARG of the same name; ARGs end with their stage."""
+    arguments, environment = _scope(stages, stage, before, global_values, escape)
+    return {**arguments, **environment}
+
+
+def _scope(stages: list[Stage], stage: Stage, before: Instruction | None,
+           global_values: Variables, escape: str) -> tuple[Variables, Variables]:
+    environment: Variables = {}
+    if stage.parent is not None and stage.parent < stage.index:
+        environment = dict(_scope(stages, stages[stage.parent], None, global_values,
+                                  escape)[1])
+    arguments: Variables = {}
+    for instruction in stage.instructions:
+        if instruction is before:
+            break
+        if instruction.keyword == "ARG":
+            for name, value in arg_pairs(instruction, escape):
+                if value is None:
+                    arguments[name] = global_values.get(name)
+                else:
+                    arguments[name] = expand(value, {**arguments, **environment})
+        elif instruction.keyword == "ENV":
+            seen = {**arguments, **environment}  # every pair sees the values before the ENV
+            values = instruction.values
+            for name, value in zip(values[::2], values[1::2], strict=False):
+                environment[name] = expand_word(value, seen, escape)
+    return arguments, environment
+
+
+def expand_word(word: str, values: Variables, escape: str) -> str | None:
+    """A word as written (quotes kept) with its variables expanded and quotes undone; a
+    single-quoted word is not expanded. None when a variable it needs has no value."""
+    if "$" not in word:
+        return unquote(word, escape)
+    if word.startswith("'"):
+        return unquote(word, escape)
+    expanded = expand(word, values)
+    return None if expanded is None else unquote(expanded, escape)
 
 
 def stages_of(dockerfile: Dockerfile) -> list[Stage]:
