@@ -11,6 +11,7 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -104,7 +105,8 @@ def test_sign_and_verify_a_layout(keys: Path, layout: tuple[Path, str]) -> None:
     assert lines[:3] == [f"Image: {root}:v1", f"Digest: {digest}",
                          f"Signatures: {root}:{sig_tag(digest)}"]
     assert lines[3].startswith("  #1 valid: signed by cosign.pub for v1 (payload sha256:")
-    assert lines[4] == "Verified: 1 of 1 signatures valid"
+    assert lines[4:] == ["Verified: 1 of 1 signatures valid",
+                         "Content: all 3 blobs match their digests"]
     wrong = run("image", "verify", f"{root}:v1", "--key", "other.pub", cwd=keys)
     assert wrong.returncode == 1
     assert wrong.stdout.splitlines()[3] == "  #1 invalid: signature does not verify with other.pub"
@@ -121,7 +123,7 @@ def test_unsigned_layout(keys: Path, layout: tuple[Path, str]) -> None:
     assert json.loads(done.stdout) == {
         "image": f"{root}:v1", "digest": digest,
         "signature_manifest": f"{root}:{sig_tag(digest)}", "found": False, "verified": False,
-        "signatures": [],
+        "signatures": [], "content": None,
     }
     assert done.stderr == f"tenlayer: {root}:v1: not verified (no signatures)\n"
 
@@ -340,3 +342,154 @@ def test_identity_option(keys: Path, layout: tuple[Path, str]) -> None:
     verified = run("image", "verify", f"{root}:v1", "--key", "cosign.pub", "--identity",
                    f"{name}:any-tag", cwd=keys)
     assert verified.returncode == 0, verified.stdout
+
+
+# -- the image itself: its blobs against their digests --------------------------------------
+
+
+def blob_file(root: Path, digest: str) -> Path:
+    return root / "blobs" / "sha256" / digest.removeprefix("sha256:")
+
+
+def flip_byte(path: Path, offset: int = 10) -> None:
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def image_manifest(root: Path, digest: str) -> dict[str, Any]:
+    return cast(dict[str, Any], json.loads(blob_file(root, digest).read_bytes()))
+
+
+def test_verify_checks_the_image_blobs(keys: Path, layout: tuple[Path, str]) -> None:
+    root, _ = layout
+    assert run("image", "sign", f"{root}:v1", "--key", "cosign.key", cwd=keys).returncode == 0
+    done = run("image", "verify", f"{root}:v1", "--key", "cosign.pub", "-f", "json", cwd=keys)
+    assert (done.returncode, done.stderr) == (0, "")
+    # the manifest, the config and the one layer
+    assert json.loads(done.stdout)["content"] == {"blobs": 3, "valid": True, "problem": None}
+    table = run("image", "verify", f"{root}:v1", "--key", "cosign.pub", cwd=keys)
+    assert table.stdout.splitlines()[4:] == [
+        "Verified: 1 of 1 signatures valid", "Content: all 3 blobs match their digests",
+    ]
+
+
+@pytest.mark.parametrize("which", ["layer", "config"])
+def test_tampered_blob_fails_verification(
+    keys: Path, layout: tuple[Path, str], which: str
+) -> None:
+    root, digest = layout
+    assert run("image", "sign", f"{root}:v1", "--key", "cosign.key", cwd=keys).returncode == 0
+    manifest = image_manifest(root, digest)
+    target = manifest["layers"][0]["digest"] if which == "layer" else manifest["config"]["digest"]
+    flip_byte(blob_file(root, target))
+    done = run("image", "verify", f"{root}:v1", "--key", "cosign.pub", cwd=keys)
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert lines[3].startswith("  #1 valid: signed by cosign.pub for v1")  # the signature is fine
+    assert lines[4:] == [
+        "Verified: 1 of 1 signatures valid",
+        f"Content: image blob {target} does not match its digest",
+    ]
+    assert done.stderr == (
+        f"tenlayer: {root}:v1: not verified (image blob {target} does not match its digest)\n"
+    )
+    as_json = run("image", "verify", f"{root}:v1", "--key", "cosign.pub", "-f", "json", cwd=keys)
+    assert as_json.returncode == 1
+    document = json.loads(as_json.stdout)
+    assert document["verified"] is False
+    assert document["content"] == {
+        "blobs": 1 if which == "config" else 2, "valid": False,
+        "problem": f"image blob {target} does not match its digest",
+    }
+
+
+def test_tampered_manifest_and_missing_or_grown_blob(keys: Path, layout: tuple[Path, str]
+                                                     ) -> None:
+    root, digest = layout
+    assert run("image", "sign", f"{root}:v1", "--key", "cosign.key", cwd=keys).returncode == 0
+    layer = image_manifest(root, digest)["layers"][0]["digest"]
+    original = blob_file(root, layer).read_bytes()
+
+    blob_file(root, layer).write_bytes(original + b"\0")  # one byte more than the descriptor
+    assert verify_stderr(keys, root) == (
+        1, f"tenlayer: {root}:v1: not verified (image blob {layer} does not match its digest)\n"
+    )
+    blob_file(root, layer).unlink()
+    assert verify_stderr(keys, root) == (
+        1, f"tenlayer: {root}:v1: not verified (image blob {layer} is missing)\n"
+    )
+    blob_file(root, layer).write_bytes(original)
+    assert verify_stderr(keys, root) == (0, "")
+
+    manifest = blob_file(root, digest)
+    manifest.write_bytes(manifest.read_bytes().replace(b'"schemaVersion": 2',
+                                                       b'"schemaVersion":  2'))
+    assert verify_stderr(keys, root) == (
+        1, f"tenlayer: {root}:v1: not verified (image blob {digest} does not match its digest)\n"
+    )
+    # signing refuses such a layout outright
+    signed = run("image", "sign", f"{root}:v1", "--key", "cosign.key", cwd=keys)
+    assert (signed.returncode, signed.stderr) == (
+        2, f"tenlayer: {root}:v1: manifest blob {digest} does not match its digest\n"
+    )
+
+
+def verify_stderr(keys: Path, root: Path, tag: str = "v1") -> tuple[int, str]:
+    done = run("image", "verify", f"{root}:{tag}", "--key", "cosign.pub", cwd=keys)
+    return done.returncode, done.stderr
+
+
+def test_index_children_and_their_blobs_are_checked(keys: Path, tmp_path: Path) -> None:
+    root = tmp_path / "multi"
+    children = []
+    for architecture, content in (("amd64", b"amd\n"), ("arm64", b"arm\n")):
+        built = write_oci_layout(root, [Layer().file("etc/arch", content)], tag=None,
+                                 architecture=architecture)
+        children.append({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": built.manifest_digest,
+            "size": blob_file(root, built.manifest_digest).stat().st_size,
+            "platform": {"os": "linux", "architecture": architecture},
+        })
+    index = json.dumps({"schemaVersion": 2,
+                        "mediaType": "application/vnd.oci.image.index.v1+json",
+                        "manifests": children}).encode()
+    index_digest = "sha256:" + hashlib.sha256(index).hexdigest()
+    blob_file(root, index_digest).write_bytes(index)
+    (root / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.index.v1+json", "digest": index_digest,
+        "size": len(index), "annotations": {"org.opencontainers.image.ref.name": "v1"},
+    }]}))
+    assert run("image", "sign", f"{root}:v1", "--key", "cosign.key", cwd=keys).returncode == 0
+    done = run("image", "verify", f"{root}:v1", "--key", "cosign.pub", "-f", "json", cwd=keys)
+    assert (done.returncode, done.stderr) == (0, "")
+    # the index, and for each of the two images its manifest, config and layer
+    assert json.loads(done.stdout)["content"] == {"blobs": 7, "valid": True, "problem": None}
+
+    arm_layer = image_manifest(root, str(children[1]["digest"]))["layers"][0]["digest"]
+    flip_byte(blob_file(root, arm_layer))
+    assert verify_stderr(keys, root) == (
+        1, f"tenlayer: {root}:v1: not verified (image blob {arm_layer} does not match its "
+        "digest)\n"
+    )
+    flip_byte(blob_file(root, arm_layer))
+    flip_byte(blob_file(root, str(children[0]["digest"])), offset=30)
+    assert verify_stderr(keys, root) == (
+        1, f"tenlayer: {root}:v1: not verified (image blob {children[0]['digest']} does not "
+        "match its digest)\n"
+    )
+
+
+def test_content_is_not_checked_without_a_valid_signature(
+    keys: Path, layout: tuple[Path, str]
+) -> None:
+    root, digest = layout
+    assert run("image", "sign", f"{root}:v1", "--key", "cosign.key", cwd=keys).returncode == 0
+    flip_byte(blob_file(root, image_manifest(root, digest)["layers"][0]["digest"]))
+    done = run("image", "verify", f"{root}:v1", "--key", "other.pub", cwd=keys)
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[4:] == [
+        "Verified: 0 of 1 signatures valid", "Content: not checked (no valid signature)",
+    ]
+    assert done.stderr == f"tenlayer: {root}:v1: not verified (none of 1 signatures is valid)\n"

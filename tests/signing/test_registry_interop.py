@@ -145,7 +145,9 @@ def test_tenlayer_signature_passes_skopeos_policy(world: World, skopeo: list[str
         f"  #1 valid: signed by cosign.pub for {world.address}/test/app (payload "
         + verified.stdout.split("(payload ")[1].split(")")[0] + ")"
     )
-    assert verified.stdout.splitlines()[-1] == "Verified: 1 of 1 signatures valid"
+    assert verified.stdout.splitlines()[-2:] == [
+        "Verified: 1 of 1 signatures valid", "Content: all 3 blobs match their digests"
+    ]
 
 
 def test_image_changed_after_signing_is_refused(world: World, skopeo: list[str]) -> None:
@@ -249,7 +251,8 @@ def test_second_signature_is_appended(world: World, skopeo: list[str]) -> None:
     lines = only_other.stdout.splitlines()
     assert lines[3] == "  #1 invalid: signature does not verify with other.pub"
     assert lines[4].startswith(f"  #2 valid: signed by other.pub for {world.address}/test/twice")
-    assert lines[5] == "Verified: 1 of 2 signatures valid"
+    assert lines[5:] == ["Verified: 1 of 2 signatures valid",
+                         "Content: all 3 blobs match their digests"]
     accepted = policy_copy(world, skopeo, reference, world.keys / "other.pub", "twice")
     assert (accepted.returncode, accepted.stderr) == (0, "")
 
@@ -364,3 +367,42 @@ def test_keys_generated_by_skopeo(world: World, skopeo: list[str]) -> None:
     assert verified.returncode == 0, verified.stderr
     accepted = policy_copy(world, skopeo, reference, keys / "sk.pub", "skopeo-key")
     assert (accepted.returncode, accepted.stderr) == (0, "")
+
+
+def test_verify_fetches_and_hashes_every_blob(world: World, tmp_path: Path) -> None:
+    """The registry checks digests when blobs are pushed, so a tampered blob cannot be put
+    there; the tampering cases are in tests/cli/test_signing_cli.py on OCI layouts. Here:
+    every blob of an image and of a two-platform index is fetched and counted."""
+    push(world, "one", "test/content:v1")
+    reference = f"{world.address}/test/content:v1"
+    assert tenlayer("image", "sign", reference, "--key", "cosign.key", "--insecure",
+                    cwd=world.keys).returncode == 0
+    done = tenlayer("image", "verify", reference, "--key", "cosign.pub", "--insecure",
+                    cwd=world.keys)
+    assert (done.returncode, done.stderr) == (0, "")
+    layers = len(support.describe_layout_image(world.layout, "one").layer_digests)
+    assert done.stdout.splitlines()[4:] == [
+        "Verified: 1 of 1 signatures valid",
+        f"Content: all {2 + layers} blobs match their digests",
+    ]
+
+    layout = tmp_path / "multi"
+    support.build_layout(layout, "amd", [{"/etc/arch": b"amd64\n"}])
+    support.build_layout(layout, "arm", [{"/etc/arch": b"arm64\n"}], architecture="arm64")
+    index_digest = support.add_index(layout, "both", [
+        ("amd", {"os": "linux", "architecture": "amd64"}),
+        ("arm", {"os": "linux", "architecture": "arm64"}),
+    ])
+    support.skopeo_copy(f"oci:{layout}:both", f"docker://{world.address}/test/multi:v1", "--all")
+    multi = f"{world.address}/test/multi:v1"
+    signed = tenlayer("image", "sign", multi, "--key", "cosign.key", "--insecure",
+                      cwd=world.keys)
+    assert signed.stdout.startswith(f"Signed {multi} ({index_digest}) with cosign.key\n")
+    done = tenlayer("image", "verify", multi, "--key", "cosign.pub", "--insecure", "-f", "json",
+                    cwd=world.keys)
+    assert (done.returncode, done.stderr) == (0, "")
+    blobs = 1 + sum(
+        2 + len(support.describe_layout_image(layout, tag).layer_digests)
+        for tag in ("amd", "arm")
+    )
+    assert json.loads(done.stdout)["content"] == {"blobs": blobs, "valid": True, "problem": None}

@@ -96,9 +96,10 @@ def verify(
     image: str, key_paths: tuple[Path, ...], output_format: str, identity: str | None,
     insecure: bool, timeout: str,
 ) -> None:
-    """Check IMAGE's cosign signatures offline against the public keys.
+    """Check IMAGE's cosign signatures offline against the public keys, then the image.
 
-    Exit 0 when at least one signature is valid, 1 when none is.
+    Exit 0 when at least one signature is valid and the image's manifest and every blob it
+    references (configs, layers, child manifests) match their digests; 1 otherwise.
     """
     from tenlayer.cli.options import parse_timeout
     from tenlayer.report.output import write_output
@@ -121,17 +122,20 @@ def verify(
             layers or [], target.fetch_blob, image_digest=target.image_digest,
             identity=Identity(identity or target.identity), keys=keys,
         )
+        # A valid signature vouches for a digest: the image must still be what it names.
+        content = target.check_content() if any(r.valid for r in results) else None
     finally:
         target.close()
     verification = Verification(
         target.description, target.image_digest, target.signature_location,
-        layers is not None, tuple(results),
+        layers is not None, tuple(results), content,
     )
     render = render_json if output_format.lower() == "json" else render_table
     write_output(render(verification), None)
     if not verification.verified:
-        why = "no signatures" if not results else f"none of {len(results)} signatures is valid"
-        sys.stderr.write(f"tenlayer: {target.description}: not verified ({why})\n")
+        sys.stderr.write(
+            f"tenlayer: {target.description}: not verified ({verification.why_not})\n"
+        )
         sys.exit(EXIT_FINDINGS)
 
 

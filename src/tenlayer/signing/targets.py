@@ -23,7 +23,8 @@ import orjson
 
 from tenlayer.errors import BadInput
 from tenlayer.image.blobs import MAX_JSON_BLOB, check_digest
-from tenlayer.image.oci import INDEX_TYPES, MANIFEST_TYPES, OCI_MANIFEST
+from tenlayer.image.oci import INDEX_TYPES, MANIFEST_TYPES, OCI_MANIFEST, Descriptor
+from tenlayer.signing.content import ContentCheck, Stream, check_content
 from tenlayer.signing.manifest import (
     NewManifest,
     SignatureLayer,
@@ -55,6 +56,10 @@ class SignatureTarget(Protocol):
 
     def write(self, new: NewManifest, payload: bytes) -> None: ...
 
+    def check_content(self) -> ContentCheck:
+        """Whether the image's manifest and every blob it references match their digests."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -67,12 +72,12 @@ def open_target(spec: str, *, insecure: bool, timeout: float, push: bool) -> Sig
             return RegistryTarget(spec[len(prefix):], insecure=insecure, timeout=timeout,
                                   push=push)
     if spec.startswith(_PATH_TRANSPORTS):
-        return LayoutTarget.open(spec.partition(":")[2], spec)
+        return LayoutTarget.open(spec.partition(":")[2], spec, strict=push)
     from tenlayer.image.open import _split_path_and_tag
 
     path, _ = _split_path_and_tag(spec)
     if path.exists() or spec.startswith(("/", "./", "../")):
-        return LayoutTarget.open(spec, spec)
+        return LayoutTarget.open(spec, spec, strict=push)
     return RegistryTarget(spec, insecure=insecure, timeout=timeout, push=push)
 
 
@@ -95,13 +100,15 @@ class RegistryTarget:
         )
         try:
             self._client.connect()
-            data, _, sent = self._client.get_manifest(
+            data, content_type, sent = self._client.get_manifest(
                 reference.manifest_ref, accept=MANIFEST_ACCEPT
             )
         except BaseException:
             self._client.close()
             raise
         self.image_digest = sha256_digest(data)
+        self._manifest = data
+        self._media_type = content_type
         expected = reference.digest or (sent if sent.startswith("sha256:") else None)
         if expected is not None and expected != self.image_digest:
             self._client.close()
@@ -128,6 +135,24 @@ class RegistryTarget:
         self._client.upload_blob(new.config, new.config_digest)
         self._client.put_manifest(self._tag, new.manifest, OCI_MANIFEST)
 
+    def check_content(self) -> ContentCheck:
+        return check_content(self, self.image_digest, self._manifest, self._media_type,
+                             context=self.description)
+
+    def read_manifest_blob(self, descriptor: Descriptor) -> bytes | None:
+        from tenlayer.image.registry.client import MANIFEST_ACCEPT
+
+        found = self._client.find_manifest(
+            descriptor.digest, accept=descriptor.media_type or MANIFEST_ACCEPT
+        )
+        return None if found is None else found[0]
+
+    def open_image_blob(self, descriptor: Descriptor) -> Stream | None:
+        if not self._client.has_blob(descriptor.digest):
+            return None
+        return self._client.open_blob(descriptor.digest, descriptor.size,
+                                      context=self.description)
+
     def close(self) -> None:
         self._client.close()
 
@@ -138,7 +163,7 @@ class RegistryTarget:
 class LayoutTarget:
     """An image of an OCI layout directory, chosen by tag (or the layout's only image)."""
 
-    def __init__(self, root: Path, tag: str | None, description: str) -> None:
+    def __init__(self, root: Path, tag: str | None, description: str, *, strict: bool) -> None:
         self.root = root
         self.description = description
         self._index_path = root / "index.json"
@@ -161,8 +186,9 @@ class LayoutTarget:
         if entry.get("mediaType") not in (*MANIFEST_TYPES, *INDEX_TYPES):
             raise BadInput(f"{context}: {tag or 'the image'} has media type "
                            f"{entry.get('mediaType')!r}, not an image manifest or index")
-        manifest = self._read_blob(self.image_digest, MAX_JSON_BLOB)
-        if sha256_digest(manifest) != self.image_digest:
+        self._media_type = str(entry.get("mediaType"))
+        self._manifest = self._read_blob(self.image_digest, MAX_JSON_BLOB)
+        if strict and sha256_digest(self._manifest) != self.image_digest:
             raise BadInput(f"{description}: manifest blob {self.image_digest} does not match "
                            "its digest")
         self.identity = tag or _ref_name(entry)
@@ -170,13 +196,15 @@ class LayoutTarget:
         self.signature_location = f"{root}:{self._tag}"
 
     @classmethod
-    def open(cls, text: str, description: str) -> LayoutTarget:
+    def open(cls, text: str, description: str, *, strict: bool) -> LayoutTarget:
+        """`strict` (for signing) refuses a manifest blob that does not match its digest at
+        once; verifying reports it as the image's content not matching."""
         from tenlayer.image.open import _split_path_and_tag
 
         path, tag = _split_path_and_tag(text)
         if not path.is_dir():
             raise BadInput(f"{description}: no such OCI layout directory")
-        return cls(path, tag, description)
+        return cls(path, tag, description, strict=strict)
 
     def _read_index(self) -> dict[str, Any]:
         data = self._read_file(self._index_path, MAX_JSON_BLOB)
@@ -243,6 +271,29 @@ class LayoutTarget:
         })
         index["manifests"] = manifests
         _replace(self._index_path, orjson.dumps(index))
+
+    def check_content(self) -> ContentCheck:
+        return check_content(self, self.image_digest, self._manifest, self._media_type,
+                             context=self.description)
+
+    def read_manifest_blob(self, descriptor: Descriptor) -> bytes | None:
+        stream = self.open_image_blob(descriptor)
+        if stream is None:
+            return None
+        try:
+            return stream.read(MAX_JSON_BLOB + 1)
+        finally:
+            stream.close()
+
+    def open_image_blob(self, descriptor: Descriptor) -> Stream | None:
+        path = self._blob_path(descriptor.digest)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raise BadInput(f"{path}: cannot read ({error.strerror})") from None
+        return os.fdopen(fd, "rb")
 
     def _write_blob(self, data: bytes) -> None:
         path = self._blob_path(sha256_digest(data))
