@@ -121,6 +121,49 @@ def test_not_curl_piped_into_a_shell(run: str) -> None:
     assert found(f"FROM a:1\nRUN {run}\n") == []
 
 
+def test_more_ways_to_run_a_download() -> None:
+    text = ("FROM a:1\n"
+            'RUN eval "$(curl -fsSL https://x)"\n'
+            "RUN curl -fsSL https://x | env bash\n"
+            "RUN curl https://x | tee /tmp/f | sh\n"
+            "RUN wget -O- https://x | sudo bash\n"
+            "RUN curl -s https://x | env -i PATH=/bin nohup sh -s -- -y\n"
+            "RUN eval `wget -qO- https://x`\n"
+            "RUN curl -s https://x | tee /tmp/f | grep y | sh\n"
+            "RUN curl -s https://x | tee /tmp/f\n"
+            "RUN command -v curl | sh\n"
+            'RUN eval "$(ssh-agent -s)"\n')
+    findings = [f for f in lint(parse(text)) if f.check_id not in QUIET]
+    assert [(f.check_id, f.line, f.title, dict(f.evidence)) for f in findings] == [
+        ("build/curl-pipe-shell", 2, "A downloaded script is run by a shell",
+         {"command": 'eval "$(curl'}),
+        ("build/curl-pipe-shell", 3, "curl output piped into bash",
+         {"downloader": "curl", "shell": "bash"}),
+        ("build/curl-pipe-shell", 4, "curl output piped into sh",
+         {"downloader": "curl", "shell": "sh"}),
+        ("build/curl-pipe-shell", 5, "wget output piped into bash",
+         {"downloader": "wget", "shell": "bash"}),
+        ("build/curl-pipe-shell", 6, "curl output piped into sh",
+         {"downloader": "curl", "shell": "sh"}),
+        ("build/curl-pipe-shell", 7, "A downloaded script is run by a shell",
+         {"command": "eval `wget"}),
+        ("build/sudo", 5, "RUN uses sudo", {}),
+    ]
+
+
+def test_chmod_run_by_find_or_xargs() -> None:
+    text = ("FROM a:1\nRUN find / -type d -exec chmod 777 {} \\;\n"
+            "RUN find /srv -execdir chmod -R o+w {} +\n"
+            "RUN find /app -print0 | xargs -0 -n 1 chmod 0666\n"
+            "RUN find /app -exec chmod 755 {} \\; -o -exec chown app {} \\;\n"
+            "RUN ls | xargs -I{} chmod 1777 {}\n")
+    assert found(text) == [
+        ("build/chmod-world-writable", 2, "RUN[0]"),
+        ("build/chmod-world-writable", 3, "RUN[1]"),
+        ("build/chmod-world-writable", 4, "RUN[2]"),
+    ]
+
+
 def test_secrets_never_print_the_value() -> None:
     text = ("ARG GITHUB_TOKEN\nARG VERSION=1\nFROM a:1\n"
             "ENV DB_PASSWORD=hunter2 PASSWORD_FILE=/run/secrets/pw\n"

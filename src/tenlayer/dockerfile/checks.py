@@ -36,7 +36,8 @@ CHECKS: tuple[Check, ...] = (
     ),
     _check(
         "curl-pipe-shell", Severity.HIGH, "A downloaded script is piped into a shell",
-        "`curl … | sh` (or `| bash`, `| python3 -`, `sh -c \"$(curl …)\"`) runs whatever the "
+        "`curl … | sh` (or `| bash`, `| sudo bash`, `| env bash`, `| tee log | sh`, "
+        "`| python3 -`, `sh -c \"$(curl …)\"`, `eval \"$(curl …)\"`) runs whatever the "
         "server sends, unverified, with the build's privileges; a compromised or spoofed "
         "server owns the image.",
         "Download the script to a file, verify its checksum or signature, then run it.",
@@ -87,8 +88,9 @@ CHECKS: tuple[Check, ...] = (
     _check(
         "chmod-world-writable", Severity.MEDIUM, "chmod makes files writable by everyone",
         "Modes such as 777, 666, `a+rwx` or `o+w` let any user in the container change the "
-        "files, e.g. replace a program root later runs. Directories with the sticky bit "
-        "(1777, like /tmp) are not reported.",
+        "files, e.g. replace a program root later runs; chmod run by `find … -exec` or "
+        "`xargs` counts too. Directories with the sticky bit (1777, like /tmp) are not "
+        "reported.",
         "Give the owner (or group) what it needs: 755, 644, `u+w`; chown to the user that "
         "writes.",
     ),

@@ -17,7 +17,6 @@ these differences, each because the image is what matters:
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -28,8 +27,10 @@ from tenlayer.dockerfile.stages import Stage
 from tenlayer.dockerfile.syntax import Instruction
 
 _DOWNLOADERS = frozenset({"curl", "wget"})
-_SUBSTITUTED = re.compile(r"\b(?:ba|z|da|k|a)?sh\b[^|;&\n]*\$\(\s*(?:curl|wget)\b"
-                          r"|<\(\s*(?:curl|wget)\b")
+_SUBSTITUTED = re.compile(r"\b(?:(?:ba|z|da|k|a)?sh|eval)\b[^|;&\n]*(?:\$\(|`)\s*"
+                          r"(?:curl|wget)\b|<\(\s*(?:curl|wget)\b")
+_PASS_THROUGH = frozenset({"tee", "cat"})
+"""Commands that pass a download on unchanged along a pipe (`curl … | tee log | sh`)."""
 _OCTAL = re.compile(r"^[0-7]{3,4}$")
 _SYMBOLIC = re.compile(r"^([ugoa]*)([-+=])([rwxXst]*)$")
 _TRUTHY = frozenset({"1", "true", "True", "TRUE", "on", "On", "ON", "yes", "Yes", "YES"})
@@ -80,12 +81,20 @@ def _sudo(context: Context, stage: Stage, instruction: Instruction,
 
 def _pipe_to_shell(context: Context, stage: Stage, instruction: Instruction,
                    commands: list[Command], script: str) -> Iterator[Hit]:
-    for before, after in itertools.pairwise(commands):
-        if before.name in _DOWNLOADERS and after.piped and _runs_shell(after):
-            yield context.hit("build/curl-pipe-shell", stage, instruction,
-                              title=f"{before.name} output piped into {_shell_name(after)}",
-                              evidence={"downloader": before.name, "shell": _shell_name(after)})
-            return
+    for position, before in enumerate(commands):
+        if before.name not in _DOWNLOADERS:
+            continue
+        for after in commands[position + 1:]:
+            if not after.piped:
+                break
+            if _runs_shell(after):
+                yield context.hit(
+                    "build/curl-pipe-shell", stage, instruction,
+                    title=f"{before.name} output piped into {_shell_name(after)}",
+                    evidence={"downloader": before.name, "shell": _shell_name(after)})
+                return
+            if after.name not in _PASS_THROUGH:
+                break
     match = _SUBSTITUTED.search(script)
     if match:
         yield context.hit("build/curl-pipe-shell", stage, instruction,
@@ -104,7 +113,7 @@ def _shell_name(command: Command) -> str:
 
 def _chmod(context: Context, stage: Stage, instruction: Instruction,
            commands: list[Command]) -> Iterator[Hit]:
-    for command in commands:
+    for command in [c for written in commands for c in (written, *written.nested())]:
         if command.name != "chmod":
             continue
         modes = [a for a in command.args if not a.startswith("-") or _SYMBOLIC.match(a)]

@@ -19,6 +19,10 @@ _KEYWORDS = frozenset({"if", "then", "else", "elif", "fi", "do", "done", "while"
                        "for", "case", "esac", "{", "}", "!", "time", "in"})
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SUDO_WITH_VALUE = frozenset({"-u", "-g", "-C", "-h", "-p", "-r", "-t", "-U", "-D"})
+_ENV_WITH_VALUE = frozenset({"-u", "--unset", "-C", "--chdir", "-S", "--split-string"})
+_XARGS_WITH_VALUE = frozenset({"-I", "-n", "-P", "-L", "-s", "-d", "-E", "-a",
+                               "--max-args", "--max-procs", "--delimiter", "--arg-file"})
+_WRAPPERS = frozenset({"sudo", "env", "exec", "nohup", "command"})
 SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "mksh", "busybox"})
 
 
@@ -39,19 +43,60 @@ class Command:
         return self.words[1:]
 
     def unwrapped(self) -> Command:
-        """The command sudo runs (`sudo -u app apk add x` -> `apk add x`); itself otherwise."""
-        if self.name != "sudo":
-            return self
-        words = list(self.words[1:])
-        while words and words[0].startswith("-"):
-            option = words.pop(0)
-            if option in _SUDO_WITH_VALUE and words:
-                words.pop(0)
-        return Command(tuple(words), self.piped)
+        """The command a wrapper runs (`sudo -u app apk add x` -> `apk add x`, `env A=1
+        bash` -> `bash`; sudo, env, exec, nohup and `command`, nested); itself otherwise."""
+        command = self
+        while command.name in _WRAPPERS:
+            inner = _wrapped(command)
+            if not inner.words:
+                return command
+            command = inner
+        return command
+
+    def nested(self) -> list[Command]:
+        """The commands `find … -exec CMD … ;` (also -execdir, -ok) and `xargs … CMD` run."""
+        if self.name == "find":
+            found = []
+            words = list(self.args)
+            for position, word in enumerate(words):
+                if word in ("-exec", "-execdir", "-ok", "-okdir"):
+                    rest = words[position + 1:]
+                    end = next((i for i, w in enumerate(rest) if w in (";", "+")), len(rest))
+                    if rest[:end]:
+                        found.append(Command(tuple(rest[:end])).unwrapped())
+            return found
+        if self.name == "xargs":
+            words = list(self.args)
+            while words and words[0].startswith("-"):
+                option = words.pop(0)
+                if option in _XARGS_WITH_VALUE and words:
+                    words.pop(0)
+            return [Command(tuple(words)).unwrapped()] if words else []
+        return []
 
     def has(self, *words: str) -> bool:
         """All of `words` are among the arguments."""
         return all(word in self.args for word in words)
+
+
+def _wrapped(command: Command) -> Command:
+    words = list(command.words[1:])
+    if command.name == "sudo":
+        while words and words[0].startswith("-"):
+            option = words.pop(0)
+            if option in _SUDO_WITH_VALUE and words:
+                words.pop(0)
+    elif command.name == "env":
+        while words and (words[0].startswith("-") or _ASSIGNMENT.match(words[0])):
+            option = words.pop(0)
+            if option in _ENV_WITH_VALUE and words:
+                words.pop(0)
+    else:  # exec, nohup, command: their options take no value
+        while words and words[0].startswith("-"):
+            if command.name == "command" and words[0] in ("-v", "-V"):
+                return Command((), command.piped)  # a question, nothing is run
+            words.pop(0)
+    return Command(tuple(words), command.piped)
 
 
 def script_of(instruction: Instruction) -> str:
