@@ -292,9 +292,15 @@ def test_the_shipped_examples_give_the_documented_decisions() -> None:
     ]
     assert not [f for f in report["findings"] if f["subject"] == "Deployment/shop/storefront"]
     # enforced Pod Security violations are at least high: the two restricted ones of the
-    # CronJob (seccomp, capabilities) are low by themselves
+    # CronJob (seccomp, capabilities) are low by themselves; restricted controls that also
+    # break the baseline control they override keep baseline's severity (the debug pod's
+    # added capability, the log agent's hostPath)
     assert report["summary"]["by_severity"] == {
-        "critical": 1, "high": 10, "medium": 9, "low": 7, "info": 2, "unknown": 0}
+        "critical": 1, "high": 12, "medium": 8, "low": 6, "info": 2, "unknown": 0}
+    breaking = {(f["subject"], f["check_id"], f["severity"]) for f in report["findings"]
+                if "breaks baseline" in dict(f["evidence"])}
+    assert breaking == {("Pod/shop/debug", "deploy/pss-capabilities-restricted", "high"),
+                        ("DaemonSet/shop/log-agent", "deploy/pss-restricted-volumes", "high")}
     scc = run("k8s", "scc", str(EXAMPLES / "k8s"), "--scc-policy", str(EXAMPLES / "openshift"),
               "--sa", "shop/legacy", "-f", "json")
     assert scc.returncode == 1
@@ -381,3 +387,157 @@ def test_allowed_registries_ignore_scheme_and_case(tmp_path: Path) -> None:
     other = run("k8s", "check", str(tmp_path), "-f", "json", "--allowed-registries", "quay.io")
     assert [f["check_id"] for f in json.loads(other.stdout)["findings"]] == [
         "deploy/image-registry-not-allowed"]
+
+
+# --- after a second new user's review -------------------------------------------------
+
+BRACKETS = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: "p[/x]", namespace: ns}
+spec:
+  containers:
+  - name: "c[/bold]"
+    image: registry.example.com/app:1
+    volumeMounts: [{name: v, mountPath: /data}]
+  volumes: [{name: v, hostPath: {path: "/srv/[/bold]"}}]
+"""
+
+
+def test_table_prints_brackets_from_the_input_as_they_are(tmp_path: Path) -> None:
+    (tmp_path / "[red]pod.yaml").write_text(BRACKETS)
+    result = run("k8s", "check", str(tmp_path / "[red]pod.yaml"), "--fail-on", "critical")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"{tmp_path}/[red]pod.yaml:8" in result.stdout
+    assert "Container c[/bold] mounts host path /srv/[/bold] writable" in result.stdout
+    assert "Pod Security restricted [check]: restricted volume types" in result.stdout
+
+
+SYS_ADMIN = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: elsewhere}
+spec:
+  containers:
+  - name: c
+    image: registry.example.com/app:1
+    securityContext: {capabilities: {add: [SYS_ADMIN]}}
+    volumeMounts: [{name: v, mountPath: /data, readOnly: true}]
+  volumes: [{name: v, hostPath: {path: /etc}}]
+"""
+
+
+def test_baseline_breaches_keep_their_severity_under_restricted(tmp_path: Path) -> None:
+    """The namespace is not in the input, so restricted:latest is checked: its capability
+    and volume controls override baseline's, and must not make SYS_ADMIN or a hostPath low."""
+    (tmp_path / "p.yaml").write_text(SYS_ADMIN)
+    result = run("k8s", "check", str(tmp_path / "p.yaml"), "-f", "json", "--fail-on", "high")
+    assert result.returncode == 1
+    findings = {f["check_id"]: f for f in json.loads(result.stdout)["findings"]}
+    capabilities = findings["deploy/pss-capabilities-restricted"]
+    volumes = findings["deploy/pss-restricted-volumes"]
+    assert (capabilities["severity"], volumes["severity"]) == ("high", "high")
+    assert dict(capabilities["evidence"])["breaks baseline"] == "capabilities-baseline"
+    assert dict(volumes["evidence"])["breaks baseline"] == "host-path-volumes"
+
+
+def test_output_never_replaces_an_input(tmp_path: Path) -> None:
+    manifest = tmp_path / "deploy.yaml"
+    manifest.write_text(SYS_ADMIN)
+    for output in (manifest, tmp_path / "." / "deploy.yaml"):
+        result = run("k8s", "check", str(tmp_path), "-o", str(output))
+        assert result.returncode == 2
+        assert result.stderr == (
+            f"tenlayer: {output}: is also an input; choose another file for --output\n")
+    assert manifest.read_text() == SYS_ADMIN
+    assert run("k8s", "check", str(tmp_path), "-o", str(tmp_path / "r.txt")).returncode == 0
+
+
+def test_a_file_named_and_inside_a_named_directory_is_read_once(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text(SYS_ADMIN)
+    once = json.loads(run("k8s", "check", str(tmp_path), "-f", "json").stdout)["summary"]
+    for args in ([str(tmp_path), str(tmp_path / "p.yaml")],
+                 [str(tmp_path / "p.yaml"), str(tmp_path)]):
+        twice = json.loads(run("k8s", "check", *args, "-f", "json").stdout)["summary"]
+        assert twice == once and once["files"] == 1
+
+
+@pytest.mark.parametrize(("allowed", "flagged"), [
+    ("*.example.com", False),
+    ("*.example.com/team", True),
+    ("*.registry.example.com", True),
+    ("example.com", True),
+])
+def test_allowed_registries_wildcards(tmp_path: Path, allowed: str, flagged: bool) -> None:
+    (tmp_path / "p.yaml").write_text(SYS_ADMIN)
+    result = run("k8s", "check", str(tmp_path / "p.yaml"), "-f", "json",
+                 "--allowed-registries", allowed)
+    ids = {f["check_id"] for f in json.loads(result.stdout)["findings"]}
+    assert ("deploy/image-registry-not-allowed" in ids) is flagged
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--allowed-registries", "registry.*.com"],
+     "--allowed-registries 'registry.*.com': a wildcard may only open a host name, "
+     "as in *.example.com"),
+    (["--pss", "baseline", "--pss-version", ""],
+     "--pss-version '': name a version, e.g. v1.30 or latest"),
+])
+def test_more_option_checks(tmp_path: Path, args: list[str], message: str) -> None:
+    (tmp_path / "p.yaml").write_text(SYS_ADMIN)
+    result = run("k8s", "check", str(tmp_path / "p.yaml"), *args)
+    assert (result.returncode, result.stderr) == (2, f"tenlayer: {message}\n")
+
+
+WRONG_NAMES = """\
+apiVersion: v1
+kind: Pod
+metadata: {namespace: ns}
+spec:
+  containers:
+  - name: c
+    image: registry.example.com/app:1
+    volumeMounts: [{name: [data], mountPath: /data}]
+  volumes: [{name: {a: b}, hostPath: {path: /var/run/docker.sock}}]
+"""
+
+
+def test_names_of_the_wrong_type_or_missing_are_findings_not_crashes(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text(WRONG_NAMES)
+    result = run("k8s", "check", str(tmp_path / "p.yaml"), "-f", "json")
+    assert result.returncode == 0, result.stderr
+    invalid = sorted(f["location"] for f in json.loads(result.stdout)["findings"]
+                     if f["check_id"] == "deploy/invalid-field")
+    assert invalid == ["metadata.name", "spec.containers[0].volumeMounts[0].name",
+                       "spec.volumes[0].name"]
+    ids = {f["check_id"] for f in json.loads(result.stdout)["findings"]}
+    assert "deploy/container-runtime-socket" in ids  # the volume is still judged
+
+
+AUDITED = """\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: audited
+  labels: {pod-security.kubernetes.io/audit: baseline}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: audited}
+spec:
+  hostPID: true
+  containers: [{name: c, image: registry.example.com/app:1}]
+"""
+
+
+def test_audit_only_violations_are_audited_not_warned(tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text(AUDITED)
+    report = json.loads(run("k8s", "check", str(tmp_path / "p.yaml"), "-f", "json").stdout)
+    assert [w["pod_security"]["decision"] for w in report["workloads"]] == ["allowed, audited"]
+
+
+def test_scc_check_table_says_why_each_scc_refused(tmp_path: Path) -> None:
+    result = run("k8s", "check", str(EXAMPLES / "k8s"), "--scc-policy", str(EXAMPLES / "openshift"))
+    assert ("  refused by team-restricted: spec.hostPID: Invalid value: true: Host PID is not "
+            "allowed to be used;") in result.stdout

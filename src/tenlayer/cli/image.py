@@ -103,7 +103,7 @@ def sbom(
 
             width = shutil.get_terminal_size().columns
         data = render_table(inventory, findings, width=width, color=to_terminal)
-    write_output(data, output)
+    write_output(data, output, inputs=(image,))
     if fail_on is not None:
         from tenlayer.cli.options import exit_for_findings
 
@@ -152,7 +152,7 @@ def scan(
         found, warnings = image_findings(inventory.image, book, config="config" in checks)
         return ScanInput(inventory, tuple(found), tuple(warnings))
 
-    run_scan(inventory_of, checks=checks, **options)
+    run_scan(inventory_of, checks=checks, inputs=(image,), **options)
 
 
 def _add_signing_commands() -> None:

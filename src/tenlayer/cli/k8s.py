@@ -32,7 +32,8 @@ _namespace = click.option(
 _scc_policy = click.option(
     "--scc-policy", "scc_policy", multiple=True, metavar="PATH",
     help="SecurityContextConstraints, Roles and bindings (files or directories), e.g. "
-    "`oc get scc,clusterrole,clusterrolebinding -o yaml`. Those in PATH count too.",
+    "`oc get scc,clusterrole,clusterrolebinding -o yaml`. Those in PATH count too. "
+    "Implies --scc.",
 )
 _output = click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
@@ -76,6 +77,8 @@ def check_command(
 
     gc.disable()  # a short-lived run over many small objects: the collector only costs time
     output_format = output_format.lower()
+    if pss_version is not None and not pss_version.strip():
+        raise BadInput("--pss-version '': name a version, e.g. v1.30 or latest")
     if pss_version and not pss_level:
         raise BadInput("--pss-version needs --pss LEVEL")
     override = None
@@ -109,7 +112,7 @@ def check_command(
 
         terminal = destination is None and sys.stdout.isatty()
         data = render_check_table(result, color=terminal, width=_terminal_width(terminal))
-    write_output(data, destination)
+    write_output(data, destination, inputs=[*paths, *scc_policy])
     for skipped in result.skipped:
         sys.stderr.write(f"tenlayer: warning: skipped {skipped.source}: {skipped.reason}\n")
     if fail_on:
@@ -200,7 +203,7 @@ def scc_command(
         data = render_scc_json(results)
     else:
         data = render_scc_table(results)
-    write_output(data, destination)
+    write_output(data, destination, inputs=[*paths, *scc_policy])
     if any(not r.admission.allowed for r in results):
         sys.exit(EXIT_FINDINGS)
 

@@ -78,4 +78,8 @@ def registries_option(text: str | None) -> tuple[str, ...]:
     registries = normalize_registries(tuple(text.split(",")))
     if not registries:
         raise BadInput(f"--allowed-registries {text!r}: no registry named")
+    for registry in registries:
+        if "*" in registry.removeprefix("*."):
+            raise BadInput(f"--allowed-registries {registry!r}: a wildcard may only open a "
+                           "host name, as in *.example.com")
     return registries

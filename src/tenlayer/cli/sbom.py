@@ -23,4 +23,4 @@ def scan(sbom: Path, **options: Any) -> None:
     in the image it describes."""
     from tenlayer.sbom.read import read_sbom
 
-    run_scan(lambda: read_sbom(sbom), **options)
+    run_scan(lambda: read_sbom(sbom), inputs=(str(sbom),), **options)

@@ -53,6 +53,7 @@ def run_scan(
     inventory_of: Callable[[], Any],
     *,
     checks: frozenset[str] = frozenset({"vuln"}),
+    inputs: tuple[str, ...] = (),
     **options: Any,
 ) -> None:
     """Inventory (via `inventory_of`: an Inventory or a ScanInput), scan, write the report,
@@ -81,7 +82,8 @@ def run_scan(
     output: Path | None = options["output"]
     if output is not None and str(output) == "-":
         output = None
-    write_output(_render(result, options["output_format"].lower(), output), output)
+    write_output(_render(result, options["output_format"].lower(), output), output,
+                 inputs=inputs)
     if output is not None or options["output_format"].lower() != "table":
         for warning in result.warnings:
             sys.stderr.write(f"tenlayer: warning: {warning}\n")

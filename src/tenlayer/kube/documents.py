@@ -36,9 +36,11 @@ _FLOAT = "tag:yaml.org,2002:float"
 _MERGE = "tag:yaml.org,2002:merge"
 _KNOWN_TAGS = frozenset(
     {_STR, _INT, _BOOL, _NULL, _FLOAT, _MERGE, "tag:yaml.org,2002:timestamp",
-     "tag:yaml.org,2002:binary", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"}
+     "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "!"}
 )
-"""The tags Kubernetes' YAML reader understands; any other is refused, not guessed at."""
+"""The tags tenlayer reads as Kubernetes' YAML reader does; any other is refused, not guessed
+at. `!!binary` is refused too: Kubernetes decodes it (an image or hostPath in base64), and
+reading the base64 text instead would check something else than what is deployed."""
 
 _C_LOADER = getattr(yaml, "CSafeLoader", None)
 if _C_LOADER is None:  # pragma: no cover - PyYAML built without libyaml
@@ -56,7 +58,19 @@ class _Loader(_C_LOADER):  # type: ignore[misc,valid-type]
     def resolve(self, kind: type[Node], value: str, implicit: tuple[bool, bool]) -> str:
         if kind is ScalarNode and (not implicit[0] or (value and value[0] not in _RESOLVABLE)):
             return _STR
-        return str(super().resolve(kind, value, implicit))
+        tag = str(super().resolve(kind, value, implicit))
+        if tag == _STR and kind is ScalarNode:  # where Go's YAML 1.1 reader differs
+            if value in _GO_BOOLS:
+                return _BOOL
+            if _GO_OCTAL.fullmatch(value):
+                return _INT
+        return tag
+
+
+_GO_BOOLS = frozenset({"y", "Y", "n", "N"})
+"""Booleans to the YAML reader Kubernetes uses (go-yaml v2), strings to PyYAML."""
+_GO_OCTAL = re.compile(r"[-+]?0o[0-7_]+")
+"""`0o17`: an integer to go-yaml v2 (Go's ParseInt with base 0), a string to PyYAML."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +171,8 @@ def _problem(error: yaml.YAMLError) -> str:
     return str(problem or "malformed")
 
 
-_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False,
+          "y": True, "n": False}
 _SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+")
 
 
@@ -237,6 +252,7 @@ class _Builder:
                 key = self.build(key_node, depth)
                 if isinstance(key, (dict, list)):
                     raise self._refuse(key_node, "has a mapping key that is not a scalar")
+                key = _key_text(key)
             if key in result:
                 raise self._refuse(
                     key_node,
@@ -262,6 +278,18 @@ class _Builder:
                         key_lines[key] = merged_lines[key]
         self.lines[id(result)] = key_lines
         return result
+
+
+def _key_text(key: Any) -> str:
+    """A scalar key as Kubernetes' reader turns it into a JSON field name (`yes:` → "true",
+    `1:` → "1"), so `yes` and `1` are two keys, not one (True == 1 in Python)."""
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    if isinstance(key, float) and key.is_integer():
+        return str(int(key))
+    return str(key)
 
 
 def _scalar(node: ScalarNode) -> Any:

@@ -34,6 +34,22 @@ class Manifests:
     objects: list[KubeObject] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     files: int = 0
+    repeats: int = 0
+    """Files met again (already read through another path): not counted in `files`."""
+    read: set[tuple[int, int]] = field(default_factory=set)
+    """(device, inode) of every file read: a file named and also inside a named directory
+    (or reached twice through links) is read once, so its findings are not doubled."""
+
+    def first_time(self, path: Path) -> bool:
+        try:
+            status = path.stat()
+        except OSError:  # reading it will say what is wrong
+            return True
+        key = (status.st_dev, status.st_ino)
+        if key in self.read:
+            return False
+        self.read.add(key)
+        return True
 
 
 def load_manifests(
@@ -51,13 +67,14 @@ def load_manifests(
             continue
         path = Path(text)
         if path.is_dir():
-            before = (manifests.files, len(manifests.skipped))
+            before = (manifests.files + manifests.repeats, len(manifests.skipped))
             _walk(path, manifests, limits)
-            if manifests.files == before[0]:
+            if manifests.files + manifests.repeats == before[0]:
                 raise BadInput(_nothing_in(text, manifests.skipped[before[1]:]))
             continue
-        manifests.objects.extend(_named_objects(_read_file(path, limits), text, limits))
-        manifests.files += 1
+        if manifests.first_time(path):
+            manifests.objects.extend(_named_objects(_read_file(path, limits), text, limits))
+            manifests.files += 1
     return manifests
 
 
@@ -109,6 +126,9 @@ def _walk(root: Path, manifests: Manifests, limits: Limits) -> None:
             if not name.endswith(MANIFEST_SUFFIXES) or name.startswith("."):
                 continue
             path = Path(directory, name)
+            if not manifests.first_time(path):
+                manifests.repeats += 1
+                continue
             try:
                 objects = _objects(_read_file(path, limits), str(path), limits)
             except BadInput as error:

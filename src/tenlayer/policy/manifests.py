@@ -119,6 +119,9 @@ def _invalid(subject: str, obj: KubeObject, path: str, problem: str) -> Finding:
 def _invalid_object(obj: KubeObject, default_namespace: str) -> Iterable[Finding]:
     """Wrong types in an object's metadata, a workload without a usable pod template."""
     subject = obj.subject(obj.namespace or default_namespace)
+    metadata = obj.body.get("metadata")
+    if not obj.name and not (isinstance(metadata, dict) and metadata.get("generateName")):
+        yield _invalid(subject, obj, "metadata.name", "required (or metadata.generateName)")
     if obj.kind != "Pod":  # a Pod's metadata is its template's: checked with it
         for path, problem in type_errors(obj.body.get("metadata", {}), POD_METADATA, "metadata"):
             yield _invalid(subject, obj, path, problem)
@@ -154,6 +157,12 @@ def _pss_findings(admission: PodAdmission) -> Iterable[Finding]:
         if outcome:
             evidence["admission"] = outcome
         check_id = pss_check_id(violation.control)
+        severity = max(catalogue()[pss_check_id(slug)].severity
+                       for slug in (violation.control, *violation.breaks_baseline))
+        if violation.breaks_baseline:
+            evidence["breaks baseline"] = ", ".join(violation.breaks_baseline)
+        if enforced:  # admission will refuse these pods: at least high, for --fail-on high
+            severity = max(severity, Severity.HIGH)
         mode_names = "/".join(dict.fromkeys(mode for mode, _ in moded.modes))
         yield finding(
             check_id,
@@ -161,8 +170,7 @@ def _pss_findings(admission: PodAdmission) -> Iterable[Finding]:
             location=template.object_path(first),
             evidence=tuple(sorted(evidence.items())),
             title=f"Pod Security {violation.level} [{mode_names}]: {violation.reason}",
-            # admission will refuse these pods: at least high, so --fail-on high gates on it
-            severity=max(catalogue()[check_id].severity, Severity.HIGH) if enforced else None,
+            severity=severity,
             file=template.owner.source,
             line=template.line_of(first),
         )

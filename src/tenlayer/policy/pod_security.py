@@ -148,8 +148,11 @@ class PodAdmission:
         is_pod = self.template.owner.kind == "Pod"
         if enforced:
             return "denied" if is_pod else "pods denied"
-        if any(m in ("audit", "warn") for v in self.violations for m, _ in v.modes):
-            return "allowed with warnings"
+        modes = {m for v in self.violations for m, _ in v.modes}
+        if "warn" in modes:  # warn answers the client; audit only annotates the audit log
+            return "allowed with warnings" + (", audited" if "audit" in modes else "")
+        if "audit" in modes:
+            return "allowed, audited"
         if self.violations:
             return "violates " + str(self.violations[0].modes[0][1])
         return "allowed"

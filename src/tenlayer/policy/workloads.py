@@ -204,9 +204,9 @@ def _findings(template: PodTemplate, options: WorkloadOptions) -> Iterator[Findi
             line=template.line_of(pod_path),
         )
 
-    volumes = {
-        v.get("name"): (index, v) for index, v in enumerate(sequence(spec.get("volumes")))
-        if isinstance(v, dict)
+    volumes = {  # a name of the wrong type is a deploy/invalid-field finding; keep the volume
+        _volume_key(v.get("name"), index): (index, v)
+        for index, v in enumerate(sequence(spec.get("volumes"))) if isinstance(v, dict)
     }
     yield from _host_paths(volumes, make)
     for container in containers_of(spec):
@@ -234,7 +234,8 @@ def _findings(template: PodTemplate, options: WorkloadOptions) -> Iterator[Findi
                     )
         for index, mount in enumerate(sequence(body.get("volumeMounts"))):
             mount = mapping(mount)
-            volume = volumes.get(mount.get("name"))
+            mount_name = mount.get("name")
+            volume = volumes.get(mount_name) if isinstance(mount_name, str) else None
             if volume is None or not isinstance(volume[1].get("hostPath"), dict):
                 continue
             if mount.get("readOnly") is not True:
@@ -262,6 +263,10 @@ def _findings(template: PodTemplate, options: WorkloadOptions) -> Iterator[Findi
             title="Service account token mounted into the pod",
             evidence={"service_account": _service_account(spec)},
         )
+
+
+def _volume_key(name: Any, index: int) -> str:
+    return name if isinstance(name, str) else f"volumes[{index}]"
 
 
 def _host_paths(
@@ -319,8 +324,19 @@ def _image(
 
 def registry_allowed(name: str, allowed: tuple[str, ...]) -> bool:
     """`docker.io/library/nginx` is allowed by `docker.io` and `docker.io/library`, not by
-    `docker.io/lib`: prefixes end at a path boundary."""
-    return any(name == prefix or name.startswith(prefix.rstrip("/") + "/") for prefix in allowed)
+    `docker.io/lib`: prefixes end at a path boundary. `*.example.com` allows every host
+    under example.com (not example.com itself), as in Kyverno's and OpenShift's patterns."""
+    return any(_prefix_allows(prefix, name) for prefix in allowed)
+
+
+def _prefix_allows(prefix: str, name: str) -> bool:
+    if prefix.startswith("*."):
+        host, _, path = name.partition("/")
+        wanted_host, slash, wanted_path = prefix.partition("/")
+        if not host.endswith(wanted_host[1:]) or len(host) <= len(wanted_host) - 1:
+            return False
+        return not slash or _prefix_allows(wanted_path, path)
+    return name == prefix or name.startswith(prefix.rstrip("/") + "/")
 
 
 def _service_account(spec: Mapping[str, Any]) -> str:

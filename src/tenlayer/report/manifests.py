@@ -125,6 +125,12 @@ def render_check_table(result: CheckResult, *, width: int | None = None,
                    else "refused by every SCC it may use")
         console.print(f"{scc.template.subject}: {verdict} (as {scc.requester.user})",
                       highlight=False)
+        if not scc.admission.allowed:  # why, SCC by SCC (`k8s scc` shows the whole story)
+            for refusal in scc.admission.refusals:
+                console.print(f"  refused by {refusal.scc}: {'; '.join(refusal.reasons)}",
+                              highlight=False)
+        for note in (*scc.notes, *scc.admission.notes):
+            console.print(f"  note: {note}", highlight=False)
     severities = ", ".join(f"{n} {name}" for name, n in summary["by_severity"].items() if n)
     console.print(plural(summary["findings"], "finding") + (f" ({severities})" if severities
                                                             else ""), highlight=False)

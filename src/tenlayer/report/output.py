@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 from tenlayer.errors import BadInput
@@ -19,12 +20,33 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def write_output(data: bytes, path: Path | None) -> None:
+def write_output(data: bytes, path: Path | None, *, inputs: Iterable[str] = ()) -> None:
+    """`data` to stdout, or to `path` — never over one of the command's `inputs`."""
     if path is None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
+    refuse_output_over_input(path, inputs)
     write_file(path, data, mode=_mode_for(path))
+
+
+def refuse_output_over_input(path: Path, inputs: Iterable[str]) -> None:
+    """`-o deploy.yaml` with `deploy.yaml` as input would replace what the user had with a
+    report: refused (checked before the work, by the commands, and again before writing)."""
+    if not path.exists():
+        return
+    target = path.resolve()
+    for name in inputs:
+        if name == "-":
+            continue
+        source = Path(name)
+        try:
+            same = source.samefile(path)
+            inside = source.is_dir() and target.is_relative_to(source.resolve())
+        except OSError:  # the input does not exist: its command says so
+            continue
+        if same or inside:
+            raise BadInput(f"{path}: is also an input; choose another file for --output")
 
 
 def write_file(path: Path, data: bytes, *, mode: int, overwrite: bool = True) -> None:

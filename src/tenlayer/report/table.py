@@ -6,6 +6,7 @@ import io
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from tenlayer.checks.catalogue import Check
 from tenlayer.model import Finding, Inventory, Severity, VulnerabilityMatch
@@ -22,14 +23,19 @@ _SEVERITY_STYLE = {
 }
 
 
-def severity_markup(severity: Severity) -> str:
-    return f"[{_SEVERITY_STYLE[severity]}]{severity.name}[/]"
+def severity_markup(severity: Severity) -> Text:
+    """The severity's name in its colour (a `Text`: tables take no markup, see console_for)."""
+    return Text(severity.name, style=_SEVERITY_STYLE[severity])
 
 
 def console_for(width: int | None, color: bool) -> tuple[Console, io.StringIO]:
     buffer = io.StringIO()
-    console = Console(  # piped: wide enough that no line is folded for grep
-        file=buffer, width=width or 4096, force_terminal=color, no_color=not color, soft_wrap=False
+    # Piped: wide enough that no line is folded for grep. No markup: every string printed
+    # may hold text from the input (a hostPath "/srv/[/bold]", a file named "[red]x"), which
+    # rich would otherwise read as markup, drop or choke on; colour comes from Text styles.
+    console = Console(
+        file=buffer, width=width or 4096, force_terminal=color, no_color=not color,
+        soft_wrap=False, markup=False,
     )
     return console, buffer
 
@@ -68,7 +74,7 @@ def render_findings_table(findings: list[Finding], *, details: bool = False) -> 
     for column in [*columns, "Details"] if details else columns:
         table.add_column(column, overflow="fold")
     for finding in findings:
-        row = [
+        row: list[str | Text] = [
             severity_markup(finding.severity),
             finding.check_id,
             f"{finding.location}:{finding.line}" if finding.line else finding.location,
@@ -106,7 +112,7 @@ def render_scan(result: ScanResult, *, width: int | None = None, color: bool = F
         matches = by_severity[severity]
         console.print()
         console.print(
-            f"[{_SEVERITY_STYLE[severity]}]{severity.name}[/] ({len(matches)})", highlight=False
+            severity_markup(severity) + f" ({len(matches)})", highlight=False
         )
         table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
         for column in (

@@ -174,6 +174,7 @@ def test_seccomp_must_be_set_from_1_19() -> None:
             "spec.containers[0].securityContext.seccompProfile.type",
             "spec.containers[1].securityContext.seccompProfile.type",
         ),
+        ("seccomp-profile-baseline",),  # Unconfined breaks baseline too; unset does not
     )
     # Before 1.19 restricted runs the baseline seccomp check, on the alpha annotations.
     annotations = {"annotations": {"seccomp.security.alpha.kubernetes.io/pod": "unconfined"}}
@@ -206,6 +207,7 @@ def test_capabilities_must_drop_all_from_1_22() -> None:
             "spec.containers[1].securityContext.capabilities.add[0]",
             "spec.containers[1].securityContext.capabilities.add[1]",
         ),
+        ("capabilities-baseline",),  # NET_RAW is not among baseline's allowed capabilities
     )
 
 
@@ -228,6 +230,7 @@ def test_restricted_volume_types() -> None:
         'restricted volume types (volumes "nfs", "root", "repo" use restricted volume types '
         '"gitRepo", "hostPath", "nfs")',
         ("spec.volumes[3].nfs", "spec.volumes[4].hostPath", "spec.volumes[5].gitRepo"),
+        ("host-path-volumes",),
     )
     # image volumes were allowed in the library's 1.0 revision, so at every version;
     # hostPath is reported by restricted-volumes, which overrides host-path-volumes.

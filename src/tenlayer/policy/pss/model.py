@@ -70,3 +70,7 @@ class Violation:
     level: Level
     reason: str
     paths: tuple[str, ...]
+    breaks_baseline: tuple[str, ...] = ()
+    """At restricted: the baseline controls this control overrides that the pod also breaks
+    (`capabilities-restricted` overriding `capabilities-baseline` for an added SYS_ADMIN).
+    The library reports only the restricted control; the severity must not fall with it."""

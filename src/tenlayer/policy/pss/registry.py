@@ -199,10 +199,21 @@ def evaluate_pod(
     resolved = _resolved(level, effective_minor(version))
     if not resolved:
         return ()
+    minor = effective_minor(version)
     pod = PodView(metadata, spec)
     found = []
     for control, check in resolved:
         outcome = check(pod)
         if outcome is not None:
-            found.append(Violation(control.slug, control.level, outcome[0], outcome[1]))
+            found.append(Violation(control.slug, control.level, outcome[0], outcome[1],
+                                   _baseline_broken(control, pod, minor)))
     return tuple(found)
+
+
+def _baseline_broken(control: Control, pod: PodView, minor: int) -> tuple[str, ...]:
+    broken = []
+    for slug in control.overrides:
+        overridden = CONTROLS_BY_SLUG[slug].revision_at(minor)
+        if overridden is not None and overridden(pod) is not None:
+            broken.append(slug)
+    return tuple(broken)
