@@ -493,3 +493,35 @@ def test_content_is_not_checked_without_a_valid_signature(
         "Verified: 0 of 1 signatures valid", "Content: not checked (no valid signature)",
     ]
     assert done.stderr == f"tenlayer: {root}:v1: not verified (none of 1 signatures is valid)\n"
+
+
+# -- signing twice --------------------------------------------------------------------------
+
+
+def test_signing_again_with_the_same_key_adds_nothing(keys: Path, layout: tuple[Path, str]
+                                                      ) -> None:
+    root, digest = layout
+    location = f"{root}:{sig_tag(digest)}"
+    assert run("image", "sign", f"{root}:v1", "--key", "cosign.key", cwd=keys).returncode == 0
+    before = signature_manifest(root, digest)[1]
+    again = run("image", "sign", f"{root}:v1", "--key", "cosign.key", cwd=keys)
+    assert (again.returncode, again.stderr) == (0, "")
+    assert again.stdout == (
+        f"{root}:v1 ({digest}) is already signed by cosign.key; no signature added\n"
+        f"Signatures: {location} (1 signatures)\n"
+    )
+    assert signature_manifest(root, digest)[1] == before
+    # another key, or another payload (annotations), is a new signature
+    other = run("image", "sign", f"{root}:v1", "--key", "other.key", cwd=keys)
+    assert other.stdout.endswith(f"Signature stored: {location} (2 signatures)\n")
+    annotated = run("image", "sign", f"{root}:v1", "--key", "cosign.key", "-a", "build=7",
+                    cwd=keys)
+    assert annotated.stdout.endswith(f"Signature stored: {location} (3 signatures)\n")
+    for key in ("cosign.key", "other.key"):
+        done = run("image", "sign", f"{root}:v1", "--key", key, cwd=keys)
+        assert (done.returncode, done.stdout) == (
+            0, f"{root}:v1 ({digest}) is already signed by {key}; no signature added\n"
+            f"Signatures: {location} (3 signatures)\n"
+        )
+    layers = signature_manifest(root, digest)[1]["layers"]
+    assert len(layers) == 3  # type: ignore[arg-type]

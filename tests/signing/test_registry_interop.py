@@ -406,3 +406,34 @@ def test_verify_fetches_and_hashes_every_blob(world: World, tmp_path: Path) -> N
         for tag in ("amd", "arm")
     )
     assert json.loads(done.stdout)["content"] == {"blobs": blobs, "valid": True, "problem": None}
+
+
+def test_signing_again_with_the_same_key_adds_nothing(world: World, skopeo: list[str]) -> None:
+    digest = push(world, "two", "test/again:v1")
+    reference = f"{world.address}/test/again:v1"
+    location = f"{world.address}/test/again:{sig_tag(digest)}"
+    assert tenlayer("image", "sign", reference, "--key", "cosign.key", "--insecure",
+                    cwd=world.keys).returncode == 0
+    before = support.skopeo_inspect_raw(f"docker://{location}")
+    again = tenlayer("image", "sign", reference, "--key", "cosign.key", "--insecure",
+                     cwd=world.keys)
+    assert (again.returncode, again.stderr) == (0, "")
+    assert again.stdout == (
+        f"{reference} ({digest}) is already signed by cosign.key; no signature added\n"
+        f"Signatures: {location} (1 signatures)\n"
+    )
+    assert support.skopeo_inspect_raw(f"docker://{location}") == before
+    # another key adds one; by digest the payload names the same repository, so a second
+    # signature with that key is a duplicate too
+    by_digest = f"{world.address}/test/again@{digest}"
+    other = tenlayer("image", "sign", by_digest, "--key", "other.key", "--insecure",
+                     cwd=world.keys)
+    assert other.stdout.endswith(f"Signature stored: {location} (2 signatures)\n")
+    twice = tenlayer("image", "sign", by_digest, "--key", "other.key", "--insecure",
+                     cwd=world.keys)
+    assert twice.stdout == (
+        f"{by_digest} ({digest}) is already signed by other.key; no signature added\n"
+        f"Signatures: {location} (2 signatures)\n"
+    )
+    accepted = policy_copy(world, skopeo, reference, world.keys / "other.pub", "again")
+    assert (accepted.returncode, accepted.stderr) == (0, "")

@@ -63,6 +63,7 @@ def sign(
     from tenlayer.signing.payload import Payload
     from tenlayer.signing.payload import sign as sign_payload
     from tenlayer.signing.targets import open_target
+    from tenlayer.signing.verify import already_signed
 
     optional = _annotations(annotations)
     seconds = parse_timeout(timeout)
@@ -74,6 +75,11 @@ def sign(
     try:
         existing = target.read_signatures() or []
         payload = Payload(identity or target.identity, target.image_digest, optional).to_bytes()
+        if already_signed(existing, payload, key.public_key()):
+            click.echo(f"{target.description} ({target.image_digest}) is already signed by "
+                       f"{key_path}; no signature added")
+            click.echo(f"Signatures: {target.signature_location} ({len(existing)} signatures)")
+            return
         new = append_signature(existing, payload, sign_payload(payload, key))
         if new.appended:
             target.write(new, payload)

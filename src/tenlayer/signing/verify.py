@@ -59,6 +59,27 @@ class SignatureResult:
     docker_reference: str | None = None
 
 
+def already_signed(
+    layers: list[SignatureLayer], payload: bytes, key: ec.EllipticCurvePublicKey
+) -> bool:
+    """Whether a layer signs this very payload with this key, as cosign's duplicate
+    detection asks before appending: signing again would add a copy of the same claim
+    (ECDSA signatures differ each time, so the signature text cannot be compared)."""
+    digest = "sha256:" + hashlib.sha256(payload).hexdigest()
+    for layer in layers:
+        if layer.descriptor.digest != digest or layer.descriptor.media_type != SIMPLE_SIGNING:
+            continue
+        if layer.signature is None:
+            continue
+        try:
+            signature = decode_signature(layer.signature)
+        except PayloadError:
+            continue
+        if verify(payload, signature, key):
+            return True
+    return False
+
+
 def check_signatures(
     layers: list[SignatureLayer],
     fetch: Callable[[str], bytes],
