@@ -26,6 +26,8 @@ COMMAND_GROUPS = {
     "k8s": ("tenlayer.cli.k8s", "k8s_group", "Check Kubernetes and OpenShift manifests."),
     "keys": ("tenlayer.cli.keys", "keys_group", "Make key pairs for signing images."),
     "dockerfile": ("tenlayer.cli.dockerfile", "dockerfile_group", "Audit Dockerfiles."),
+    "registry": ("tenlayer.cli.registry", "registry_group",
+                 "Guard a registry: token service, roles, scan on push, pull gate."),
 }
 
 
