@@ -194,6 +194,16 @@ def test_base_images() -> None:
         ("build/image-registry-not-allowed", 9, "FROM[0]")]
 
 
+def test_switches_named_after_secrets_are_not_secrets() -> None:
+    text = ("FROM a:1\nENV MYSQL_ALLOW_EMPTY_PASSWORD=yes\nENV AUTH_TOKEN_ENABLED=true\n"
+            "ENV NPM_CONFIG_PASSWORD_PROTECTION=off\nENV MYSQL_RANDOM_ROOT_PASSWORD=\"1\"\n"
+            "ARG SECRET=none\nENV POSTGRES_PASSWORD=postgres\nARG TOKEN=Y\nARG API_TOKEN\n")
+    assert found(text) == [
+        ("build/secret-in-arg", 9, "ARG[2] API_TOKEN"),
+        ("build/secret-in-env", 7, "ENV[4] POSTGRES_PASSWORD"),
+    ]
+
+
 def test_sudo_chmod_and_ssh() -> None:
     text = ("FROM a:1\nRUN sudo apt-get install -y x\nRUN chmod 777 /app\n"
             "RUN chmod -R a+rwx /data\nRUN chmod o+w,u+x /f\nRUN chmod 1777 /tmp\n"

@@ -122,6 +122,29 @@ def test_no_secret_value_reaches_a_finding() -> None:
         assert "hunter2" not in repr(found) and "AKIAIOSFODNN7EXAMPLE" not in repr(found)
 
 
+def test_switches_named_after_passwords_are_not_secrets() -> None:
+    pod = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: db, namespace: data}
+spec:
+  automountServiceAccountToken: false
+  containers:
+  - name: mysql
+    image: registry.example.com/mysql:8.4
+    resources: {limits: {cpu: 1, memory: 1Gi}}
+    readinessProbe: {tcpSocket: {port: 3306}}
+    livenessProbe: {tcpSocket: {port: 3306}}
+    env:
+    - {name: MYSQL_ALLOW_EMPTY_PASSWORD, value: "yes"}
+    - {name: MYSQL_RANDOM_ROOT_PASSWORD, value: "True"}
+    - {name: MYSQL_ROOT_PASSWORD, value: "hunter2"}
+"""
+    assert [(f[0], f[2], f[4]) for f in findings_for(pod)] == [
+        ("deploy/secret-in-env", "spec.containers[0].env[2].value",
+         "Container mysql has a secret in plain text in MYSQL_ROOT_PASSWORD")]
+
+
 def test_a_clean_pod_has_no_findings_and_service_accounts_can_turn_tokens_off() -> None:
     clean = """\
 apiVersion: batch/v1
@@ -190,6 +213,19 @@ spec:
         ("DB_PASSWORD", "", None),
         ("DB_PASSWORD", "$(PASSWORD_FROM_SECRET)", None),
         ("LOG_LEVEL", "debug", None),
+        # a switch is not a secret by its name alone; a credential-shaped value still is
+        ("MYSQL_ALLOW_EMPTY_PASSWORD", "yes", None),
+        ("MYSQL_RANDOM_ROOT_PASSWORD", "TRUE", None),
+        ("NPM_CONFIG_PASSWORD_PROTECTION", "off", None),
+        ("AUTH_TOKEN", "0", None),
+        ("SECRET", " Disabled ", None),
+        ("DB_PASSWORD", "null", None),
+        ("DB_PASSWORD", "Empty", None),
+        ("API_TOKEN", "none", None),
+        ("DB_PASSWORD", "yes-really", "its name (DB_PASSWORD) says it holds a secret"),
+        ("DB_PASSWORD", "10", "its name (DB_PASSWORD) says it holds a secret"),
+        ("ALLOW_PASSWORD", "AKIAZ7Q3WD2LXKT4NQ5M", "its value has the shape of an AWS access "
+         "key id"),
     ],
 )
 def test_secret_heuristics(name: str, value: str, reason: str | None) -> None:

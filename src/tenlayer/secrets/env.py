@@ -4,7 +4,9 @@ Two signals, either enough: the variable's name says it is a secret (`DB_PASSWOR
 `API_TOKEN`, `AWS_SECRET_ACCESS_KEY`) — unless the name says it holds where the secret is
 (`PASSWORD_FILE`, `TOKEN_URL`) — or the value has the shape of a well-known credential (AWS
 access key id, PEM private key, GitHub, GitLab, Slack and Stripe tokens, a JWT). Values that
-are references, not secrets (`$(OTHER_VAR)`, `${VAR}`), and empty values never count.
+are references, not secrets (`$(OTHER_VAR)`, `${VAR}`), and empty values never count; a value
+that is a switch (`yes`, `off`, `0`, `true`, `none`, … as in MYSQL_ALLOW_EMPTY_PASSWORD=yes)
+is not a secret by its name alone.
 
 The value is never copied into a finding: reports travel further than manifests.
 """
@@ -27,6 +29,10 @@ _NOT_THE_SECRET = frozenset(
      "AUDIENCE", "TIMEOUT", "ALGORITHM", "FORMAT", "POLICY", "REQUIRED", "MIN", "MAX"}
 )
 """A last word that says the variable names where or how, not what: `PASSWORD_FILE`."""
+_SWITCHES = frozenset({"yes", "no", "true", "false", "on", "off", "0", "1", "y", "n",
+                       "enabled", "disabled", "none", "null", "empty"})
+"""Values (any case) that turn a setting on or off: a name such as ALLOW_EMPTY_PASSWORD says
+what the switch is about, not that it holds a secret."""
 _SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z])(?=[A-Z])")
 _REFERENCE = re.compile(r"^\$(?:\([A-Za-z_][A-Za-z0-9_]*\)|\{[^}]*\})$")
 _CREDENTIAL_SHAPES = (
@@ -55,6 +61,8 @@ def secret_reason(name: str, value: str) -> str | None:
     for what, shape in _CREDENTIAL_SHAPES:
         if shape.search(value):
             return f"its value has the shape of {what}"
+    if value.strip().strip("'\"").lower() in _SWITCHES:
+        return None
     if _name_says_secret(name):
         return f"its name ({name}) says it holds a secret"
     return None
