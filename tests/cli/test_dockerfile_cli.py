@@ -111,7 +111,7 @@ def test_directories_are_walked(tmp_path: Path) -> None:
     result = run("dockerfile", "lint", "-f", "json", str(tmp_path))
     assert (result.returncode, result.stderr) == (0, "")
     report = json.loads(result.stdout)
-    assert report["skipped"] == []
+    assert (report["skipped"], report["warnings"]) == ([], [])
     files = [Path(f["file"]).relative_to(tmp_path).as_posix() for f in report["files"]]
     assert files == ["Containerfile", "Dockerfile", "Dockerfile-alpine.template",
                      "Dockerfile.dev", "api.dockerfile", "debian_bookworm_Dockerfile",
@@ -159,6 +159,35 @@ def test_directory_with_no_readable_dockerfile(tmp_path: Path) -> None:
     assert result.stderr == (
         f"tenlayer: {tmp_path}: no readable Dockerfiles in this directory; 1 skipped, e.g. "
         f"{tmp_path}/Dockerfile: line 2: unknown instruction: RUNN\n")
+
+
+def test_unknown_check_in_an_ignore_comment_is_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "Dockerfile"
+    path.write_text("FROM alpine:3\nUSER 1\n# why: tooling\n# tenlayer ignore=build/no-such-check"
+                    "\nRUN sudo true\n# tenlayer ignore=sudo,chmod-world-writeable\n"
+                    "RUN sudo chmod 777 /x\n")
+    result = run("dockerfile", "lint", "-f", "json", "--fail-on", "medium", str(path))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"tenlayer: warning: {path}: line 4: unknown check build/no-such-check in ignore "
+        "comment\n"
+        f"tenlayer: warning: {path}: line 6: unknown check build/chmod-world-writeable in "
+        "ignore comment\n")
+    report = json.loads(result.stdout)
+    assert report["warnings"] == [
+        {"file": str(path), "line": 4,
+         "message": "unknown check build/no-such-check in ignore comment"},
+        {"file": str(path), "line": 6,
+         "message": "unknown check build/chmod-world-writeable in ignore comment"},
+    ]
+    assert [(f["check_id"], f["line"]) for f in report["findings"]] == [
+        ("build/chmod-world-writable", 7), ("build/sudo", 5), ("build/image-not-pinned", 1),
+        ("build/no-healthcheck", 1)]
+    # the exit code is the findings' alone
+    table = run("dockerfile", "lint", str(path))
+    assert (table.returncode, table.stderr) == (0, result.stderr)
+    path.write_text("FROM alpine:3\nUSER 1\n# tenlayer ignore=no-such\nRUN true\n")
+    assert run("dockerfile", "lint", "--fail-on", "medium", str(path)).returncode == 0
 
 
 BAD = {

@@ -272,6 +272,22 @@ def test_inline_ignores() -> None:
     assert found(text, keep=("build/user-root",)) == [("build/sudo", 6, "RUN[1]")]
 
 
+def test_ignore_comments_naming_no_check_are_warned_about() -> None:
+    from tenlayer.dockerfile.lint import LintWarning, ignore_warnings
+
+    text = ("# syntax=docker/dockerfile:1\n# tenlayer ignore=image-not-pined\nFROM a:1\n"
+            "# tenlayer ignore=sudo, deploy/privileged-container ,build/sudo\nRUN sudo x\n"
+            "# tenlayer ignore=nope\n# other\n# tenlayer ignore=build/user-root,build/typo\n"
+            "USER root\n")
+    assert ignore_warnings(parse(text, "df")) == [
+        LintWarning("df", 2, "unknown check build/image-not-pined in ignore comment"),
+        LintWarning("df", 4, "unknown check deploy/privileged-container in ignore comment"),
+        LintWarning("df", 6, "unknown check build/nope in ignore comment"),
+        LintWarning("df", 8, "unknown check build/typo in ignore comment"),
+    ]
+    assert found(text, keep=("build/user-root",)) == []
+
+
 def test_windows_stages_skip_linux_rules() -> None:
     text = ("# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\n"
             "RUN sudo x; chmod 777 y; curl x | sh\nUSER ContainerAdministrator\nEXPOSE 22\n")

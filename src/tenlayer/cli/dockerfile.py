@@ -38,7 +38,7 @@ def lint_command(paths: tuple[str, ...], allowed_registries: str | None, output_
     walked for Dockerfile, Dockerfile.*, Dockerfile-*, *.Dockerfile, *.dockerfile,
     *Dockerfile and Containerfile; a file found there that is not a Dockerfile is skipped
     with a warning. `# tenlayer ignore=<id>[,<id>]` on the lines just above an instruction
-    silences those checks there."""
+    silences those checks there (an id that is no check is warned about)."""
     from tenlayer.cli.options import exit_for_findings, registries_option
     from tenlayer.dockerfile.lint import LintOptions
     from tenlayer.dockerfile.lint_files import lint_paths
@@ -62,13 +62,16 @@ def lint_command(paths: tuple[str, ...], allowed_registries: str | None, output_
     write_output(data, destination)
     for skipped in result.skipped:
         sys.stderr.write(f"tenlayer: warning: skipped {skipped.path}: {skipped.reason}\n")
+    for warning in result.warnings:
+        sys.stderr.write(f"tenlayer: warning: {warning.file}: line {warning.line}: "
+                         f"{warning.message}\n")
     if fail_on:
         exit_for_findings(list(result.findings), fail_on)
 
 
 def _json_report(result: LintResult) -> bytes:
     """report.dockerfile's JSON with the files skipped in directories (`skipped`: file and
-    reason, as `tenlayer k8s check` lists them)."""
+    reason, as `tenlayer k8s check` lists them) and the `warnings` (file, line, message)."""
     import json
 
     import orjson
@@ -82,6 +85,8 @@ def _json_report(result: LintResult) -> bytes:
     except orjson.JSONDecodeError:  # a path that is not UTF-8, kept as surrogate escapes
         document = json.loads(data.decode("utf-8", "surrogateescape"))
     document["skipped"] = [{"file": s.path, "reason": s.reason} for s in result.skipped]
+    document["warnings"] = [{"file": w.file, "line": w.line, "message": w.message}
+                            for w in result.warnings]
     return dumps(document)
 
 

@@ -3,6 +3,7 @@
 `# tenlayer ignore=build/sudo,build/user-root` in the comment lines just above an instruction
 (no blank line between) drops those findings on that instruction; the `build/` prefix may be
 left out. A finding about the whole image (no USER, no HEALTHCHECK) sits on the final FROM.
+An id there that is no Dockerfile check (a typo) is a warning (`ignore_warnings`), not silence.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tenlayer.dockerfile.checks import CHECKS
 from tenlayer.dockerfile.context import Context, Hit
 from tenlayer.dockerfile.images import base_images
 from tenlayer.dockerfile.rules import add_remote, no_healthcheck, secrets, ssh_exposed, user_root
@@ -38,16 +40,42 @@ def lint(dockerfile: Dockerfile, options: LintOptions | None = None,
     return sorted((h.finding for h in hits if not _ignored(h)), key=Finding.sort_key)
 
 
+@dataclass(frozen=True, slots=True)
+class LintWarning:
+    """Something in a Dockerfile that does not do what its author meant (not a finding)."""
+
+    file: str
+    line: int
+    message: str
+
+
+_KNOWN = frozenset(check.id for check in CHECKS)
+
+
 def ignored_ids(instruction: Instruction) -> frozenset[str]:
-    ids: set[str] = set()
-    for comment in instruction.comments:
-        match = _IGNORE.match(comment.strip())
-        if match:
-            for part in match.group(1).split(","):
-                part = part.strip()
-                if part:
-                    ids.add(part if "/" in part else f"build/{part}")
-    return frozenset(ids)
+    return frozenset(i for comment in instruction.comments for i in _ids_in(comment))
+
+
+def _ids_in(comment: str) -> list[str]:
+    match = _IGNORE.match(comment.strip())
+    if not match:
+        return []
+    parts = (part.strip() for part in match.group(1).split(","))
+    return [part if "/" in part else f"build/{part}" for part in parts if part]
+
+
+def ignore_warnings(dockerfile: Dockerfile) -> list[LintWarning]:
+    """An ignore comment naming a check that does not exist: it silences nothing."""
+    warnings = []
+    for instruction in dockerfile.instructions:
+        first = instruction.start_line - len(instruction.comments)  # they are just above it
+        for offset, comment in enumerate(instruction.comments):
+            for check_id in _ids_in(comment):
+                if check_id not in _KNOWN:
+                    warnings.append(LintWarning(
+                        dockerfile.path, first + offset,
+                        f"unknown check {check_id} in ignore comment"))
+    return warnings
 
 
 def _ignored(hit: Hit) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from tenlayer.dockerfile.lint import LintOptions, lint
+from tenlayer.dockerfile.lint import LintOptions, LintWarning, ignore_warnings, lint
 from tenlayer.dockerfile.load import Skipped, load_dockerfiles
 from tenlayer.model import Finding
 
@@ -26,6 +26,8 @@ class LintResult:
     findings: tuple[Finding, ...]
     skipped: tuple[Skipped, ...] = ()
     """Files found in directories that are not Dockerfiles (their reasons)."""
+    warnings: tuple[LintWarning, ...] = ()
+    """Ignore comments naming checks that do not exist."""
 
 
 def lint_paths(paths: Sequence[str], options: LintOptions | None = None,
@@ -37,14 +39,16 @@ def lint_paths(paths: Sequence[str], options: LintOptions | None = None,
 
     files = []
     findings: list[Finding] = []
+    warnings: list[LintWarning] = []
     loaded = load_dockerfiles(paths, stdin)
     for dockerfile in loaded.dockerfiles:
         context = Context.of(dockerfile)
         findings.extend(lint(dockerfile, options or LintOptions(), context))
+        warnings.extend(ignore_warnings(dockerfile))
         files.append(FileSummary(
             dockerfile.path, len(dockerfile.instructions), len(context.stages),
             bool(context.shipped) and context.shipped[0].index in context.windows,
             dockerfile.template,
         ))
     return LintResult(tuple(files), tuple(sorted(findings, key=Finding.sort_key)),
-                      tuple(loaded.skipped))
+                      tuple(loaded.skipped), tuple(warnings))
