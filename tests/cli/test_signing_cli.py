@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import pytest
 
-from tests.support.images import Layer, write_oci_layout
+from tests.support.images import Layer, layout_to_archive, write_docker_archive, write_oci_layout
 
 PASSWORD = "pw"
 
@@ -525,3 +525,43 @@ def test_signing_again_with_the_same_key_adds_nothing(keys: Path, layout: tuple[
         )
     layers = signature_manifest(root, digest)[1]["layers"]
     assert len(layers) == 3  # type: ignore[arg-type]
+
+
+# -- inputs that cannot carry a signature ---------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["sign", "verify"])
+def test_archives_and_other_sources_are_refused_by_name(
+    keys: Path, layout: tuple[Path, str], tmp_path: Path, command: str
+) -> None:
+    write_docker_archive(tmp_path / "x.docker.tar", [Layer().file("etc/a", b"a\n")])
+    layout_to_archive(layout[0], tmp_path / "x.oci.tar")
+    (tmp_path / "rootfs").mkdir()
+    key = "cosign.key" if command == "sign" else "cosign.pub"
+    action = "signed" if command == "sign" else "verified"
+    for spec in ("x.docker.tar", "./x.docker.tar", "docker-archive:x.docker.tar",
+                 "oci-archive:x.oci.tar", "x.oci.tar:v1", "oci:x.docker.tar", "rootfs:rootfs",
+                 "dir:rootfs", "docker-daemon:app:1"):
+        done = run("image", command, spec, "--key", str(keys / key), cwd=tmp_path)
+        assert (done.returncode, done.stdout, done.stderr) == (
+            2, "", f"tenlayer: {spec}: only registry references and OCI layouts can be "
+            f"{action} (push the image to a registry or copy it to an OCI layout with skopeo)\n"
+        ), spec
+    missing = run("image", command, "gone.tar", "--key", str(keys / key), cwd=tmp_path)
+    assert (missing.returncode, missing.stderr) == (
+        2, "tenlayer: gone.tar: no such file or directory\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "oci", "rootfs", "x.docker.tar", "x.oci.tar"  # nothing written beside them
+    ]
+
+
+def test_unsupported_image_is_said_before_the_password_is_asked(keys: Path, tmp_path: Path
+                                                                ) -> None:
+    write_docker_archive(tmp_path / "x.docker.tar", [Layer().file("etc/a", b"a\n")])
+    done = run("image", "sign", "x.docker.tar", "--key", str(keys / "cosign.key"),
+               cwd=tmp_path, password=None)
+    assert (done.returncode, done.stderr) == (
+        2, "tenlayer: x.docker.tar: only registry references and OCI layouts can be signed "
+        "(push the image to a registry or copy it to an OCI layout with skopeo)\n"
+    )

@@ -62,11 +62,12 @@ def sign(
     from tenlayer.signing.manifest import append_signature
     from tenlayer.signing.payload import Payload
     from tenlayer.signing.payload import sign as sign_payload
-    from tenlayer.signing.targets import open_target
+    from tenlayer.signing.targets import classify, open_target
     from tenlayer.signing.verify import already_signed
 
     optional = _annotations(annotations)
     seconds = parse_timeout(timeout)
+    classify(image, push=True)  # an unsupported IMAGE is said before the password is asked
     data = read_key_file(key_path, what="private key")
     key = decrypt_private_key(
         data, read_password(confirm=False, what=str(key_path)), context=str(key_path)

@@ -40,6 +40,10 @@ REF_NAME = "org.opencontainers.image.ref.name"
 SIGNATURE_TAG = re.compile(r"sha256-[0-9a-f]{64}\.sig")
 _PATH_TRANSPORTS = ("oci:",)
 _REGISTRY_TRANSPORTS = ("docker://", "registry:")
+_UNSUPPORTED_TRANSPORTS = (
+    "docker-archive:", "oci-archive:", "dir:", "rootfs:", "docker-daemon:",
+    "containers-storage:",
+)
 
 
 class SignatureTarget(Protocol):
@@ -64,21 +68,46 @@ class SignatureTarget(Protocol):
 
 
 def open_target(spec: str, *, insecure: bool, timeout: float, push: bool) -> SignatureTarget:
-    """`oci:DIR[:TAG]`, `DIR[:TAG]` (an OCI layout), `docker://REF`, `registry:REF` or REF."""
+    """`oci:DIR[:TAG]`, `DIR[:TAG]` (an OCI layout), `docker://REF`, `registry:REF` or REF.
+
+    `push` is for signing. Archives and the other image sources `image scan` reads have no
+    place to keep a signature beside the image: they are refused by name.
+    """
+    kind, text = classify(spec, push=push)
+    if kind == "registry":
+        return RegistryTarget(text, insecure=insecure, timeout=timeout, push=push)
+    return LayoutTarget.open(text, spec, strict=push)
+
+
+def classify(spec: str, *, push: bool) -> tuple[str, str]:
+    """("registry", REF) or ("layout", DIR[:TAG]) without touching the network; anything
+    else is a BadInput (checked before a password is asked for)."""
+    from tenlayer.image.open import _split_path_and_tag
+
     if not spec.strip():
         raise BadInput("IMAGE is empty: name an OCI layout directory or a registry reference")
     for prefix in _REGISTRY_TRANSPORTS:
         if spec.startswith(prefix):
-            return RegistryTarget(spec[len(prefix):], insecure=insecure, timeout=timeout,
-                                  push=push)
-    if spec.startswith(_PATH_TRANSPORTS):
-        return LayoutTarget.open(spec.partition(":")[2], spec, strict=push)
-    from tenlayer.image.open import _split_path_and_tag
+            return "registry", spec[len(prefix):]
+    if spec.startswith(_UNSUPPORTED_TRANSPORTS):
+        raise _unsupported(spec, push)
+    text = spec.partition(":")[2] if spec.startswith(_PATH_TRANSPORTS) else spec
+    path, _ = _split_path_and_tag(text)
+    if path.exists() and not path.is_dir():
+        raise _unsupported(spec, push)
+    if path.exists() or text != spec or spec.startswith(("/", "./", "../")):
+        return "layout", text
+    if spec.endswith(".tar"):
+        raise BadInput(f"{spec}: no such file or directory")
+    return "registry", spec
 
-    path, _ = _split_path_and_tag(spec)
-    if path.exists() or spec.startswith(("/", "./", "../")):
-        return LayoutTarget.open(spec, spec, strict=push)
-    return RegistryTarget(spec, insecure=insecure, timeout=timeout, push=push)
+
+def _unsupported(spec: str, push: bool) -> BadInput:
+    action = "signed" if push else "verified"
+    return BadInput(
+        f"{spec}: only registry references and OCI layouts can be {action} (push the image "
+        "to a registry or copy it to an OCI layout with skopeo)"
+    )
 
 
 # -- registries -----------------------------------------------------------------------------
