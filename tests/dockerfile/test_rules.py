@@ -31,6 +31,21 @@ def test_catalogue_entries() -> None:
         assert check.title and check.description and check.remediation
 
 
+def test_user_root_catalogue_says_both_severities() -> None:
+    check = catalogue()["build/user-root"]
+    assert check.severity is Severity.HIGH
+    assert check.title == (
+        "The image runs as root (explicit USER root: high; no USER at all: medium)")
+    assert "Severity: explicit USER root: high; no USER at all: medium" in check.description
+    explicit = lint(parse("FROM a:1\nUSER root\n"))
+    unset = lint(parse("FROM a:1\n"))
+    assert [(f.severity, f.title) for f in explicit if f.check_id == "build/user-root"] == [
+        (Severity.HIGH, "The image runs as root (USER root)")]
+    assert [(f.severity, f.title) for f in unset if f.check_id == "build/user-root"] == [
+        (Severity.MEDIUM, "No USER in the stages the image is built from: it runs as root "
+         "unless the base image sets a user")]
+
+
 def test_user_root_or_unset() -> None:
     assert found("FROM a:1\nUSER root\n", keep=("build/user-root",)) == [
         ("build/user-root", 2, "USER[0]")]

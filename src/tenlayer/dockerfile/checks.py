@@ -18,11 +18,13 @@ def _check(id: str, severity: Severity, title: str, description: str, remediatio
 
 CHECKS: tuple[Check, ...] = (
     _check(
-        "user-root", Severity.HIGH, "The image runs as root",
+        "user-root", Severity.HIGH,
+        "The image runs as root (explicit USER root: high; no USER at all: medium)",
         "The final stage's last USER is root (or 0), or no stage the image is built from "
         "sets a USER, so the container's processes run as root unless the runtime says "
-        "otherwise: a process that escapes the application owns the container. (A base image "
-        "may set a USER of its own; this check cannot see inside it.)",
+        "otherwise: a process that escapes the application owns the container. Severity: "
+        "explicit USER root: high; no USER at all: medium (a base image may set a USER of "
+        "its own; this check cannot see inside it).",
         "Create an unprivileged user and end the final stage with `USER <name or uid>`.",
         _REF + "#user", _PRACTICES + "#user",
     ),
