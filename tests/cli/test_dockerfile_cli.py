@@ -198,7 +198,6 @@ BAD = {
     "unknown": (b"FROM a\nRUNN echo\n", "line 2: unknown instruction: RUNN"),
     "no-from": (b"ARG A=1\n# nothing\n", "no FROM instruction: not a Dockerfile"),
     "escape": (b"# escape=!\nFROM a\n", "line 1: invalid escape token '!' does not match ` or \\"),
-    "latin1": (b"FROM a\nLABEL x=caf\xe9\n", "line 2: not UTF-8 (byte 0xe9 at offset 18)"),
     "empty": (b"", "file with no instructions"),
 }
 
@@ -211,6 +210,28 @@ def test_bad_input(tmp_path: Path, kind: str) -> None:
     result = run("dockerfile", "lint", str(path))
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == f"tenlayer: {path}: {message}\n"
+
+
+def test_not_utf8_is_read_as_latin1_with_a_warning(tmp_path: Path) -> None:
+    """BuildKit's parser reads bytes: a Latin-1 Dockerfile builds, so it is linted."""
+    path = tmp_path / "Dockerfile"
+    path.write_bytes(b"FROM debian:12\nLABEL maintainer=\"Ren\xe9\"\n"
+                     b"RUN echo \xff && curl -fsSL https://x | sh\nUSER 1000\n")
+    result = run("dockerfile", "lint", "-f", "json", str(path))
+    assert result.returncode == 0
+    assert result.stderr == (f"tenlayer: warning: {path}: line 2: not UTF-8 (byte 0xe9 at "
+                             "offset 36); read as Latin-1\n")
+    report = json.loads(result.stdout)
+    assert report["warnings"] == [{"file": str(path), "line": 2, "message": "not UTF-8 (byte "
+                                   "0xe9 at offset 36); read as Latin-1"}]
+    assert [(f["check_id"], f["line"], f["location"]) for f in report["findings"]] == [
+        ("build/curl-pipe-shell", 3, "RUN[0]"), ("build/image-not-pinned", 1, "FROM[0]"),
+        ("build/no-healthcheck", 1, "FROM[0]")]
+    table = run("dockerfile", "lint", "--fail-on", "high", str(path))
+    assert (table.returncode, table.stderr) == (1, result.stderr)
+    sarif = run("dockerfile", "lint", "-f", "sarif", str(path))
+    assert sarif.returncode == 0 and len(json.loads(sarif.stdout)["runs"][0]["results"]) == 3
+    assert path.read_bytes().count(b"\xe9") == 1  # the file is not touched
 
 
 def test_bad_paths(tmp_path: Path) -> None:

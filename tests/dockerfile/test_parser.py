@@ -4,13 +4,15 @@ the same cases through it, which must agree."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tenlayer.dockerfile.load import read_dockerfile
 from tenlayer.dockerfile.parser import KEYWORDS, parse, parse_nodes
 from tenlayer.dockerfile.stages import expand, global_args, stages_of
-from tenlayer.dockerfile.syntax import Dockerfile, DockerfileError
+from tenlayer.dockerfile.syntax import Dockerfile, DockerfileError, LintWarning
 
 CASES: dict[str, str] = {
     "continuation": (
@@ -234,3 +236,22 @@ def test_random_files_agree_with_buildkit() -> None:
         if ours != theirs:
             disagreements.append(text)
     assert disagreements == []
+
+
+def test_buildkit_parses_bytes_that_are_not_utf8(tmp_path: Path) -> None:
+    """BuildKit's Go parser reads bytes: a Latin-1 Dockerfile parses (the `dockerfile`
+    package then fails only to turn Go's strings into Python's), so tenlayer reads it as
+    Latin-1, with a warning, instead of refusing it."""
+    buildkit = pytest.importorskip("dockerfile")
+    path = tmp_path / "Dockerfile"
+    path.write_bytes(b"FROM debian:12\nLABEL x=caf\xe9\nRUN echo \xff | sh\n")
+    with pytest.raises(UnicodeDecodeError) as caught:
+        buildkit.parse_file(str(path))
+    assert not isinstance(caught.value, buildkit.GoParseError)
+    assert caught.value.object == b"LABEL x=caf\xe9"  # the node Go returned, bytes as written
+    dockerfile = read_dockerfile(str(path))
+    assert [(i.keyword, i.start_line, i.values) for i in dockerfile.instructions] == [
+        ("FROM", 1, ("debian:12",)), ("LABEL", 2, ("x", "caf\xe9")),
+        ("RUN", 3, ("echo \xff | sh",))]
+    assert dockerfile.warnings == (
+        LintWarning(str(path), 2, "not UTF-8 (byte 0xe9 at offset 26); read as Latin-1"),)

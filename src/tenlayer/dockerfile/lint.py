@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+__all__ = ["LintOptions", "LintWarning", "ignore_warnings", "ignored_ids", "lint"]
+
 from tenlayer.dockerfile.checks import CHECKS
 from tenlayer.dockerfile.context import Context, Hit
 from tenlayer.dockerfile.images import base_images
 from tenlayer.dockerfile.rules import add_remote, no_healthcheck, secrets, ssh_exposed, user_root
 from tenlayer.dockerfile.run_rules import run_rules
-from tenlayer.dockerfile.syntax import Dockerfile, Instruction
+from tenlayer.dockerfile.syntax import Dockerfile, Instruction, LintWarning
 from tenlayer.model import Finding
 
 _IGNORE = re.compile(r"^tenlayer\s+ignore\s*=\s*([\w/.,\s-]+)$")
@@ -38,15 +40,6 @@ def lint(dockerfile: Dockerfile, options: LintOptions | None = None,
         *run_rules(context),
     ]
     return sorted((h.finding for h in hits if not _ignored(h)), key=Finding.sort_key)
-
-
-@dataclass(frozen=True, slots=True)
-class LintWarning:
-    """Something in a Dockerfile that does not do what its author meant (not a finding)."""
-
-    file: str
-    line: int
-    message: str
 
 
 _KNOWN = frozenset(check.id for check in CHECKS)

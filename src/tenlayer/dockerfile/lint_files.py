@@ -27,7 +27,7 @@ class LintResult:
     skipped: tuple[Skipped, ...] = ()
     """Files found in directories that are not Dockerfiles (their reasons)."""
     warnings: tuple[LintWarning, ...] = ()
-    """Ignore comments naming checks that do not exist."""
+    """Ignore comments naming checks that do not exist; files read as Latin-1."""
 
 
 def lint_paths(paths: Sequence[str], options: LintOptions | None = None,
@@ -44,7 +44,7 @@ def lint_paths(paths: Sequence[str], options: LintOptions | None = None,
     for dockerfile in loaded.dockerfiles:
         context = Context.of(dockerfile)
         findings.extend(lint(dockerfile, options or LintOptions(), context))
-        warnings.extend(ignore_warnings(dockerfile))
+        warnings.extend((*dockerfile.warnings, *ignore_warnings(dockerfile)))
         files.append(FileSummary(
             dockerfile.path, len(dockerfile.instructions), len(context.stages),
             bool(context.shipped) and context.shipped[0].index in context.windows,

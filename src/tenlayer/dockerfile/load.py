@@ -1,7 +1,12 @@
 """Reading Dockerfiles: files, directories and stdin.
 
 A file or stdin named on the command line must be a Dockerfile: anything wrong (binary, too
-large, not UTF-8, not parseable) is `BadInput` naming it (exit 2), whatever its name.
+large, not parseable) is `BadInput` naming it (exit 2), whatever its name.
+
+Text that is not UTF-8 is read as Latin-1 (one character a byte), with a warning: BuildKit's
+parser reads bytes and builds such a Dockerfile (checked with its Go parser through the
+`dockerfile` package), so refusing it would miss what gets built. Line numbers are the same
+either way; only non-ASCII text shows differently.
 
 Directories are walked in sorted order for `Dockerfile`, `Containerfile`, `Dockerfile.*`,
 `Dockerfile-*`, `*.Dockerfile`, `*.dockerfile` and `*Dockerfile` (`debian_bookworm_Dockerfile`);
@@ -16,12 +21,12 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
 from tenlayer.dockerfile.parser import parse_nodes, validate
-from tenlayer.dockerfile.syntax import Dockerfile, DockerfileError
+from tenlayer.dockerfile.syntax import Dockerfile, DockerfileError, LintWarning
 from tenlayer.dockerfile.template import blank_blocks, is_template, join_placeholders
 from tenlayer.errors import BadInput
 
@@ -117,7 +122,9 @@ def read_dockerfile(path: str, stdin: BinaryIO | None = None) -> Dockerfile:
     """Read, decode and parse one input; BadInput names it and says what is wrong."""
     name = "<stdin>" if path == STDIN else path
     data = (stdin or sys.stdin.buffer).read(MAX_BYTES + 1) if path == STDIN else _read_file(path)
-    return parse_text(decode(data, name), name)
+    text, warning = decode_text(data, name)
+    dockerfile = parse_text(text, name)
+    return replace(dockerfile, warnings=(warning,)) if warning else dockerfile
 
 
 def _read_file(path: str) -> bytes:
@@ -130,17 +137,19 @@ def _read_file(path: str) -> bytes:
         raise BadInput(f"{path}: cannot read ({error.strerror})") from None
 
 
-def decode(data: bytes, name: str) -> str:
+def decode_text(data: bytes, name: str) -> tuple[str, LintWarning | None]:
+    """The text, and a warning when it was not UTF-8 (then read as Latin-1)."""
     if len(data) > MAX_BYTES:
         raise BadInput(f"{name}: larger than {MAX_BYTES // 1024} KiB, not a Dockerfile")
     if b"\x00" in data[:_SNIFF]:
         raise BadInput(f"{name}: binary file (NUL bytes), not a Dockerfile")
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8"), None
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        raise BadInput(f"{name}: line {line}: not UTF-8 (byte 0x{data[error.start]:02x} at "
-                       f"offset {error.start})") from None
+        return data.decode("latin-1"), LintWarning(
+            name, line, f"not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); "
+            "read as Latin-1")
 
 
 def parse_text(text: str, name: str) -> Dockerfile:

@@ -63,6 +63,16 @@ class Instruction:
 
 
 @dataclass(frozen=True, slots=True)
+class LintWarning:
+    """Something in a Dockerfile that does not do what its author meant, or that was read in
+    an unusual way (not a finding)."""
+
+    file: str
+    line: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class Dockerfile:
     path: str
     directives: tuple[Directive, ...]
@@ -72,6 +82,8 @@ class Dockerfile:
     """A docker-library template (`Dockerfile*.template`): jq `{{ … }}` blocks were blanked."""
     template_lines: frozenset[int] = frozenset()
     """The lines blanked: what the template fills in there is unknown."""
+    warnings: tuple[LintWarning, ...] = ()
+    """How it was read, when that is worth saying (not UTF-8, read as Latin-1)."""
 
     def filled_in(self, instruction: Instruction) -> bool:
         """Part of the instruction comes from the template (an absence proves nothing)."""
