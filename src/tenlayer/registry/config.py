@@ -1,0 +1,184 @@
+"""`tenlayer registry serve --config FILE`: the service's YAML configuration, read strictly.
+
+```yaml
+listen: 127.0.0.1:5002            # host:port
+issuer: tenlayer                  # the token's iss; distribution's auth.token.issuer
+service: my-registry              # the token's aud; distribution's auth.token.service
+realm: http://127.0.0.1:5002/token  # optional, derived from listen
+token_lifetime: 300               # seconds
+refresh_token_lifetime: 604800    # seconds (OAuth2 refresh tokens, docker's identity token)
+keys:                             # oldest first; the last one not retired signs
+  - {certificate: keys-2025/token.crt, retired: true}
+  - {certificate: keys-2026/token.crt, key: keys-2026/token.key}
+database: sqlite:///registry.db   # optional; default sqlite in the config's directory
+upstream: http://127.0.0.1:5000   # the registry itself (for scan on push)
+throttle: {free: 5, base: 1, cap: 300}
+```
+Relative paths are relative to the configuration file. Every problem is one `BadInput`
+line naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import yaml
+
+from tenlayer.errors import BadInput
+from tenlayer.registry.keys import KeyRing, load_key
+from tenlayer.registry.throttle import ThrottlePolicy
+
+DEFAULT_DATABASE = "tenlayer-registry.db"
+FIELDS = {
+    "listen", "issuer", "service", "realm", "token_lifetime", "refresh_token_lifetime",
+    "keys", "database", "upstream", "throttle",
+}
+
+
+@dataclass(frozen=True)
+class KeyConfig:
+    certificate: Path
+    key: Path | None
+    retired: bool
+
+
+@dataclass(frozen=True)
+class RegistryConfig:
+    path: Path
+    host: str
+    port: int
+    issuer: str
+    service: str
+    realm: str
+    token_lifetime: datetime.timedelta
+    refresh_token_lifetime: datetime.timedelta
+    keys: tuple[KeyConfig, ...]
+    database: str
+    upstream: str | None
+    throttle: ThrottlePolicy
+
+    def key_ring(self) -> KeyRing:
+        return KeyRing(tuple(load_key(k.certificate, k.key, retired=k.retired)
+                             for k in self.keys))
+
+
+def _fail(path: Path, message: str) -> BadInput:
+    return BadInput(f"{path}: {message}")
+
+
+def _string(path: Path, data: dict[str, Any], name: str, default: str | None = None) -> str:
+    value = data.get(name, default)
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(path, f"{name} must be a non-empty string")
+    return value
+
+
+def _seconds(path: Path, data: dict[str, Any], name: str, default: int, top: int) -> int:
+    value = data.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+        raise _fail(path, f"{name} must be a whole number of seconds between 1 and {top}")
+    return value
+
+
+def _keys(path: Path, value: Any) -> tuple[KeyConfig, ...]:
+    if not isinstance(value, list) or not value:
+        raise _fail(path, "keys must be a list of {certificate, key, retired} entries")
+    keys = []
+    for number, entry in enumerate(value):
+        where = f"keys[{number}]"
+        if not isinstance(entry, dict) or set(entry) - {"certificate", "key", "retired"}:
+            raise _fail(path, f"{where} must have certificate, key and optionally retired")
+        certificate, key = entry.get("certificate"), entry.get("key")
+        retired = entry.get("retired", False)
+        if not isinstance(certificate, str) or not isinstance(retired, bool):
+            raise _fail(path, f"{where}: certificate is a path, retired true or false")
+        if key is not None and not isinstance(key, str):
+            raise _fail(path, f"{where}: key is a path")
+        if key is None and not retired and number == len(value) - 1:
+            raise _fail(path, f"{where}: the newest key signs, so it needs its key file")
+        keys.append(KeyConfig(
+            path.parent / certificate, path.parent / key if key else None, retired
+        ))
+    if all(k.retired for k in keys):
+        raise _fail(path, "every key is retired; nothing can sign")
+    return tuple(keys)
+
+
+def _throttle(path: Path, value: Any) -> ThrottlePolicy:
+    if value is None:
+        return ThrottlePolicy()
+    if not isinstance(value, dict) or set(value) - {"free", "base", "cap"}:
+        raise _fail(path, "throttle has free, base and cap")
+    free, base, cap = value.get("free", 5), value.get("base", 1.0), value.get("cap", 300.0)
+    numbers = (free, base, cap)
+    if any(isinstance(v, bool) or not isinstance(v, int | float) for v in numbers) or not (
+        isinstance(free, int) and free >= 0 and 0 < base <= cap
+    ):
+        raise _fail(path, "throttle: free is a count >= 0, 0 < base <= cap (seconds)")
+    return ThrottlePolicy(free, float(base), float(cap))
+
+
+def load_config(path: Path) -> RegistryConfig:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInput(f"{path}: cannot read the configuration ({error})") from None
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise _fail(path, f"not valid YAML{where}") from None
+    if not isinstance(data, dict):
+        raise _fail(path, "the configuration must be a mapping")
+    unknown = sorted(str(k) for k in set(data) - FIELDS)
+    if unknown:
+        raise _fail(path, f"unknown field {unknown[0]!r} (known: {', '.join(sorted(FIELDS))})")
+    path = path.resolve()
+    listen = _string(path, data, "listen", "127.0.0.1:5002")
+    host, _, port_text = listen.rpartition(":")
+    if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise _fail(path, f"listen {listen!r} is not host:port")
+    realm = _string(path, data, "realm", f"http://{listen}/token")
+    if urlparse(realm).scheme not in ("http", "https"):
+        raise _fail(path, f"realm {realm!r} is not an http(s) URL")
+    upstream = data.get("upstream")
+    if upstream is not None and (
+        not isinstance(upstream, str) or urlparse(upstream).scheme not in ("http", "https")
+    ):
+        raise _fail(path, "upstream must be the registry's http(s) URL")
+    database = data.get("database", f"sqlite:///{path.parent / DEFAULT_DATABASE}")
+    if not isinstance(database, str) or "://" not in database:
+        raise _fail(path, "database must be an SQLAlchemy URL (sqlite:///file.db, postgresql://…)")
+    if database.startswith("sqlite:///") and not database.startswith("sqlite:////"):
+        relative = database[len("sqlite:///"):]
+        if relative and relative != ":memory:":
+            database = f"sqlite:///{path.parent / relative}"
+    return RegistryConfig(
+        path=path,
+        host=host.strip("[]"),
+        port=int(port_text),
+        issuer=_string(path, data, "issuer"),
+        service=_string(path, data, "service"),
+        realm=realm,
+        token_lifetime=datetime.timedelta(
+            seconds=_seconds(path, data, "token_lifetime", 300, 86400)),
+        refresh_token_lifetime=datetime.timedelta(
+            seconds=_seconds(path, data, "refresh_token_lifetime", 7 * 86400, 365 * 86400)),
+        keys=_keys(path, data.get("keys")),
+        database=database,
+        upstream=upstream,
+        throttle=_throttle(path, data.get("throttle")),
+    )
+
+
+def auth_block(*, realm: str, service: str, issuer: str, bundle: Path) -> str:
+    """The `auth:` section of distribution's configuration that trusts this service."""
+    block = {"auth": {"token": {
+        "realm": realm, "service": service, "issuer": issuer, "rootcertbundle": str(bundle),
+    }}}
+    return yaml.safe_dump(block, sort_keys=False)

@@ -1,0 +1,108 @@
+"""The registry's tables (SQLAlchemy 2; SQLite by default, PostgreSQL works the same)."""
+
+from __future__ import annotations
+
+import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class UserRow(Base):
+    __tablename__ = "registry_users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GroupRow(Base):
+    __tablename__ = "registry_groups"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+
+
+class GroupUserRow(Base):
+    __tablename__ = "registry_group_users"
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("registry_groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("registry_users.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class ProjectRow(Base):
+    __tablename__ = "registry_projects"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
+    # settings of the pull gate (stored now, enforced by the gate)
+    severity_threshold: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    minimum_grade: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    require_signatures: Mapped[bool] = mapped_column(Boolean, default=False)
+    trusted_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
+    cve_allowlist: Mapped[list[str]] = mapped_column(JSON, default=list)
+    immutable_tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class MemberRow(Base):
+    __tablename__ = "registry_members"
+    __table_args__ = (
+        UniqueConstraint("project_id", "user_id"),
+        UniqueConstraint("project_id", "group_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("registry_projects.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registry_users.id", ondelete="CASCADE"), nullable=True
+    )
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("registry_groups.id", ondelete="CASCADE"), nullable=True
+    )
+    role: Mapped[str] = mapped_column(String(32))
+
+
+class RobotRow(Base):
+    __tablename__ = "registry_robots"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    description: Mapped[str] = mapped_column(String(1024), default="")
+
+
+class RobotPermissionRow(Base):
+    __tablename__ = "registry_robot_permissions"
+    robot_id: Mapped[int] = mapped_column(
+        ForeignKey("registry_robots.id", ondelete="CASCADE"), primary_key=True
+    )
+    project_id: Mapped[int] = mapped_column(
+        ForeignKey("registry_projects.id", ondelete="CASCADE"), primary_key=True
+    )
+    actions: Mapped[list[str]] = mapped_column(JSON)
+
+
+class RefreshTokenRow(Base):
+    __tablename__ = "registry_refresh_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(16))
+    expires_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,142 @@
+"""The token service's logic, without HTTP: logins (throttled), grants, tokens.
+
+`TokenService.login` checks a password or robot secret behind the throttle; `grant_scopes`
+intersects what is asked with what the principal may do; `issue` signs the token. The
+Starlette app in `server.py` is a thin shell over this.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tenlayer.registry.access import Principal, Scope, grant, project_of
+from tenlayer.registry.config import RegistryConfig
+from tenlayer.registry.keys import KeyRing
+from tenlayer.registry.store import Store
+from tenlayer.registry.throttle import Throttle
+from tenlayer.registry.tokens import (
+    AccessEntry,
+    Claims,
+    IssuedToken,
+    TokenError,
+    issue_token,
+    verify_token,
+)
+
+log = logging.getLogger("tenlayer.registry")
+
+
+class LoginRefused(Exception):
+    """Wrong credentials (401)."""
+
+
+class Throttled(Exception):
+    """Too many failures (429); `retry_after` in seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed logins; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Grant:
+    principal: Principal
+    token: IssuedToken
+    access: tuple[AccessEntry, ...]
+    refresh_token: str | None = None
+
+
+def utc_now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+class TokenService:
+    def __init__(
+        self,
+        config: RegistryConfig,
+        store: Store,
+        keys: KeyRing,
+        *,
+        now: Callable[[], datetime.datetime] = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.keys = keys
+        self.now = now
+        self.monotonic = monotonic
+        self.throttle = Throttle(config.throttle)
+
+    def login(self, account: str, password: str, client: str) -> Principal:
+        keys = [f"account:{account}", f"client:{client}"]
+        wait = self.throttle.retry_after(keys, self.monotonic())
+        if wait is not None:
+            log.info("login throttled account=%s client=%s", account, client)
+            raise Throttled(wait)
+        principal = self.store.authenticate(account, password, now=self.now())
+        if principal is None:
+            self.throttle.failure(keys, self.monotonic())
+            log.info("login refused account=%s client=%s", account, client)
+            raise LoginRefused("invalid username or password")
+        self.throttle.success(keys[0])
+        return principal
+
+    def grant_scopes(self, principal: Principal, scopes: list[Scope]) -> tuple[AccessEntry, ...]:
+        granted: list[AccessEntry] = []
+        for scope in scopes:
+            facts = None
+            if scope.type == "repository":
+                project = project_of(scope.name)
+                facts = self.store.facts(principal, project) if project else None
+            entry = grant(scope, principal, facts)
+            if entry is not None:
+                granted.append(entry)
+        return tuple(granted)
+
+    def issue(
+        self, principal: Principal, scopes: list[Scope], *, offline: bool = False
+    ) -> Grant:
+        access = self.grant_scopes(principal, scopes)
+        now = self.now()
+        token = issue_token(
+            self.keys, issuer=self.config.issuer, audience=self.config.service,
+            subject=principal.name, access=access, now=now,
+            lifetime=self.config.token_lifetime,
+        )
+        refresh = None
+        if offline and not principal.anonymous:
+            refresh = self.store.new_refresh_token(
+                principal, now=now, lifetime=self.config.refresh_token_lifetime
+            )
+        log.info(
+            "token issued sub=%s jti=%s access=%s", principal.name or "(anonymous)", token.jti,
+            ";".join(f"{a.type}:{a.name}:{','.join(a.actions)}" for a in access),
+        )
+        return Grant(principal, token, access, refresh)
+
+    def refresh(self, refresh_token: str) -> Principal:
+        principal = self.store.redeem_refresh_token(refresh_token, now=self.now())
+        if principal is None:
+            raise LoginRefused("invalid or expired refresh token")
+        return principal
+
+    def verify(self, token: str) -> Claims:
+        return verify_token(
+            token, self.keys, audience=self.config.service, issuer=self.config.issuer,
+            now=self.now(),
+        )
+
+    def bearer_principal(self, token: str) -> Principal:
+        """The principal a bearer token of ours names (still existing, unexpired)."""
+        try:
+            claims = self.verify(token)
+        except TokenError as error:
+            raise LoginRefused(f"token refused: {error}") from None
+        principal = self.store.principal(claims.subject, now=self.now()) if claims.subject else None
+        if principal is None:
+            raise LoginRefused("the token's subject is not an account")
+        return principal

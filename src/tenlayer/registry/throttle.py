@@ -1,0 +1,69 @@
+"""Password-guessing throttle: exponential back-off per account and per client address.
+
+The first `free` failures of a key cost nothing; after that each failure locks the key for
+`base * 2**(failures - free)` seconds, at most `cap`. A locked key is answered 429 with
+Retry-After before any password is checked. A success clears the account's count (not the
+client's: one right password must not let a client keep guessing other accounts for free).
+Counts are forgotten after `cap` seconds without failures.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    free: int = 5
+    base: float = 1.0
+    cap: float = 300.0
+
+
+@dataclass
+class _Entry:
+    failures: int
+    locked_until: float
+    last: float
+
+
+class Throttle:
+    def __init__(self, policy: ThrottlePolicy) -> None:
+        self.policy = policy
+        self._entries: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, keys: list[str], now: float) -> int | None:
+        """Seconds to wait when any key is locked at `now` (monotonic seconds)."""
+        with self._lock:
+            waits = [
+                entry.locked_until - now
+                for key in keys
+                if (entry := self._entries.get(key)) is not None and entry.locked_until > now
+            ]
+        return max(1, math.ceil(max(waits))) if waits else None
+
+    def failure(self, keys: list[str], now: float) -> None:
+        with self._lock:
+            self._forget(now)
+            for key in keys:
+                entry = self._entries.setdefault(key, _Entry(0, 0.0, now))
+                entry.failures += 1
+                entry.last = now
+                over = entry.failures - self.policy.free
+                if over >= 0:
+                    delay = min(self.policy.cap, self.policy.base * 2.0 ** min(over, 60))
+                    entry.locked_until = now + delay
+
+    def success(self, key: str) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def _forget(self, now: float) -> None:
+        stale = [
+            key for key, entry in self._entries.items()
+            if entry.locked_until <= now and now - entry.last > self.policy.cap
+        ]
+        for key in stale:
+            del self._entries[key]
