@@ -234,6 +234,24 @@ def test_not_utf8_is_read_as_latin1_with_a_warning(tmp_path: Path) -> None:
     assert path.read_bytes().count(b"\xe9") == 1  # the file is not touched
 
 
+def test_file_names_that_are_not_utf8(tmp_path: Path) -> None:
+    import os
+
+    name = os.fsdecode(b"web\xe9.Dockerfile")
+    (tmp_path / name).write_text("FROM alpine:3\nUSER 1\n")
+    (tmp_path / os.fsdecode(b"bad\xff.Dockerfile")).write_text("FROM a\nRUNN x\n")
+    table = subprocess.run([*TENLAYER, "dockerfile", "lint", str(tmp_path)],
+                           capture_output=True, timeout=60)
+    assert table.returncode == 0
+    assert table.stderr == (f"tenlayer: warning: skipped {tmp_path}/bad\\xff.Dockerfile: line 2: "
+                            "unknown instruction: RUNN\n").encode()
+    assert f"{tmp_path}/web\\xe9.Dockerfile:1 FROM[0]".encode() in table.stdout
+    report = subprocess.run([*TENLAYER, "dockerfile", "lint", "-f", "json", str(tmp_path)],
+                            capture_output=True, timeout=60)
+    assert report.returncode == 0
+    assert f'"file": "{tmp_path}/web'.encode() + b'\xe9.Dockerfile"' in report.stdout
+
+
 def test_bad_paths(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("hello")
     result = run("dockerfile", "lint", str(tmp_path))

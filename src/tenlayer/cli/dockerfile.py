@@ -58,12 +58,13 @@ def lint_command(paths: tuple[str, ...], allowed_registries: str | None, output_
         from tenlayer.report.dockerfile import render_lint_table
 
         terminal = destination is None and sys.stdout.isatty()
-        data = render_lint_table(result, color=terminal, width=_width(terminal))
+        data = render_lint_table(_printable_paths(result), color=terminal,
+                                 width=_width(terminal))
     write_output(data, destination)
     for skipped in result.skipped:
-        sys.stderr.write(f"tenlayer: warning: skipped {skipped.path}: {skipped.reason}\n")
+        sys.stderr.write(f"tenlayer: warning: skipped {_show(skipped.path)}: {skipped.reason}\n")
     for warning in result.warnings:
-        sys.stderr.write(f"tenlayer: warning: {warning.file}: line {warning.line}: "
+        sys.stderr.write(f"tenlayer: warning: {_show(warning.file)}: line {warning.line}: "
                          f"{warning.message}\n")
     if fail_on:
         exit_for_findings(list(result.findings), fail_on)
@@ -88,6 +89,27 @@ def _json_report(result: LintResult) -> bytes:
     document["warnings"] = [{"file": w.file, "line": w.line, "message": w.message}
                             for w in result.warnings]
     return dumps(document)
+
+
+def _printable_paths(result: LintResult) -> LintResult:
+    """File names that are not UTF-8 (kept as surrogate escapes) shown with `\\xNN` in the
+    table, which is text; JSON keeps their bytes."""
+    from dataclasses import replace
+
+    if not any(_show(f.path) != f.path for f in result.files):
+        return result
+    return replace(
+        result,
+        files=tuple(replace(f, path=_show(f.path)) for f in result.files),
+        findings=tuple(replace(f, file=_show(f.file)) for f in result.findings),
+    )
+
+
+def _show(path: str) -> str:
+    """A path with the bytes that are not UTF-8 (surrogate escapes) written `\\xNN`."""
+    if path.isascii():
+        return path
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _width(terminal: bool) -> int | None:
