@@ -1,0 +1,3 @@
+from tenlayer.registry.front.server import main
+
+main()

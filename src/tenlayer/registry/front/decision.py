@@ -1,0 +1,157 @@
+"""The decision endpoint nginx asks, by `auth_request`, before it forwards any request.
+
+nginx sends a body-less subrequest carrying the client's headers and the original request
+line (`X-Original-URI: $request_uri`, `X-Original-Method: $request_method`). The answer:
+
+- 204: go on (any request that is not a manifest GET/HEAD, and allowed pulls);
+- 403 with `X-Tenlayer-Denied: <distribution error document>`: nginx answers the client
+  403 with that document as the body, which skopeo, podman and docker print as
+  `denied: <reason>`.
+
+The path is read from `$request_uri` — exactly what nginx forwards (it passes the request
+line unchanged when `proxy_pass` has no URI) — and decoded as distribution routes it
+(routes.py); nginx's own normalised `$uri` is never trusted for the decision.
+
+An anonymous client that the gate refuses may simply not have logged in yet: the
+endpoint asks distribution the same request, and if distribution wants a login (401) lets
+it through, so that the client gets distribution's challenge (the token realm), logs in and
+comes back with a token, which the gate then judges.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import httpx
+
+from tenlayer.registry.front.gate import AuditRecord, Decision, Gate, OnDecision, PullRequest
+from tenlayer.registry.front.identity import TokenVerifier, identity
+from tenlayer.registry.front.routes import UncleanPath, manifest_path, routed_path
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+log = logging.getLogger(__name__)
+
+GATED_METHODS = frozenset({"GET", "HEAD"})
+DENIED_HEADER = "X-Tenlayer-Denied"
+
+
+def error_document(code: str, message: str, detail: object = None) -> str:
+    """distribution's error document (registry/api/errcode), ASCII-only JSON on one line,
+    so that it travels in a header."""
+    document = {"errors": [{"code": code, "message": message, "detail": detail}]}
+    return json.dumps(document, ensure_ascii=True, separators=(",", ":"))
+
+
+class DecisionApp:
+    """The ASGI decision endpoint. `upstream` is distribution's base URL, asked only to
+    tell a client that has yet to log in from one that may not pull."""
+
+    def __init__(
+        self,
+        gate: Gate,
+        upstream: str,
+        *,
+        verify: TokenVerifier | None = None,
+        on_decision: OnDecision | None = None,
+    ) -> None:
+        self.gate = gate
+        self.upstream = upstream.rstrip("/")
+        self.verify = verify
+        self.on_decision = on_decision
+        self._client: httpx.AsyncClient | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        denied = await self.denial(headers, _client_address(scope, headers))
+        status = 204 if denied is None else 403
+        out = [] if denied is None else [(DENIED_HEADER.lower().encode(), denied.encode())]
+        await send({"type": "http.response.start", "status": status, "headers": out})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def denial(self, headers: dict[str, str], client: str) -> str | None:
+        """None to let the request through, else the error document to answer it with."""
+        uri = headers.get("x-original-uri", "")
+        method = headers.get("x-original-method", "")
+        try:
+            path = routed_path(uri.partition("?")[0].encode("latin-1"))
+        except (UncleanPath, UnicodeEncodeError) as refused:
+            return error_document("UNSUPPORTED", f"tenlayer refuses the path: {refused}")
+        manifest = manifest_path(path) if method in GATED_METHODS else None
+        if manifest is None:
+            return None
+        who = identity(headers.get("authorization"), self.verify)
+        request = PullRequest(who, manifest.repository, manifest.reference, method)
+        decision = self._decide(request, client)
+        if decision.allowed:
+            return None
+        if who is None and await self._wants_login(uri, headers):
+            return None
+        detail = {"repository": manifest.repository, "reference": manifest.reference}
+        return error_document("DENIED", decision.reason, detail)
+
+    def _decide(self, request: PullRequest, client: str) -> Decision:
+        try:
+            decision = self.gate.decide(request)
+        except Exception:  # a broken rule must refuse, not open the registry
+            log.exception("the pull gate failed on %s", request)
+            decision = Decision(False, "the pull gate failed; pulls are refused until it works")
+        if self.on_decision is not None:
+            record = AuditRecord(
+                request.identity, request.repository, request.reference, request.method,
+                decision.allowed, decision.reason, client,
+            )
+            try:
+                self.on_decision(record)
+            except Exception:
+                log.exception("the audit hook failed on %s", record)
+        return decision
+
+    async def _wants_login(self, uri: str, headers: dict[str, str]) -> bool:
+        """Whether distribution answers this manifest request with 401 (a HEAD, so no
+        manifest is fetched), with the client's own Authorization header if any."""
+        sent = {"Accept": headers.get("accept", "*/*")}
+        if "authorization" in headers:
+            sent["Authorization"] = headers["authorization"]
+        try:
+            response = await self.client.head(self.upstream + uri, headers=sent)
+        except httpx.HTTPError as failed:
+            log.warning("distribution did not answer the login probe: %s", failed)
+            return False
+        return response.status_code == 401
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=10.0, trust_env=False)
+        return self._client
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._client is not None:
+                    await self._client.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+def _client_address(scope: Scope, headers: dict[str, str]) -> str:
+    """The pulling client's address: nginx's X-Real-IP/port headers, not nginx's own."""
+    if "x-real-ip" in headers:
+        return f"{headers['x-real-ip']}:{headers.get('x-real-port', '')}"
+    client = scope.get("client") or ("", 0)
+    return f"{client[0]}:{client[1]}"
