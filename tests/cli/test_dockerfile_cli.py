@@ -198,6 +198,8 @@ BAD = {
     "unknown": (b"FROM a\nRUNN echo\n", "line 2: unknown instruction: RUNN"),
     "no-from": (b"ARG A=1\n# nothing\n", "no FROM instruction: not a Dockerfile"),
     "escape": (b"# escape=!\nFROM a\n", "line 1: invalid escape token '!' does not match ` or \\"),
+    "escape2": (b"# escape=\\\\\nFROM a\n",
+                "line 1: invalid escape token '\\\\' does not match ` or \\"),
     "empty": (b"", "file with no instructions"),
 }
 

@@ -98,7 +98,7 @@ class _Directives:
         if name == "escape":
             if value not in ("\\", "`"):
                 raise DockerfileError(
-                    f"invalid escape token {value!r} does not match ` or \\", number)
+                    f"invalid escape token '{value}' does not match ` or \\", number)
             self.escape = value
             self.continuation = _continuation(value)
         self.found.append(Directive(name, value, number))
