@@ -119,17 +119,25 @@ def test_checks_choose_what_runs(planted: tuple[Path, list[str]]) -> None:
     assert secret_ids == {"image/secret-in-layer"}
 
 
+RESOLVED = {"uid": "0", "passwd": "/etc/passwd"}
+
+
 @pytest.mark.parametrize(
-    ("user", "root"),
-    [(None, True), ("", True), ("root", True), ("0", True), ("0:0", True), ("root:app", True),
-     ("app", False), ("1000", False), ("1000:0", False), ("app:root", False)],
+    ("user", "evidence"),
+    [(None, {"user": "(unset)"}), ("", {"user": "(unset)"}),
+     ("root", {"user": "root", **RESOLVED}),  # the planted passwd has root:x:0:0
+     ("0", {"user": "0"}), ("0:0", {"user": "0:0"}), ("00", {"user": "00"}),
+     ("root:app", {"user": "root:app", **RESOLVED}),
+     ("app", None),  # not in passwd: the runtime cannot start it; not reported
+     ("1000", None), ("1000:0", None), ("app:root", None)],
 )
-def test_runs_as_root(tmp_path: Path, user: str | None, root: bool) -> None:
+def test_runs_as_root(tmp_path: Path, user: str | None, evidence: dict[str, str] | None
+                      ) -> None:
     image = tmp_path / "image.tar"
     write_planted(image, user=user)
     found = [f for f in scan_findings(image, "--checks", "config")
              if f["check_id"] == "image/runs-as-root"]
-    assert found == ([{**found[0], "evidence": {"user": user or "(unset)"}}] if root else [])
+    assert found == ([{**found[0], "evidence": evidence}] if evidence else [])
 
 
 def test_exit_codes(planted: tuple[Path, list[str]], tmp_path: Path) -> None:

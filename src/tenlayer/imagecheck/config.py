@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from tenlayer.checks.catalogue import finding
 from tenlayer.errors import BadInput
+from tenlayer.imagecheck.accounts import PASSWD, Passwd
 from tenlayer.imagecheck.history import history_secrets
 from tenlayer.model import Finding, Image
 from tenlayer.secrets.env import secret_reason
@@ -19,13 +20,14 @@ from tenlayer.secrets.redact import redact
 ROOT_USERS = frozenset(("", "root", "0"))
 
 
-def config_findings(image: Image) -> list[Finding]:
+def config_findings(image: Image, passwd: Passwd | None = None) -> list[Finding]:
+    """`passwd`: the image's own /etc/passwd, to resolve a user name to its UID."""
     subject = image.manifest_digest or image.reference
     if image.source_kind == "rootfs":
         return []  # a directory has no config: nothing says which user it runs as
     settings = _container_config(image)
     return [
-        *_user(settings, subject, image.reference),
+        *_user(settings, subject, image.reference, passwd),
         *_env(settings, subject, image.reference),
         *_labels(settings, subject, image.reference),
         *_commands(settings, subject, image.reference),
@@ -42,14 +44,25 @@ def _container_config(image: Image) -> dict[str, object]:
     return settings
 
 
-def _user(settings: dict[str, object], subject: str, reference: str) -> Iterator[Finding]:
+def _user(
+    settings: dict[str, object], subject: str, reference: str, passwd: Passwd | None
+) -> Iterator[Finding]:
+    """Root is an unset or empty user, UID 0, or a name the image's /etc/passwd gives UID 0.
+    A name passwd does not list is root only if it is `root` (with no passwd to say
+    otherwise); any other such name is not reported: the runtime cannot start the container
+    as a user it cannot find."""
     user = settings.get("User")
     if user is None:
         user = ""
     if not isinstance(user, str):
         raise _bad(reference, "config.User", "a string", user)
     name = user.split(":", 1)[0].strip()
-    if name in ROOT_USERS:
+    uid = passwd.uids.get(name) if passwd is not None and not name.isdigit() else None
+    if uid is not None:
+        if uid == 0:
+            yield finding("image/runs-as-root", subject=subject, location="config.User",
+                          evidence=(("user", user), ("uid", "0"), ("passwd", f"/{PASSWD}")))
+    elif name in ROOT_USERS or (name.isdigit() and int(name) == 0):
         yield finding("image/runs-as-root", subject=subject, location="config.User",
                       evidence=(("user", user or "(unset)"),))
 

@@ -7,9 +7,9 @@ from collections.abc import Iterator, Sequence
 
 from tenlayer.checks.catalogue import finding
 from tenlayer.image.traces import Trace
+from tenlayer.imagecheck.accounts import TraceResult
 from tenlayer.imagecheck.layerfiles import (
     MAX_SECRET_FILE,
-    LayerFileResult,
     SecretsFound,
     SpecialMode,
     credential_like,
@@ -18,15 +18,15 @@ from tenlayer.model import Finding, Image, SkippedFile
 
 
 def layer_findings(
-    image: Image, traces: Sequence[Trace[LayerFileResult]]
+    image: Image, traces: Sequence[Trace[TraceResult]]
 ) -> Iterator[Finding]:
     subject = image.manifest_digest or image.reference
     for trace in traces:
         where = _layer_evidence(image, trace.layer_index)
         if isinstance(trace.result, SecretsFound):
             yield from _secrets(subject, trace, trace.result, where)
-        elif trace.deleted_in is None:  # a mode matters while the file is there
-            yield from _modes(subject, trace.path, trace.result, where)
+        elif isinstance(trace.result, SpecialMode) and trace.deleted_in is None:
+            yield from _modes(subject, trace.path, trace.result, where)  # while it is there
 
 
 def _layer_evidence(image: Image, index: int) -> tuple[tuple[str, str], ...]:
@@ -38,7 +38,7 @@ def _layer_evidence(image: Image, index: int) -> tuple[tuple[str, str], ...]:
 
 def _secrets(
     subject: str,
-    trace: Trace[LayerFileResult],
+    trace: Trace[TraceResult],
     found: SecretsFound,
     where: tuple[tuple[str, str], ...],
 ) -> Iterator[Finding]:

@@ -6,10 +6,16 @@
 
 from __future__ import annotations
 
-from tenlayer.image.traces import TraceBook
+from tenlayer.image.traces import EntryCheck, TraceBook
+from tenlayer.imagecheck.accounts import (
+    MAX_ACCOUNT_FILE,
+    AccountFileCheck,
+    TraceResult,
+    final_passwd,
+)
 from tenlayer.imagecheck.config import config_findings
 from tenlayer.imagecheck.findings import layer_findings, skipped_findings
-from tenlayer.imagecheck.layerfiles import LayerFileCheck, LayerFileResult
+from tenlayer.imagecheck.layerfiles import LayerFileCheck
 from tenlayer.model import Finding, Image
 
 CHECK_KINDS = ("vuln", "config", "secret")
@@ -27,19 +33,29 @@ def parse_checks(text: str) -> frozenset[str]:
     return frozenset(kinds)
 
 
-def trace_book(*, config: bool, secrets: bool) -> TraceBook[LayerFileResult] | None:
+def trace_book(*, config: bool, secrets: bool) -> TraceBook[TraceResult] | None:
     if not (config or secrets):
         return None
-    return TraceBook([LayerFileCheck(modes=config, secrets=secrets)])
+    checks: list[EntryCheck[TraceResult]] = [LayerFileCheck(modes=config, secrets=secrets)]
+    if config:
+        checks.append(AccountFileCheck())  # config.User names resolve through /etc/passwd
+    return TraceBook(checks)
 
 
 def image_findings(
-    image: Image, book: TraceBook[LayerFileResult] | None, *, config: bool
+    image: Image, book: TraceBook[TraceResult] | None, *, config: bool
 ) -> tuple[list[Finding], list[str]]:
-    found = config_findings(image) if config else []
+    traces = book.traces() if book is not None else []
+    found = config_findings(image, final_passwd(traces)) if config else []
     warnings: list[str] = []
     if book is not None:
-        found.extend(layer_findings(image, book.traces()))
-        too_large, warnings = skipped_findings(image, book.skipped)
+        found.extend(layer_findings(image, traces))
+        skipped = [item for item in book.skipped if item.analyzer == LayerFileCheck.name]
+        too_large, warnings = skipped_findings(image, skipped)
         found.extend(too_large)
+        if any(item.analyzer == AccountFileCheck.name for item in book.skipped):
+            warnings.append(
+                f"/etc/passwd is larger than {MAX_ACCOUNT_FILE >> 20} MiB: not read, so "
+                "config.User names were not resolved to UIDs"
+            )
     return sorted(found, key=lambda f: (f.sort_key(), f.title, f.evidence)), warnings
