@@ -49,7 +49,9 @@ def lint_command(paths: tuple[str, ...], allowed_registries: str | None, output_
     result = lint_paths(paths, options)
     destination = None if output is None or str(output) == "-" else output
     if output_format == "json":
-        data = _json_report(result)
+        from tenlayer.report.dockerfile import render_lint_json
+
+        data = render_lint_json(result)
     elif output_format == "sarif":
         from tenlayer.report.sarif_findings import render_findings_sarif
 
@@ -60,7 +62,7 @@ def lint_command(paths: tuple[str, ...], allowed_registries: str | None, output_
         terminal = destination is None and sys.stdout.isatty()
         data = render_lint_table(_printable_paths(result), color=terminal,
                                  width=_width(terminal))
-    write_output(data, destination)
+    write_output(data, destination, inputs=paths)
     for skipped in result.skipped:
         sys.stderr.write(f"tenlayer: warning: skipped {_show(skipped.path)}: {skipped.reason}\n")
     for warning in result.warnings:
@@ -68,27 +70,6 @@ def lint_command(paths: tuple[str, ...], allowed_registries: str | None, output_
                          f"{warning.message}\n")
     if fail_on:
         exit_for_findings(list(result.findings), fail_on)
-
-
-def _json_report(result: LintResult) -> bytes:
-    """report.dockerfile's JSON with the files skipped in directories (`skipped`: file and
-    reason, as `tenlayer k8s check` lists them) and the `warnings` (file, line, message)."""
-    import json
-
-    import orjson
-
-    from tenlayer.report.dockerfile import render_lint_json
-    from tenlayer.report.json import dumps
-
-    data = render_lint_json(result)
-    try:
-        document = orjson.loads(data)
-    except orjson.JSONDecodeError:  # a path that is not UTF-8, kept as surrogate escapes
-        document = json.loads(data.decode("utf-8", "surrogateescape"))
-    document["skipped"] = [{"file": s.path, "reason": s.reason} for s in result.skipped]
-    document["warnings"] = [{"file": w.file, "line": w.line, "message": w.message}
-                            for w in result.warnings]
-    return dumps(document)
 
 
 def _printable_paths(result: LintResult) -> LintResult:

@@ -23,6 +23,10 @@ def render_lint_json(result: LintResult) -> bytes:
             for f in result.files
         ],
         "findings": [finding_dict(f) for f in result.findings],
+        # files found in directories that are not Dockerfiles, as `k8s check` lists them
+        "skipped": [{"file": s.path, "reason": s.reason} for s in result.skipped],
+        "warnings": [{"file": w.file, "line": w.line, "message": w.message}
+                     for w in result.warnings],
     })
 
 
