@@ -54,7 +54,7 @@ def test_a_huge_credential_file_is_not_read_but_noted(tmp_path: Path) -> None:
     assert [(f["check_id"], f["severity"], f["location"], f["evidence"])
             for f in document["findings"]] == [
         ("image/file-not-scanned", "info", "/app/.env",
-         {"size": str(len(big)), "limit": str(2 << 20), "layer": "0", "diff_id": diff_id}),
+         {"size": str(len(big)), "limit": str(2 << 20), "image_layer": "0", "diff_id": diff_id}),
     ]
     assert document["warnings"] == ["1 file larger than 2 MiB not scanned for secrets"]
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.imagecheck.images import scan, scan_findings
-from tests.imagecheck.planted import write_planted
+from tests.imagecheck.images import scan, scan_findings, write_image
+from tests.imagecheck.planted import AWS_ID, write_planted
+from tests.support.images import Layer
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,8 @@ def rows(findings: list[dict[str, object]]) -> list[tuple[object, ...]]:
 def test_exact_findings(planted: tuple[Path, list[str]]) -> None:
     image, (l0, l1, l2) = planted
     layer0, layer1, layer2 = (
-        {"layer": "0", "diff_id": l0}, {"layer": "1", "diff_id": l1}, {"layer": "2", "diff_id": l2}
+        {"image_layer": "0", "diff_id": l0}, {"image_layer": "1", "diff_id": l1},
+        {"image_layer": "2", "diff_id": l2},
     )
     assert rows(scan_findings(image, "--checks", "config,secret")) == [
         ("image/secret-in-layer", "critical", "/app/.env", 3,
@@ -60,19 +62,19 @@ def test_exact_findings(planted: tuple[Path, list[str]]) -> None:
         ("image/secret-in-history", "high", "history[1].created_by", None,
          "A secret in the image history",
          {"reason": "GITHUB_TOKEN: its value has the shape of a GitHub token",
-          "value": "ghp_****************", "layer": "none (empty_layer)"}),
+          "value": "ghp_****************", "image_layer": "none (empty_layer)"}),
         ("image/secret-in-history", "high", "history[2].created_by", None,
          "A secret in the image history",
          {"reason": "GITHUB_TOKEN: its value has the shape of a GitHub token",
-          "value": "ghp_****************", "layer": "1"}),
+          "value": "ghp_****************", "image_layer": "1"}),
         ("image/secret-in-history", "high", "history[3].created_by", None,
          "A secret in the image history",
          {"reason": "DB_PASSWORD: its name (DB_PASSWORD) says it holds a secret",
-          "value": "*******", "layer": "none (empty_layer)"}),
+          "value": "*******", "image_layer": "none (empty_layer)"}),
         ("image/secret-in-history", "high", "history[4].created_by", None,
          "A secret in the image history",
          {"reason": "the option --password is given a value", "value": "s3********",
-          "layer": "2"}),
+          "image_layer": "2"}),
         ("image/secret-in-label", "high", "config.Labels['ci.token']", None,
          "A secret in an image label",
          {"label": "ci.token", "reason": "its name (ci.token) says it holds a secret",
@@ -95,6 +97,49 @@ def test_exact_findings(planted: tuple[Path, list[str]]) -> None:
          {"mode": "2711", "kind": "file", **layer0}),
         ("image/setuid-file", "low", "/usr/local/bin/grouped-link", None, "A setgid file",
          {"mode": "2711", "kind": "hardlink", **layer0}),
+    ]
+
+
+def test_file_of_layer_findings_is_their_path(planted: tuple[Path, list[str]]) -> None:
+    image, _ = planted
+    files = {(f["check_id"], f["location"], f["file"])
+             for f in scan_findings(image, "--checks", "config,secret")}
+    assert {row for row in files if row[0] != "image/secret-in-layer"} == {
+        ("image/runs-as-root", "config.User", None),
+        ("image/secret-in-command", "config.Cmd", None),
+        ("image/secret-in-command", "config.Entrypoint", None),
+        ("image/secret-in-env", "config.Env[1]", None),
+        ("image/secret-in-env", "config.Env[2]", None),
+        ("image/secret-in-history", "history[1].created_by", None),
+        ("image/secret-in-history", "history[2].created_by", None),
+        ("image/secret-in-history", "history[3].created_by", None),
+        ("image/secret-in-history", "history[4].created_by", None),
+        ("image/secret-in-label", "config.Labels['ci.token']", None),
+        ("image/world-writable-file", "/srv/drop", "/srv/drop"),
+        ("image/world-writable-file", "/srv/open.txt", "/srv/open.txt"),
+        ("image/setuid-file", "/usr/local/bin/both", "/usr/local/bin/both"),
+        ("image/setuid-file", "/usr/local/bin/grouped", "/usr/local/bin/grouped"),
+        ("image/setuid-file", "/usr/local/bin/grouped-link", "/usr/local/bin/grouped-link"),
+    }
+    assert all(location == file for check, location, file in files
+               if check == "image/secret-in-layer")
+
+
+def test_overwritten_and_deleted_secrets(tmp_path: Path) -> None:
+    image = tmp_path / "rewritten.tar"
+    secret = f"AWS_ACCESS_KEY_ID={AWS_ID}\n"
+    l0, _ = write_image(image, [
+        Layer().directory("app").file("app/.env", secret).file("app/old.env", secret),
+        Layer().file("app/.env", "AWS_REGION=eu-west-1\n").whiteout("app/old.env"),
+    ])
+    assert [(f["location"], f["title"], f["evidence"]) for f in
+            scan_findings(image, "--checks", "secret")] == [
+        ("/app/.env", "An AWS access key id, overwritten in layer 1",
+         {"rule": "aws-access-key-id", "secret": "AKIA****************", "image_layer": "0",
+          "diff_id": l0, "overwritten_in_layer": "1"}),
+        ("/app/old.env", "An AWS access key id, deleted in layer 1",
+         {"rule": "aws-access-key-id", "secret": "AKIA****************", "image_layer": "0",
+          "diff_id": l0, "deleted_in_layer": "1"}),
     ]
 
 

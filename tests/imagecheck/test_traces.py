@@ -53,8 +53,10 @@ def test_deletions_replacements_and_survivors() -> None:
     layer(book, 0,
           ("file", "a/key", "secret", "644"), ("file", "b/key", "secret", "644"),
           ("file", "c/d/key", "secret", "644"), ("file", "bin/su", "x", "4755"),
-          ("file", "e/key", "secret", "644"), ("file", "big", "x" * 101, "644"))
+          ("file", "e/key", "secret", "644"), ("file", "big", "x" * 101, "644"),
+          ("file", "g/key", "secret", "644"))
     layer(book, 1,
+          ("file", "g/key", "clean", "644"),  # written again at its own path
           ("whiteout", "a/key"),          # a whiteout of the file
           ("opaque", "c"),                # an opaque directory above it
           ("file", "bin/su", "x", "755"),  # rewritten without the bit
@@ -63,9 +65,10 @@ def test_deletions_replacements_and_survivors() -> None:
     assert book.traces() == [
         Trace("a/key", 0, "secret", deleted_in=1),
         Trace("b/key", 0, "secret"),
-        Trace("bin/su", 0, "mode 4755", deleted_in=1),
+        Trace("bin/su", 0, "mode 4755", deleted_in=1, overwritten=True),
         Trace("c/d/key", 0, "secret", deleted_in=1),
         Trace("e/key", 0, "secret", deleted_in=1),
+        Trace("g/key", 0, "secret", deleted_in=1, overwritten=True),
         Trace("a/key", 2, "secret"),
     ]
     skipped = [(s.path, s.size, s.limit, s.layer_index) for s in book.skipped]
@@ -76,4 +79,6 @@ def test_a_whiteout_in_the_same_layer_only_deletes_what_lies_below() -> None:
     book: TraceBook[str] = TraceBook([Marks()])
     layer(book, 0, ("file", "k", "secret", "644"))
     layer(book, 1, ("whiteout", "k"), ("file", "k", "secret", "644"))
-    assert book.traces() == [Trace("k", 0, "secret", deleted_in=1), Trace("k", 1, "secret")]
+    assert book.traces() == [
+        Trace("k", 0, "secret", deleted_in=1, overwritten=True), Trace("k", 1, "secret")
+    ]

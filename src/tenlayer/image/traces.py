@@ -10,7 +10,8 @@ bit of the check's `mode_mask`, so checks on modes cost nothing for ordinary fil
 contents of the files it `wants`. Its results become `Trace` records. The `TraceBook` applies
 the same union-filesystem rules as the walker: a trace is ended (`deleted_in`) by a whiteout
 of its path or of a directory above it, an opaque marker, or any later entry at its path (or
-a non-directory entry at a directory above it). Ended traces are kept.
+a non-directory entry at a directory above it). Ended traces are kept; `overwritten` tells a
+file written again at its own path from one deleted.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class Trace(Generic[S]):
     result: S
     deleted_in: int | None = None
     """The layer that deleted or replaced the entry; None when it is in the final file system."""
+    overwritten: bool = False
+    """Ended by a later entry at its own path (the file written again), not by a deletion."""
 
 
 class TraceBook(Generic[S]):
@@ -73,12 +76,14 @@ class TraceBook(Generic[S]):
         self._ended: list[Trace[S]] = []
         self._index = 0
         self._touched: set[str] = set()
+        self._rewritten: set[str] = set()
         self._subtrees: list[str] = []
         self._fresh: list[Trace[S]] = []
 
     def start_layer(self, index: int) -> None:
         self._index = index
         self._touched = set()
+        self._rewritten = set()
         self._subtrees = []
         self._fresh = []
 
@@ -92,6 +97,7 @@ class TraceBook(Generic[S]):
         """Note the entry; return the checks that want its content."""
         if path in self._alive:
             self._touched.add(path)
+            self._rewritten.add(path)
         if kind is not EntryKind.DIR and path in self._dirs:
             self._subtrees.append(path)
         if mode & self._mask:
@@ -124,8 +130,9 @@ class TraceBook(Generic[S]):
             if directory == "" or directory in self._dirs:
                 doomed.update(p for p in self._alive if is_under(p, directory))
         for path in doomed:
+            overwritten = path in self._rewritten
             for trace in self._alive.pop(path):
-                self._ended.append(replace(trace, deleted_in=self._index))
+                self._ended.append(replace(trace, deleted_in=self._index, overwritten=overwritten))
             self._dirs.subtract(ancestors(path))
         for directory in [d for d, count in self._dirs.items() if count <= 0]:
             del self._dirs[directory]

@@ -129,7 +129,7 @@ def _history(image: Image, subject: str) -> Iterator[Finding]:
         if not isinstance(created_by, str):
             raise _bad(image.reference, f"history[{number}].created_by", "a string", created_by)
         empty = bool(step.get("empty_layer"))
-        where = (("layer", "none (empty_layer)"),) if empty else (("layer", str(layer)),)
+        where = (("image_layer", "none (empty_layer)" if empty else str(layer)),)
         for reason, shown in history_secrets(created_by):
             yield finding("image/secret-in-history", subject=subject,
                           location=f"history[{number}].created_by",

@@ -33,7 +33,7 @@ def _layer_evidence(image: Image, index: int) -> tuple[tuple[str, str], ...]:
     layer = next((layer for layer in image.layers if layer.index == index), None)
     if layer is None or not layer.diff_id or image.source_kind == "rootfs":
         return ()
-    return (("layer", str(index)), ("diff_id", layer.diff_id))
+    return (("image_layer", str(index)), ("diff_id", layer.diff_id))
 
 
 def _secrets(
@@ -42,8 +42,12 @@ def _secrets(
     found: SecretsFound,
     where: tuple[tuple[str, str], ...],
 ) -> Iterator[Finding]:
-    deleted = () if trace.deleted_in is None else (("deleted_in_layer", str(trace.deleted_in)),)
-    suffix = "" if trace.deleted_in is None else f", deleted in layer {trace.deleted_in}"
+    deleted: tuple[tuple[str, str], ...] = ()
+    suffix = ""
+    if trace.deleted_in is not None:
+        how = "overwritten" if trace.overwritten else "deleted"
+        deleted = ((f"{how}_in_layer", str(trace.deleted_in)),)
+        suffix = f", {how} in layer {trace.deleted_in}"
     for match in found.matches:
         yield finding(
             "image/secret-in-layer",
@@ -65,11 +69,11 @@ def _modes(
         bits = [name for bit, name in ((0o4000, "setuid"), (0o2000, "setgid"))
                 if special.mode & bit]
         yield finding("image/setuid-file", subject=subject, location=f"/{path}",
-                      title=f"A {' and '.join(bits)} file",
+                      file=f"/{path}", title=f"A {' and '.join(bits)} file",
                       evidence=(*mode, *where))
     if special.world_writable:
         yield finding("image/world-writable-file", subject=subject, location=f"/{path}",
-                      evidence=(*mode, *where))
+                      file=f"/{path}", evidence=(*mode, *where))
 
 
 def skipped_findings(
@@ -85,6 +89,7 @@ def skipped_findings(
             continue
         found.append(finding(
             "image/file-not-scanned", subject=subject, location=f"/{item.path}",
+            file=f"/{item.path}",
             evidence=(("size", str(item.size)), ("limit", str(item.limit)),
                       *_layer_evidence(image, item.layer_index)),
         ))
