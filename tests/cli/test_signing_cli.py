@@ -565,3 +565,15 @@ def test_unsupported_image_is_said_before_the_password_is_asked(keys: Path, tmp_
         2, "tenlayer: x.docker.tar: only registry references and OCI layouts can be signed "
         "(push the image to a registry or copy it to an OCI layout with skopeo)\n"
     )
+
+
+def test_a_blob_that_is_not_a_file_is_bad_input(keys: Path, layout: tuple[Path, str]) -> None:
+    root, digest = layout
+    assert run("image", "sign", f"{root}:v1", "--key", "cosign.key", cwd=keys).returncode == 0
+    blob = blob_file(root, image_manifest(root, digest)["layers"][0]["digest"])
+    blob.unlink()
+    blob.mkdir()
+    done = run("image", "verify", f"{root}:v1", "--key", "cosign.pub", cwd=keys)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", f"tenlayer: {blob}: not a regular file\n"
+    )

@@ -124,13 +124,16 @@ class _Walk:
         stream = self.blobs.open_image_blob(descriptor)
         if stream is None:
             raise _Mismatch(f"image blob {descriptor.digest} is missing")
+        source = _Source(stream)
         reader = VerifyingReader(
-            stream, descriptor.digest, size=descriptor.size, context=self.context  # type: ignore[arg-type]
+            source, descriptor.digest, size=descriptor.size, context=self.context  # type: ignore[arg-type]
         )
         try:
             while reader.read(CHUNK):
                 pass
-        except BadInput:  # too large, truncated or another hash
+        except _ReadFailed as failed:  # the source's own error (unreadable file, network)
+            raise failed.error from None
+        except BadInput:  # the verifier's: too large, truncated or another hash
             raise _Mismatch(mismatch(descriptor.digest)) from None
         finally:
             reader.close()
@@ -143,6 +146,28 @@ class _Walk:
         if len(data) != descriptor.size or actual != descriptor.digest:
             raise _Mismatch(mismatch(descriptor.digest))
         self.seen.add(descriptor.digest)
+
+
+class _ReadFailed(Exception):
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Source:
+    """The stream, its errors set apart from the verifier's (both may be BadInput)."""
+
+    def __init__(self, stream: Stream) -> None:
+        self._stream = stream
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            return self._stream.read(n)
+        except Exception as error:
+            raise _ReadFailed(error) from None
+
+    def close(self) -> None:
+        self._stream.close()
 
 
 def _descriptors(document: dict[str, object], field: str, where: str) -> Iterator[Descriptor]:

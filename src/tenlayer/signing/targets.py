@@ -15,9 +15,10 @@ import hashlib
 import logging
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import orjson
 
@@ -322,7 +323,10 @@ class LayoutTarget:
             return None
         except OSError as error:
             raise BadInput(f"{path}: cannot read ({error.strerror})") from None
-        return os.fdopen(fd, "rb")
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise BadInput(f"{path}: not a regular file")
+        return _GuardedFile(os.fdopen(fd, "rb"), path)
 
     def _write_blob(self, data: bytes) -> None:
         path = self._blob_path(sha256_digest(data))
@@ -333,6 +337,23 @@ class LayoutTarget:
 
     def close(self) -> None:
         """Nothing is held open."""
+
+
+class _GuardedFile:
+    """A blob file whose read errors (EIO on a failing disk) are one-line BadInputs."""
+
+    def __init__(self, handle: BinaryIO, path: Path) -> None:
+        self._handle = handle
+        self._path = path
+
+    def read(self, n: int = -1, /) -> bytes:
+        try:
+            return self._handle.read(n)
+        except OSError as error:
+            raise BadInput(f"{self._path}: cannot read ({error.strerror})") from None
+
+    def close(self) -> None:
+        self._handle.close()
 
 
 def _ref_name(entry: dict[str, Any]) -> str:
