@@ -20,7 +20,10 @@ import re
 from dataclasses import dataclass
 
 _ALPHA_NUMERIC = r"[a-z0-9]+"
-_SEPARATOR = r"(?:[._]|__|[-]*)"
+_SEPARATOR = r"(?:[._]|__|-+)"
+"""distribution writes `[-]*`; an empty separator only joins two alphanumeric runs, which
+`[a-z0-9]+` already matches, so `-+` is the same language without the exponential
+backtracking Python's engine (unlike Go's RE2) would do on a long name."""
 _NAME_COMPONENT = rf"{_ALPHA_NUMERIC}(?:{_SEPARATOR}{_ALPHA_NUMERIC})*"
 _DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _DOMAIN = rf"{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*(?::[0-9]+)?"
@@ -28,13 +31,14 @@ NAME = rf"(?:{_DOMAIN}/)?{_NAME_COMPONENT}(?:/{_NAME_COMPONENT})*"
 TAG = r"[\w][\w.-]{0,127}"
 DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*[:][0-9a-fA-F]{32,}"
 
-MANIFEST_ROUTE = re.compile(
-    rf"/v2/(?P<name>{NAME})/manifests/(?P<reference>{TAG}|{DIGEST})", re.ASCII
-)
-"""routes.go's manifest route; `fullmatch`, as mux anchors its patterns."""
+NAME_PATTERN = re.compile(NAME, re.ASCII)
+REFERENCE_PATTERN = re.compile(rf"{TAG}|{DIGEST}", re.ASCII)
 
 MAX_NAME = 255
 """reference.NameTotalLengthMax: distribution answers NAME_INVALID beyond it."""
+MAX_PATH = 2048
+"""Longer request paths are refused: no route distribution serves is that long (a name is
+at most 255 characters, a digest at most sha512's), and no pattern runs on them."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,8 @@ def routed_path(raw_path: bytes) -> str:
     could not decode it at all."""
     if not raw_path.startswith(b"/"):
         raise UncleanPath("the request path must start with /")
+    if len(raw_path) > MAX_PATH:
+        raise UncleanPath(f"the request path is longer than {MAX_PATH} bytes")
     if raw_path.count(b"%") != len(_ESCAPE.findall(raw_path)):
         raise UncleanPath("the request path has a malformed percent-escape")
     decoded = _ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), raw_path)
@@ -77,7 +83,14 @@ def manifest_path(path: str) -> ManifestPath | None:
 
     `path` is what `routed_path` returned.
     """
-    match = MANIFEST_ROUTE.fullmatch(path)
-    if match is None or len(match["name"]) > MAX_NAME:
+    # routes.go: `^/v2/{name}/manifests/{reference}$`. A reference has no `/`, so only the
+    # last `/manifests/` can end the name: the same split mux's backtracking finds.
+    prefix, found, reference = path.rpartition("/manifests/")
+    if not found or not prefix.startswith("/v2/"):
         return None
-    return ManifestPath(match["name"], match["reference"])
+    name = prefix[len("/v2/"):]
+    if len(name) > MAX_NAME or len(reference) > MAX_PATH:
+        return None
+    if NAME_PATTERN.fullmatch(name) is None or REFERENCE_PATTERN.fullmatch(reference) is None:
+        return None
+    return ManifestPath(name, reference)
