@@ -1,7 +1,7 @@
 """Password-guessing throttle: exponential back-off per account and per client address.
 
 The first `free` failures of a key cost nothing; after that each failure locks the key for
-`base * 2**(failures - free)` seconds, at most `cap`. A locked key is answered 429 with
+`base * 2**(failures - free - 1)` seconds, at most `cap`. A locked key is answered 429 with
 Retry-After before any password is checked. A success clears the account's count (not the
 client's: one right password must not let a client keep guessing other accounts for free).
 Counts are forgotten after `cap` seconds without failures.
@@ -52,8 +52,8 @@ class Throttle:
                 entry.failures += 1
                 entry.last = now
                 over = entry.failures - self.policy.free
-                if over >= 0:
-                    delay = min(self.policy.cap, self.policy.base * 2.0 ** min(over, 60))
+                if over > 0:
+                    delay = min(self.policy.cap, self.policy.base * 2.0 ** min(over - 1, 60))
                     entry.locked_until = now + delay
 
     def success(self, key: str) -> None:
