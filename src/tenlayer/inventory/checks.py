@@ -56,7 +56,7 @@ def evaluate(inventory: Inventory) -> list[Finding]:
                     ("analyzer", skipped.analyzer),
                     ("size", str(skipped.size)),
                     ("limit", str(skipped.limit)),
-                    ("layer", str(skipped.layer_index)),
+                    ("image_layer", str(skipped.layer_index)),
                 ),
             )
         )
