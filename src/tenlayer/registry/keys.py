@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,8 +123,8 @@ def write_key(directory: Path, common_name: str) -> tuple[Path, Path]:
             raise BadInput(f"{path}: already exists; choose another directory")
     directory.mkdir(parents=True, exist_ok=True)
     key_pem, cert_pem = generate_key(common_name)
-    with key_path.open("xb") as sink:
-        key_path.chmod(0o600)
+    descriptor = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as sink:
         sink.write(key_pem)
     cert_path.write_bytes(cert_pem)
     return key_path, cert_path
