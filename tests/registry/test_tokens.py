@@ -190,3 +190,12 @@ def test_kid_and_x5c_must_agree(ring: KeyRing, tmp_path: Path) -> None:
     token = jwt.encode(good_claims(), signer.private_key, algorithm="ES256", headers=header)
     with pytest.raises(MalformedToken):
         verify(token, both)
+
+
+def test_pending_key_is_trusted_but_does_not_sign(tmp_path: Path) -> None:
+    old = make_key(tmp_path, "old")
+    new = make_key(tmp_path, "new")
+    staged = KeyRing((old, TokenKey(new.kid, new.certificate, new.private_key, pending=True)))
+    assert staged.signer() is old
+    assert staged.bundle_pem() == old.certificate_pem + new.certificate_pem
+    assert verify(issue(KeyRing((new,))), staged)

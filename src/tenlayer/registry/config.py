@@ -7,9 +7,10 @@ service: my-registry              # the token's aud; distribution's auth.token.s
 realm: http://127.0.0.1:5002/token  # optional, derived from listen
 token_lifetime: 300               # seconds
 refresh_token_lifetime: 604800    # seconds (OAuth2 refresh tokens, docker's identity token)
-keys:                             # oldest first; the last one not retired signs
+keys:                             # oldest first; the last one not retired or pending signs
   - {certificate: keys-2025/token.crt, retired: true}
   - {certificate: keys-2026/token.crt, key: keys-2026/token.key}
+  - {certificate: keys-2027/token.crt, key: keys-2027/token.key, pending: true}
 database: sqlite:///registry.db   # optional; default sqlite in the config's directory
 upstream: http://127.0.0.1:5000   # the registry itself (for scan on push)
 throttle: {free: 5, base: 1, cap: 300}
@@ -44,6 +45,7 @@ class KeyConfig:
     certificate: Path
     key: Path | None
     retired: bool
+    pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,10 @@ class RegistryConfig:
     throttle: ThrottlePolicy
 
     def key_ring(self) -> KeyRing:
-        return KeyRing(tuple(load_key(k.certificate, k.key, retired=k.retired)
-                             for k in self.keys))
+        return KeyRing(tuple(
+            load_key(k.certificate, k.key, retired=k.retired, pending=k.pending)
+            for k in self.keys
+        ))
 
 
 def _fail(path: Path, message: str) -> BadInput:
@@ -86,25 +90,34 @@ def _seconds(path: Path, data: dict[str, Any], name: str, default: int, top: int
 
 def _keys(path: Path, value: Any) -> tuple[KeyConfig, ...]:
     if not isinstance(value, list) or not value:
-        raise _fail(path, "keys must be a list of {certificate, key, retired} entries")
+        raise _fail(path, "keys must be a list of {certificate, key, retired, pending} entries")
     keys = []
     for number, entry in enumerate(value):
         where = f"keys[{number}]"
-        if not isinstance(entry, dict) or set(entry) - {"certificate", "key", "retired"}:
-            raise _fail(path, f"{where} must have certificate, key and optionally retired")
+        if not isinstance(entry, dict) or set(entry) - {"certificate", "key", "retired",
+                                                         "pending"}:
+            raise _fail(path, f"{where} has certificate, key, and optionally retired or pending")
         certificate, key = entry.get("certificate"), entry.get("key")
-        retired = entry.get("retired", False)
-        if not isinstance(certificate, str) or not isinstance(retired, bool):
-            raise _fail(path, f"{where}: certificate is a path, retired true or false")
+        retired, pending = entry.get("retired", False), entry.get("pending", False)
+        if (
+            not isinstance(certificate, str)
+            or not isinstance(retired, bool)
+            or not isinstance(pending, bool)
+        ):
+            raise _fail(path, f"{where}: certificate is a path, retired and pending true or false")
         if key is not None and not isinstance(key, str):
             raise _fail(path, f"{where}: key is a path")
-        if key is None and not retired and number == len(value) - 1:
-            raise _fail(path, f"{where}: the newest key signs, so it needs its key file")
+        if retired and pending:
+            raise _fail(path, f"{where}: a key is retired or pending, not both")
         keys.append(KeyConfig(
-            path.parent / certificate, path.parent / key if key else None, retired
+            path.parent / certificate, path.parent / key if key else None, retired, pending
         ))
-    if all(k.retired for k in keys):
-        raise _fail(path, "every key is retired; nothing can sign")
+    signers = [k for k in keys if not k.retired and not k.pending]
+    if not signers:
+        raise _fail(path, "no key can sign: every key is retired or pending")
+    if signers[-1].key is None:
+        raise _fail(path, "the newest key that is not retired or pending signs, "
+                    "so it needs its key file")
     return tuple(keys)
 
 

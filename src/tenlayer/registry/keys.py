@@ -1,9 +1,11 @@
 """Token signing keys: EC P-256 keys with self-signed certificates, and the key ring.
 
 A key ring holds every key the service knows, oldest first. The newest (last) key that is
-not retired signs; every key that is not retired stays in the certificate bundle the
-registry trusts, so tokens signed before a rotation stay valid until they expire. A retired
-key verifies nothing.
+neither retired nor pending signs; every key that is not retired is in the certificate
+bundle the registry trusts. Rotation without downtime: add the new key as pending and give
+the registry the new bundle; then drop `pending` (the new key signs, tokens signed by the
+old one stay valid until they expire); after a token lifetime retire the old key and give
+the registry the bundle without it. A retired key verifies nothing.
 
 `kid` is libtrust's key id (what distribution 2.8 looks keys up by): the SHA-256 of the
 DER SubjectPublicKeyInfo, truncated to 240 bits, base32, in twelve groups of four.
@@ -45,6 +47,7 @@ class TokenKey:
     certificate: x509.Certificate
     private_key: ec.EllipticCurvePrivateKey | None
     retired: bool = False
+    pending: bool = False
 
     @property
     def public_key(self) -> ec.EllipticCurvePublicKey:
@@ -80,10 +83,14 @@ class KeyRing:
         return tuple(key for key in self.keys if not key.retired)
 
     def signer(self) -> TokenKey:
-        """The newest active key with a private key: keys are listed oldest first."""
-        usable = [key for key in self.active if key.private_key is not None]
+        """The newest active, not pending key with a private key (keys are oldest first)."""
+        usable = [
+            key for key in self.active if key.private_key is not None and not key.pending
+        ]
         if not usable:
-            raise BadInput("no signing key: every configured key is retired or lacks its key")
+            raise BadInput(
+                "no signing key: every configured key is retired, pending or lacks its key"
+            )
         return usable[-1]
 
     def bundle_pem(self) -> bytes:
@@ -130,7 +137,9 @@ def write_key(directory: Path, common_name: str) -> tuple[Path, Path]:
     return key_path, cert_path
 
 
-def load_key(certificate: Path, key: Path | None, *, retired: bool = False) -> TokenKey:
+def load_key(
+    certificate: Path, key: Path | None, *, retired: bool = False, pending: bool = False
+) -> TokenKey:
     """A key from its PEM files; one line naming the file when either is unreadable."""
     try:
         cert = x509.load_pem_x509_certificate(certificate.read_bytes())
@@ -150,4 +159,4 @@ def load_key(certificate: Path, key: Path | None, *, retired: bool = False) -> T
         ):
             raise BadInput(f"{key}: does not match the certificate {certificate}")
         private = loaded
-    return TokenKey(libtrust_kid(public), cert, private, retired)
+    return TokenKey(libtrust_kid(public), cert, private, retired, pending)

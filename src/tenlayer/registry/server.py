@@ -157,8 +157,12 @@ def create_app(service: TokenService) -> Starlette:
 
 
 def serve(service: TokenService) -> None:
+    """Run until SIGINT or SIGTERM; SIGHUP re-reads the signing keys (rotation)."""
+    import signal
+
     import uvicorn
 
+    signal.signal(signal.SIGHUP, lambda _number, _frame: service.reload_keys())
     config = service.config
     uvicorn.run(
         create_app(service), host=config.host, port=config.port, log_level="warning",

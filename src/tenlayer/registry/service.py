@@ -71,6 +71,21 @@ class TokenService:
         self.monotonic = monotonic
         self.throttle = Throttle(config.throttle)
 
+    def reload_keys(self) -> bool:
+        """Read the configuration's keys again (SIGHUP); keep the old ring when that fails."""
+        from tenlayer.errors import TenlayerError
+        from tenlayer.registry.config import load_config
+
+        try:
+            keys = load_config(self.config.path).key_ring()
+            signer = keys.signer()
+        except TenlayerError as error:
+            log.error("keys not reloaded: %s", error)
+            return False
+        self.keys = keys
+        log.info("keys reloaded: %d keys, %s signs", len(keys.keys), signer.kid)
+        return True
+
     def login(self, account: str, password: str, client: str) -> Principal:
         keys = [f"account:{account}", f"client:{client}"]
         wait = self.throttle.retry_after(keys, self.monotonic())
