@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
+import hashlib
+import hmac
 import re
+import secrets
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -216,11 +221,54 @@ def database_engine(url: str) -> Engine:
     return engine
 
 
+class VerifiedCache:
+    """Recently verified credentials, so a client asking for a token per request does not
+    pay the KDF each time (scrypt is ~50 ms of CPU by design).
+
+    Keyed by HMAC-SHA256(per-process random key, account NUL secret); the value is the stored
+    hash that verified it, so a changed password, a removed account or a rotated secret no
+    longer matches (the row is read on every login). Successes only; entries live `ttl`
+    seconds; at most `size` entries. Never persisted.
+    """
+
+    def __init__(self, ttl: float = 60.0, size: int = 10_000) -> None:
+        self._key = secrets.token_bytes(32)
+        self._entries: dict[bytes, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+        self.ttl = ttl
+        self.size = size
+
+    def _digest(self, account: str, secret: str) -> bytes:
+        message = account.encode("utf-8") + b"\0" + secret.encode("utf-8")
+        return hmac.new(self._key, message, hashlib.sha256).digest()
+
+    def verify(self, account: str, secret: str, stored: str | None) -> bool:
+        if stored is None:
+            verify_secret(secret, None)  # as long as a wrong password takes
+            return False
+        digest = self._digest(account, secret)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._entries.get(digest)
+        if hit is not None and hit[1] > now and hmac.compare_digest(hit[0], stored):
+            return True
+        if not verify_secret(secret, stored):
+            return False
+        with self._lock:
+            if len(self._entries) >= self.size:
+                self._entries = {k: v for k, v in self._entries.items() if v[1] > now}
+                if len(self._entries) >= self.size:
+                    self._entries.clear()
+            self._entries[digest] = (stored, now + self.ttl)
+        return True
+
+
 class Store:
     def __init__(self, url: str) -> None:
         self.engine = database_engine(url)
         Base.metadata.create_all(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.verified = VerifiedCache()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -300,14 +348,15 @@ class Store:
                     select(RobotRow).where(RobotRow.name == account[len(ROBOT_PREFIX):])
                 )
                 stored = robot.secret_hash if robot else None
-                if not verify_secret(password, stored) or robot is None:
+                if not self.verified.verify(account, password, stored) or robot is None:
                     return None
                 expires = _utc(robot.expires_at)
                 if expires is not None and expires <= now:
                     return None
                 return Principal(account, "robot")
             user = session.scalar(select(UserRow).where(UserRow.name == account))
-            if not verify_secret(password, user.password_hash if user else None) or not user:
+            stored = user.password_hash if user else None
+            if not self.verified.verify(account, password, stored) or not user:
                 return None
             return Principal(user.name, "user", user.is_admin)
 
