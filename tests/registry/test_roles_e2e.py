@@ -358,3 +358,29 @@ def test_catalog_only_for_system_admins(world: World) -> None:
 
     assert catalog("admin") == 200
     assert catalog("padmin") == 401
+
+
+def test_identity_token_uses_the_oauth2_refresh_grant(world: World) -> None:
+    """docker login keeps a refresh token ("identitytoken"); containers/image then asks for
+    tokens with POST /token grant_type=refresh_token. skopeo pulls with it alone."""
+    assert push(world, "admin", "team/app:v1")
+    answer = httpx.get(f"{world.token_url}/token", auth=("dev", PASSWORD), params={
+        "service": SERVICE, "account": "dev", "client_id": "docker", "offline_token": "true"})
+    refresh = answer.json()["refresh_token"]
+    authfile = world.work / "auth.json"
+    authfile.write_text(json.dumps({"auths": {world.registry.address: {
+        "auth": base64.b64encode(b"<token>:").decode(), "identitytoken": refresh}}}))
+    target = world.work / "identity-pull"
+    done = skopeo(world, "--debug", "copy", "--quiet", "--src-tls-verify=false", "--authfile",
+                  str(authfile), f"docker://{world.registry.address}/team/app:v1",
+                  f"oci:{target}:x")
+    assert done.returncode == 0, done.stderr
+    assert f"POST {world.token_url}/token" in done.stderr  # the OAuth2 form, not GET
+    log = (world.work / "serve.log").read_text()
+    assert "token issued sub=dev" in log
+    authfile.write_text(json.dumps({"auths": {world.registry.address: {
+        "auth": base64.b64encode(b"<token>:").decode(), "identitytoken": "forged"}}}))
+    refused = skopeo(world, "copy", "--quiet", "--src-tls-verify=false", "--authfile",
+                     str(authfile), f"docker://{world.registry.address}/team/app:v1",
+                     f"oci:{target}:y")
+    assert refused.returncode != 0
