@@ -132,3 +132,14 @@ def test_administration_round_trip(tmp_path: Path) -> None:
     ok("user", "remove", "alice")
     assert tenlayer("user", "remove", "alice", "--config", config).returncode == 2
     assert ok("project", "list") == ""
+
+
+def test_serve_on_a_taken_address_is_exit_3(tmp_path: Path) -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        config = write_config(tmp_path, listen=f"127.0.0.1:{port}")
+        done = tenlayer("serve", "--config", str(config))
+    assert done.returncode == 3, done.stderr
+    assert done.stderr.startswith("tenlayer: cannot listen on 127.0.0.1:")

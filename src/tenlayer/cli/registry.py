@@ -79,13 +79,21 @@ def registry_group() -> None:
 def serve_command(config_path: Path) -> None:
     """Run the token service and the administration API (`listen` in the configuration)."""
     import logging
+    import socket
 
+    from tenlayer.errors import EnvironmentProblem
     from tenlayer.registry.server import serve
     from tenlayer.registry.service import TokenService
 
     config = _config(config_path)
     keys = config.key_ring()
     keys.signer()
+    try:  # a taken address is one line and exit 3, not uvicorn's log and exit 1
+        with socket.create_server((config.host, config.port)):
+            pass
+    except OSError as error:
+        raise EnvironmentProblem(
+            f"cannot listen on {config.host}:{config.port}: {error.strerror}") from None
     store = _store(config_path)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
                         stream=sys.stderr)
