@@ -196,3 +196,26 @@ def test_robots(app: App) -> None:
     assert call(app, "DELETE", "/robots/robot$ci").status_code == 204
     answer = app.client.get("/token", params={"service": SERVICE}, auth=("robot$ci", secret))
     assert answer.status_code == 401
+
+
+def test_change_password_and_admin_flag(app: App) -> None:
+    refresh = app.client.get("/token", params={"offline_token": "true"},
+                             auth=ALICE).json()["refresh_token"]
+    changed = call(app, "PATCH", "/users/alice", auth=ALICE, body={"password": "new password!"})
+    assert changed.status_code == 200
+    assert call(app, "GET", "/projects", auth=ALICE).status_code == 401
+    assert call(app, "GET", "/projects", auth=("alice", "new password!")).status_code == 200
+    renewed = app.client.post("/token", data={"grant_type": "refresh_token",
+                                              "refresh_token": refresh, "client_id": "x"})
+    assert renewed.status_code == 401  # a new password revokes refresh tokens
+    alice = ("alice", "new password!")
+    assert call(app, "PATCH", "/users/alice", auth=alice, body={"admin": True}
+                ).status_code == 403
+    assert call(app, "PATCH", "/users/bob", auth=alice, body={"password": "x" * 12}
+                ).status_code == 403
+    assert call(app, "PATCH", "/users/alice", body={"admin": True}).json()["admin"] is True
+    assert call(app, "PATCH", "/users/alice", body={"password": "short"}).status_code == 400
+    assert call(app, "PATCH", "/users/root", body={"admin": False}).status_code == 200
+    assert call(app, "PATCH", "/users/alice", auth=alice, body={"admin": False}
+                ).status_code == 409  # the last administrator
+    assert call(app, "PATCH", "/users/ghost", auth=alice, body={}).status_code == 404

@@ -93,6 +93,11 @@ def test_administration_round_trip(tmp_path: Path) -> None:
 
     ok("user", "add", "root", "--admin")
     ok("user", "add", "alice")
+    ok("user", "set", "alice", "--admin")
+    ok("user", "set", "alice", "--no-admin")
+    last = tenlayer("user", "set", "root", "--no-admin", "--config", config)
+    assert last.returncode == 2 and "last system administrator" in last.stderr
+    assert tenlayer("user", "set", "alice", "--config", config).returncode == 2
     assert tenlayer("user", "add", "bob", "--config", config, password=None).returncode == 2
     short = tenlayer("user", "add", "bob", "--config", config, password="short")
     assert short.returncode == 2 and "too short" in short.stderr

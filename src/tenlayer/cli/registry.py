@@ -178,6 +178,21 @@ def user_add(name: str, admin: bool, config_path: Path) -> None:
     click.echo(f"added user {name}{' (system administrator)' if admin else ''}")
 
 
+@user_group.command("set")
+@click.argument("name")
+@click.option("--password", "new_password", is_flag=True,
+              help="Set a new password ($TENLAYER_PASSWORD or a prompt); revokes refresh tokens.")
+@click.option("--admin/--no-admin", default=None, help="Make or unmake a system administrator.")
+@config_option
+def user_set(name: str, new_password: bool, admin: bool | None, config_path: Path) -> None:
+    """Change a user's password or administrator flag."""
+    if not new_password and admin is None:
+        raise click.UsageError("nothing to change: give --password, --admin or --no-admin")
+    password = read_password(f"user {name}") if new_password else None
+    user = _store(config_path).update_user(name, password=password, admin=admin)
+    click.echo(f"updated user {name}{' (system administrator)' if user.is_admin else ''}")
+
+
 @user_group.command("list")
 @config_option
 @json_option

@@ -111,6 +111,16 @@ def add_user(call: Call) -> Any:
     return 201, user.to_json()
 
 
+def update_user(call: Call) -> Any:
+    """System administrators change anyone; a user may change their own password only."""
+    name = call.params["name"]
+    body = _object(call.body, {}, {"password": str, "admin": bool})
+    if not call.principal.is_admin and (name != call.principal.name or "admin" in body):
+        raise HttpError(403, "DENIED", "only a system administrator may do this")
+    user = call.store.update_user(name, password=body.get("password"), admin=body.get("admin"))
+    return user.to_json()
+
+
 def remove_user(call: Call) -> Any:
     call.require_admin()
     name = call.params["name"]
@@ -352,6 +362,7 @@ def api_routes(service: TokenService) -> list[BaseRoute]:
     table: list[tuple[str, str, Handler]] = [
         ("/api/v1/users", "GET", list_users),
         ("/api/v1/users", "POST", add_user),
+        ("/api/v1/users/{name}", "PATCH", update_user),
         ("/api/v1/users/{name}", "DELETE", remove_user),
         ("/api/v1/groups", "GET", list_groups),
         ("/api/v1/groups", "POST", add_group),

@@ -332,6 +332,29 @@ class Store:
                 RefreshTokenRow.subject == name, RefreshTokenRow.kind == "user"))
             session.delete(row)
 
+    def update_user(
+        self, name: str, *, password: str | None = None, admin: bool | None = None
+    ) -> User:
+        """A new password (refresh tokens are revoked) or administrator flag."""
+        if password is not None and len(password) < MIN_PASSWORD:
+            raise Invalid(f"the password is too short (at least {MIN_PASSWORD} characters)")
+        hashed = hash_secret(password) if password is not None else None
+        with self._session() as session:
+            row = self._user(session, name)
+            if admin is False and row.is_admin:
+                others = session.scalars(
+                    select(UserRow.id).where(UserRow.is_admin, UserRow.id != row.id)
+                ).first()
+                if others is None:
+                    raise Conflict("the last system administrator stays one")
+            if admin is not None:
+                row.is_admin = admin
+            if hashed is not None:
+                row.password_hash = hashed
+                session.execute(delete(RefreshTokenRow).where(
+                    RefreshTokenRow.subject == name, RefreshTokenRow.kind == "user"))
+            return User(row.name, row.is_admin)
+
     def count_admins(self) -> int:
         with self._session() as session:
             return len(session.scalars(select(UserRow.id).where(UserRow.is_admin)).all())
