@@ -65,6 +65,9 @@ http {{
         proxy_set_header Connection "";
         proxy_set_header Host $http_host;
         proxy_buffering off;
+        proxy_buffer_size 256k;  # unbuffered, nginx reads upstream this much at a time
+        proxy_buffers 4 256k;
+        proxy_busy_buffers_size 512k;
         proxy_request_buffering off;
         proxy_read_timeout 900s;
         proxy_send_timeout 900s;
