@@ -1,7 +1,8 @@
 """The same store on PostgreSQL (a throw-away cluster on 127.0.0.1 started by the test).
 
-Needs PostgreSQL's server (`initdb`, `pg_ctl`) and the `psycopg` driver; skipped, saying
-which is missing, otherwise (psycopg is not among the project's dependencies yet).
+Needs PostgreSQL's server (`initdb`, `pg_ctl`; Debian's postgresql package, which `make test`
+installs) and the `psycopg` driver (a dev dependency); skipped, saying which is missing,
+otherwise.
 """
 
 from __future__ import annotations
@@ -27,19 +28,32 @@ from tests.support.registry import free_port
 pytestmark = pytest.mark.integration
 
 
+def _server_tool(name: str) -> str | None:
+    """Debian keeps initdb and pg_ctl in /usr/lib/postgresql/VERSION/bin, off the PATH."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+                        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    return str(candidates[-1]) if candidates else None
+
+
 def _as_postgres(*command: str) -> list[str]:
     """initdb refuses to run as root: run the server as the `postgres` user then."""
+    tool = _server_tool(command[0]) or command[0]
     if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *command]
-    return list(command)
+        return ["runuser", "-u", "postgres", "--", tool, *command[1:]]
+    return [tool, *command[1:]]
 
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[str]:
     if importlib.util.find_spec("psycopg") is None:
         pytest.skip("needs the psycopg driver (pip install 'psycopg[binary]')")
-    if shutil.which("initdb") is None or shutil.which("pg_ctl") is None:
-        pytest.skip("needs PostgreSQL's initdb and pg_ctl")
+    if _server_tool("initdb") is None or _server_tool("pg_ctl") is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL's server (Debian package postgresql) is missing in CI")
+        pytest.skip("needs PostgreSQL's initdb and pg_ctl (Debian package postgresql)")
     # not under pytest's temporary directory: that one is private to root
     root = Path(tempfile.mkdtemp(prefix="tenlayer-postgres-"))
     data = root / "data"
