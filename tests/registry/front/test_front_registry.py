@@ -447,3 +447,15 @@ def test_client_gone_mid_blob_releases_the_upstream(plain: Plain) -> None:
         time.sleep(0.1)
     again = httpx.get(plain.front.url + path, timeout=30)
     assert support.sha256(again.content) == digest
+
+
+def test_stopping_the_front_stops_its_nginx(plain: Plain, tmp_path: Path) -> None:
+    front = start_front(tmp_path, plain.registry.url)
+    nginx = front.nginx_pids()
+    assert len(nginx) == 2  # master and one worker
+    front.stop()
+    assert front.process.returncode == 0
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in nginx):
+        assert time.monotonic() < deadline, f"nginx left running: {nginx}"
+        time.sleep(0.05)
