@@ -62,7 +62,8 @@ def lint_command(paths: tuple[str, ...], allowed_registries: str | None, output_
         terminal = destination is None and sys.stdout.isatty()
         data = render_lint_table(_printable_paths(result), color=terminal,
                                  width=_width(terminal))
-    write_output(data, destination, inputs=paths)
+    write_output(data, destination, inputs=[*paths, *(f.path for f in result.files),
+                                            *(s.path for s in result.skipped)])
     for skipped in result.skipped:
         sys.stderr.write(f"tenlayer: warning: skipped {_show(skipped.path)}: {skipped.reason}\n")
     for warning in result.warnings:

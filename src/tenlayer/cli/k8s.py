@@ -112,7 +112,8 @@ def check_command(
 
         terminal = destination is None and sys.stdout.isatty()
         data = render_check_table(result, color=terminal, width=_terminal_width(terminal))
-    write_output(data, destination, inputs=[*paths, *scc_policy])
+    write_output(data, destination, inputs=[*paths, *scc_policy, *manifests.sources,
+                                            *(o.source for o in policy_objects)])
     for skipped in result.skipped:
         sys.stderr.write(f"tenlayer: warning: skipped {skipped.source}: {skipped.reason}\n")
     if fail_on:
@@ -203,7 +204,8 @@ def scc_command(
         data = render_scc_json(results)
     else:
         data = render_scc_table(results)
-    write_output(data, destination, inputs=[*paths, *scc_policy])
+    write_output(data, destination, inputs=[*paths, *scc_policy, *manifests.sources,
+                                            *(o.source for o in policy_objects)])
     if any(not r.admission.allowed for r in results):
         sys.exit(EXIT_FINDINGS)
 

@@ -34,6 +34,8 @@ class Manifests:
     objects: list[KubeObject] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     files: int = 0
+    sources: list[str] = field(default_factory=list)
+    """Every file read, skipped ones included (so `-o` can refuse to replace one)."""
     repeats: int = 0
     """Files met again (already read through another path): not counted in `files`."""
     read: set[tuple[int, int]] = field(default_factory=set)
@@ -72,6 +74,7 @@ def load_manifests(
             if manifests.files + manifests.repeats == before[0]:
                 raise BadInput(_nothing_in(text, manifests.skipped[before[1]:]))
             continue
+        manifests.sources.append(text)
         if manifests.first_time(path):
             manifests.objects.extend(_named_objects(_read_file(path, limits), text, limits))
             manifests.files += 1
@@ -129,6 +132,7 @@ def _walk(root: Path, manifests: Manifests, limits: Limits) -> None:
             if not manifests.first_time(path):
                 manifests.repeats += 1
                 continue
+            manifests.sources.append(str(path))
             try:
                 objects = _objects(_read_file(path, limits), str(path), limits)
             except BadInput as error:

@@ -31,21 +31,19 @@ def write_output(data: bytes, path: Path | None, *, inputs: Iterable[str] = ()) 
 
 
 def refuse_output_over_input(path: Path, inputs: Iterable[str]) -> None:
-    """`-o deploy.yaml` with `deploy.yaml` as input would replace what the user had with a
-    report: refused (checked before the work, by the commands, and again before writing)."""
+    """`-o deploy.yaml` with `deploy.yaml` among the files read would replace what the user
+    had with a report: refused. `inputs` are the files the command read (those found in
+    directories included), so a report may still go beside them."""
     if not path.exists():
         return
-    target = path.resolve()
     for name in inputs:
         if name == "-":
             continue
-        source = Path(name)
         try:
-            same = source.samefile(path)
-            inside = source.is_dir() and target.is_relative_to(source.resolve())
+            same = Path(name).samefile(path)
         except OSError:  # the input does not exist: its command says so
             continue
-        if same or inside:
+        if same:
             raise BadInput(f"{path}: is also an input; choose another file for --output")
 
 
