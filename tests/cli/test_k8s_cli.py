@@ -541,3 +541,38 @@ def test_scc_check_table_says_why_each_scc_refused(tmp_path: Path) -> None:
     result = run("k8s", "check", str(EXAMPLES / "k8s"), "--scc-policy", str(EXAMPLES / "openshift"))
     assert ("  refused by team-restricted: spec.hostPID: Invalid value: true: Host PID is not "
             "allowed to be used;") in result.stdout
+
+
+PRIVILEGED_NAMESPACE = """\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: anything-goes
+  labels: {pod-security.kubernetes.io/enforce: privileged}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: anything-goes}
+spec:
+  hostPID: true
+  containers:
+  - name: c
+    image: registry.example.com/app:1
+    securityContext: {privileged: true}
+"""
+
+
+def test_manifests_cannot_switch_off_their_own_gate(tmp_path: Path) -> None:
+    """A chart that labels its namespace privileged is still checked against baseline."""
+    (tmp_path / "p.yaml").write_text(PRIVILEGED_NAMESPACE)
+    result = run("k8s", "check", str(tmp_path / "p.yaml"), "-f", "json", "--fail-on", "high")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    pss = {(f["check_id"], f["severity"], f["title"].partition(":")[0])
+           for f in report["findings"] if f["check_id"].startswith("deploy/pss-")}
+    assert pss == {("deploy/pss-host-namespaces", "high", "Pod Security baseline [check]"),
+                   ("deploy/pss-privileged", "high", "Pod Security baseline [check]")}
+    (workload,) = report["workloads"]
+    assert workload["pod_security"]["decision"] == "violates baseline:latest"
+    assert "admission checks nothing; tenlayer checks baseline" in (
+        workload["pod_security"]["policy_source"])

@@ -10,7 +10,10 @@ Resolution follows the pod-security-admission library (`api.PolicyToEvaluate`):
 tenlayer adds one thing: when the namespace has no Pod Security labels (or is not in the
 input) and `--pss` does not choose, Kubernetes would enforce nothing, and a check that says
 nothing is of little use before a deploy; so tenlayer checks against `restricted:latest` and
-says so (mode `check`). `--pss LEVEL [--pss-version V]` sets the enforce mode instead.
+says so (mode `check`). When the labels choose `privileged` for every mode (a chart can label
+its own namespace so), tenlayer still checks `baseline` in mode `check`: the manifests must
+not be able to switch off their own gate. `--pss LEVEL [--pss-version V]` sets the enforce
+mode instead.
 
 Admission itself: a Pod that violates the enforce level is refused; a workload (Deployment,
 Job, …) is admitted either way — it is its pods that will be refused when the controller
@@ -55,6 +58,7 @@ class LevelVersion:
 
 PRIVILEGED_LATEST = LevelVersion(Level.PRIVILEGED, PolicyVersion.latest())
 RESTRICTED_LATEST = LevelVersion(Level.RESTRICTED, PolicyVersion.latest())
+BASELINE_LATEST = LevelVersion(Level.BASELINE, PolicyVersion.latest())
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +101,14 @@ def namespace_policy(
         )
     resolved, errors = _from_labels(labels)
     chosen = tuple((m, resolved[m]) for m in MODES if resolved[m].level != Level.PRIVILEGED)
+    if not chosen:
+        return NamespacePolicy(
+            name,
+            ((CHECK_MODE, BASELINE_LATEST),),
+            "the namespace labels choose privileged for every mode, so admission checks "
+            "nothing; tenlayer checks baseline (choose with --pss)",
+            tuple(errors),
+        )
     return NamespacePolicy(name, chosen, "from namespace labels", tuple(errors))
 
 
