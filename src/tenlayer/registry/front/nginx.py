@@ -106,12 +106,15 @@ class Nginx:
     process: subprocess.Popen[bytes]
     prefix: Path
     listen: str
+    stopping: bool = False
+    """Set by stop(), so a watcher can tell a requested exit from a crash."""
 
     @property
     def error_log(self) -> Path:
         return self.prefix / "error.log"
 
     def stop(self) -> None:
+        self.stopping = True
         if self.process.poll() is None:
             self.process.terminate()  # SIGTERM: fast shutdown of master and workers
             try:
@@ -139,16 +142,24 @@ def start_nginx(
             preexec_fn=_die_with_parent,
         )
     running = Nginx(process, prefix, listen)
+    pid_file = prefix / "nginx.pid"
+    pid_file.unlink(missing_ok=True)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             log = (prefix / "stderr.log").read_text() + running.error_log.read_text()
-            raise RuntimeError(f"nginx exited ({process.returncode}): {log[-2000:]}")
-        try:
-            with socket_to(listen):
-                return running
-        except OSError:
-            time.sleep(0.02)
+            first = next((line for line in log.splitlines() if "[emerg]" in line), "")
+            reason = first.partition(": ")[2] or "see " + str(running.error_log)
+            raise RuntimeError(f"nginx exited ({process.returncode}): {reason}\n{log[-2000:]}")
+        # nginx writes its pid file once it has bound every listening socket: a connection
+        # alone could reach whatever else holds the address while nginx still retries
+        if pid_file.exists():
+            try:
+                with socket_to(listen):
+                    return running
+            except OSError:
+                pass
+        time.sleep(0.02)
     running.stop()
     raise RuntimeError(f"nginx did not listen on {listen} within {timeout} s")
 

@@ -14,10 +14,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import signal
 import socket
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -32,7 +34,7 @@ from tenlayer.registry.front.identity import (
     ring_from_certificates,
     ring_verifier,
 )
-from tenlayer.registry.front.nginx import start_nginx
+from tenlayer.registry.front.nginx import Nginx, find_nginx, start_nginx
 
 
 class JsonLinesAudit:
@@ -46,20 +48,36 @@ class JsonLinesAudit:
             sink.write(orjson.dumps(dataclasses.asdict(record)) + b"\n")
 
 
+class BadInput(Exception):
+    """One line for stderr naming the file and what is wrong with it (exit 2)."""
+
+
 def policy_gate(path: Path | None) -> RuleSetGate:
     if path is None:
         return RuleSetGate()
-    document = json.loads(path.read_text())
-    return RuleSetGate(
-        rules=rules_from_document(document.get("rules", [])),
-        exempt_everywhere=frozenset(document.get("exempt", [])),
-    )
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise BadInput(f"{path}: not a readable JSON policy ({error})") from None
+    if not isinstance(document, dict) or not isinstance(document.get("rules", []), list):
+        raise BadInput(f"{path}: the policy must be an object with a list of rules")
+    exempt = document.get("exempt", [])
+    if not isinstance(exempt, list) or not all(isinstance(name, str) for name in exempt):
+        raise BadInput(f"{path}: exempt must be a list of names")
+    try:
+        rules = rules_from_document(document.get("rules", []))
+    except (ValueError, AttributeError) as error:
+        raise BadInput(f"{path}: {error}") from None
+    return RuleSetGate(rules=rules, exempt_everywhere=frozenset(exempt))
 
 
 def decision_app(arguments: argparse.Namespace) -> DecisionApp:
     verify: TokenVerifier | None = None
     if arguments.trust:
-        certificates = x509.load_pem_x509_certificates(Path(arguments.trust).read_bytes())
+        try:
+            certificates = x509.load_pem_x509_certificates(Path(arguments.trust).read_bytes())
+        except (OSError, ValueError) as error:
+            raise BadInput(f"{arguments.trust}: not readable PEM certificates ({error})") from None
         verify = ring_verifier(
             ring_from_certificates(certificates),
             audience=arguments.audience, issuer=arguments.issuer,
@@ -67,6 +85,25 @@ def decision_app(arguments: argparse.Namespace) -> DecisionApp:
     audit = JsonLinesAudit(Path(arguments.audit)) if arguments.audit else None
     gate = policy_gate(Path(arguments.policy) if arguments.policy else None)
     return DecisionApp(gate, arguments.upstream, verify=verify, on_decision=audit)
+
+
+def watch_nginx(nginx: Nginx) -> None:
+    """If nginx dies, the front ends too (SIGTERM to itself, exit 3): a decision endpoint
+    with no nginx before it would look alive to a supervisor while refusing nothing."""
+
+    def wait() -> None:
+        code = nginx.process.wait()
+        if not nginx.stopping:
+            print(f"tenlayer registry front: nginx exited ({code}); see {nginx.error_log}",
+                  file=sys.stderr)
+            global exit_code
+            exit_code = 3
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=wait, name="nginx-watch", daemon=True).start()
+
+
+exit_code = 0
 
 
 def free_port() -> int:
@@ -89,17 +126,31 @@ def main(argv: Sequence[str] | None = None) -> None:
     upstream = arguments.upstream.rstrip("/")
     if not upstream.startswith("http://"):
         parser.error("--upstream must be an http:// URL (distribution on a private address)")
-    app = decision_app(arguments)
+    try:
+        app = decision_app(arguments)
+    except BadInput as error:
+        print(f"tenlayer registry front: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if find_nginx() is None:
+        print("tenlayer registry front: nginx is not installed (Debian: apt-get install "
+              "nginx-light)", file=sys.stderr)
+        raise SystemExit(3)
     # uvicorn re-raises the SIGTERM it caught once it has shut down; exit through the
     # `finally` below then, so nginx is stopped with us (and PDEATHSIG covers SIGKILL)
-    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(0))
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(exit_code))
     decision_port = free_port()
     with tempfile.TemporaryDirectory(prefix="tenlayer-front-") as scratch:
         prefix = Path(arguments.prefix) if arguments.prefix else Path(scratch)
-        nginx = start_nginx(
-            prefix, listen=arguments.listen, upstream=upstream.removeprefix("http://"),
-            decision=f"127.0.0.1:{decision_port}",
-        )
+        try:
+            nginx = start_nginx(
+                prefix, listen=arguments.listen, upstream=upstream.removeprefix("http://"),
+                decision=f"127.0.0.1:{decision_port}",
+            )
+        except RuntimeError as error:
+            first = str(error).splitlines()[0]
+            print(f"tenlayer registry front: nginx did not start: {first}", file=sys.stderr)
+            raise SystemExit(3) from None
+        watch_nginx(nginx)
         try:
             uvicorn.run(
                 app, host="127.0.0.1", port=decision_port, log_level="warning",
