@@ -49,7 +49,7 @@ def test_bad_policy(tmp_path: Path, content: str | None, message: str) -> None:
 def test_bad_trust_bundle(tmp_path: Path) -> None:
     bundle = tmp_path / "token.crt"
     bundle.write_text("not a certificate\n")
-    done = front("--trust", str(bundle))
+    done = front("--trust", str(bundle), "--audience", "registry", "--issuer", "issuer")
     assert done.returncode == 2
     assert done.stderr.startswith(f"tenlayer registry front: {bundle}: not readable PEM ")
     assert done.stderr.count("\n") == 1
@@ -100,3 +100,22 @@ def test_front_ends_when_its_nginx_dies(tmp_path: Path) -> None:
     assert process.returncode == 3
     assert stderr == (f"tenlayer registry front: nginx exited (0); "
                       f"see {tmp_path / 'nginx' / 'error.log'}\n")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--upstream", "https://127.0.0.1:5000"],
+         "--upstream must be http://HOST:PORT (distribution on a private address)"),
+        (["--upstream", "http://127.0.0.1:5000/prefix"],
+         "--upstream must be http://HOST:PORT (distribution on a private address)"),
+        (["--upstream", "http://127.0.0.1"],
+         "--upstream must be http://HOST:PORT (distribution on a private address)"),
+        (["--trust", "token.crt"],
+         "--trust needs --audience and --issuer (the token service's names)"),
+    ],
+)
+def test_usage_errors(arguments: list[str], message: str) -> None:
+    done = front(*arguments)
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == f"python -m tenlayer.registry.front: error: {message}"

@@ -20,6 +20,7 @@ import socket
 import sys
 import tempfile
 import threading
+import urllib.parse
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -124,8 +125,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--prefix", help="nginx's directory (default: a new temporary one)")
     arguments = parser.parse_args(argv)
     upstream = arguments.upstream.rstrip("/")
-    if not upstream.startswith("http://"):
-        parser.error("--upstream must be an http:// URL (distribution on a private address)")
+    parsed = urllib.parse.urlsplit(upstream)
+    if parsed.scheme != "http" or not parsed.port or parsed.path or parsed.query:
+        parser.error("--upstream must be http://HOST:PORT (distribution on a private address)")
+    if arguments.trust and not (arguments.audience and arguments.issuer):
+        parser.error("--trust needs --audience and --issuer (the token service's names)")
     try:
         app = decision_app(arguments)
     except BadInput as error:
