@@ -88,6 +88,31 @@ def test_allowed_registries(risky: Path) -> None:
             for r in registry] == [(2, "error")]
 
 
+def test_base_image_chosen_by_a_build_arg_fails_the_registry_gate(tmp_path: Path) -> None:
+    path = tmp_path / "Dockerfile"
+    path.write_text("ARG IMG\nFROM $IMG\nUSER 1000\nHEALTHCHECK NONE\n")
+    gate = ("--allowed-registries", "registry.example.com", "--fail-on", "high")
+    result = run("dockerfile", "lint", "-f", "json", *gate, str(path))
+    assert (result.returncode, result.stderr) == (1, "")
+    assert [(f["check_id"], f["severity"], f["line"], f["title"])
+            for f in json.loads(result.stdout)["findings"]] == [
+        ("build/image-registry-not-allowed", "high", 2,
+         "Base image $IMG is chosen at build time (--build-arg IMG): its registry cannot be "
+         "checked"),
+        ("build/image-not-pinned", "low", 2,
+         "Base image $IMG is chosen at build time (--build-arg IMG): it is not pinned"),
+    ]
+    path.write_text("ARG REG\nFROM ${REG}/team/app:1\nUSER 1000\nHEALTHCHECK NONE\n")
+    assert run("dockerfile", "lint", *gate, str(path)).returncode == 1
+    assert run("dockerfile", "lint", "--fail-on", "high", str(path)).returncode == 0
+    path.write_text("FROM Debian:12\nUSER 1000\nHEALTHCHECK NONE\n")
+    invalid = run("dockerfile", "lint", "-f", "json", "--fail-on", "medium", str(path))
+    assert (invalid.returncode, invalid.stderr) == (1, "")
+    assert [(f["check_id"], f["severity"], f["location"])
+            for f in json.loads(invalid.stdout)["findings"]] == [
+        ("build/image-reference-invalid", "medium", "FROM[0]")]
+
+
 def test_stdin() -> None:
     result = subprocess.run(
         [*TENLAYER, "dockerfile", "lint", "-f", "json", "-"], input="FROM alpine\nUSER root\n",

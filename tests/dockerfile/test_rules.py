@@ -23,7 +23,7 @@ def found(text: str, *, keep: tuple[str, ...] = (), allowed: tuple[str, ...] = (
 
 
 def test_catalogue_entries() -> None:
-    assert len(CHECKS) == 17
+    assert len(CHECKS) == 18
     for check in CHECKS:
         assert check.id.startswith("build/")
         assert check.layer is Layer.BUILD
@@ -207,6 +207,59 @@ def test_base_images() -> None:
     allowed = found(text, allowed=("docker.io/library",))
     assert [f for f in allowed if f[0] == "build/image-registry-not-allowed"] == [
         ("build/image-registry-not-allowed", 9, "FROM[0]")]
+
+
+def images(text: str, allowed: tuple[str, ...] = ()) -> list[tuple[str, str, int, str, str]]:
+    findings = lint(parse(text, "Dockerfile"), LintOptions(allowed_registries=allowed))
+    return [(f.check_id, f.severity.name, f.line, f.location, f.title) for f in findings
+            if f.check_id.startswith("build/image")]
+
+
+def test_base_image_chosen_by_a_build_arg() -> None:
+    allowed = ("registry.example.com",)
+    assert images("ARG IMG\nFROM $IMG\n", allowed) == [
+        ("build/image-registry-not-allowed", "HIGH", 2, "FROM[0]",
+         "Base image $IMG is chosen at build time (--build-arg IMG): its registry cannot be "
+         "checked"),
+        ("build/image-not-pinned", "LOW", 2, "FROM[0]",
+         "Base image $IMG is chosen at build time (--build-arg IMG): it is not pinned"),
+    ]
+    assert images("ARG IMG\nFROM $IMG\n") == [
+        ("build/image-not-pinned", "LOW", 2, "FROM[0]",
+         "Base image $IMG is chosen at build time (--build-arg IMG): it is not pinned")]
+    # a default does not close it: --build-arg REG=… still chooses the registry
+    for text in ("ARG REG\nFROM ${REG}/team/app:1\n",
+                 "ARG REG\nFROM ${REG:-registry.example.com}/team/app:1\n"):
+        assert [f[:4] for f in images(text, allowed)] == [
+            ("build/image-registry-not-allowed", "HIGH", 2, "FROM[0]"),
+            ("build/image-not-pinned", "LOW", 2, "FROM[0]")]
+    # only the tag is open: the registry is checked all the same
+    assert images("ARG TAG\nFROM registry.example.com/app:${TAG}\n", allowed) == [
+        ("build/image-not-pinned", "LOW", 2, "FROM[0]",
+         "Base image registry.example.com/app:${TAG} is chosen at build time (--build-arg "
+         "TAG): its tag is not pinned by digest")]
+    assert [f[:4] for f in images("ARG TAG\nFROM debian:${TAG}\n", allowed)] == [
+        ("build/image-registry-not-allowed", "HIGH", 2, "FROM[0]"),
+        ("build/image-not-pinned", "LOW", 2, "FROM[0]")]
+    # ARGs with a value are expanded; a variable never declared is empty (BuildKit's)
+    assert images("ARG REG=registry.example.com\nFROM ${REG}/app:1@sha256:" + "a" * 64
+                  + "\n", allowed) == []
+    assert images("FROM ${UNSET}\n", allowed) == []
+    assert [f[:4] for f in images("FROM debian${UNSET}:12\n")] == [
+        ("build/image-not-pinned", "LOW", 1, "FROM[0]")]
+
+
+def test_invalid_image_reference() -> None:
+    assert images("FROM Debian:12\n", ("registry.example.com",)) == [
+        ("build/image-reference-invalid", "MEDIUM", 1, "FROM[0]",
+         "Base image Debian:12 is not a valid image reference: repository names must be "
+         "lowercase")]
+    assert images("ARG V=12\nFROM debian:${V}!\n") == [
+        ("build/image-reference-invalid", "MEDIUM", 2, "FROM[0]",
+         "Base image debian:${V}!, which is debian:12!, is not a valid image reference: "
+         "malformed tag '12!'")]
+    assert [f[:4] for f in images("ARG TAG\nFROM Debian:${TAG}\n")] == [
+        ("build/image-reference-invalid", "MEDIUM", 2, "FROM[0]")]
 
 
 def test_switches_named_after_secrets_are_not_secrets() -> None:

@@ -70,15 +70,26 @@ CHECKS: tuple[Check, ...] = (
     _check(
         "image-not-pinned", Severity.LOW, "Base image not pinned by digest",
         "A tag can be moved to another image at any time; only a digest names exactly the "
-        "base image that was reviewed and scanned.",
+        "base image that was reviewed and scanned. A base image chosen at build time "
+        "(`FROM $IMG`, an ARG without a default) is not pinned either.",
         "Add the digest: `FROM debian:bookworm-slim@sha256:…` (and let a bot update it).",
         _PRACTICES + "#pin-base-image-versions",
     ),
     _check(
         "image-registry-not-allowed", Severity.HIGH,
         "Base image from a registry outside --allowed-registries",
-        "The base image comes from a registry the organisation does not trust.",
-        "Build from an image in an allowed registry (mirror the base image there).",
+        "The base image comes from a registry the organisation does not trust, or is "
+        "chosen at build time (`ARG IMG` + `FROM $IMG`, an ARG without a default): then "
+        "`--build-arg` can name any registry and this one cannot be checked.",
+        "Build from an image in an allowed registry (mirror the base image there); give the "
+        "ARG that chooses it a default in an allowed registry, or write the registry out.",
+    ),
+    _check(
+        "image-reference-invalid", Severity.MEDIUM, "Base image is not a valid image reference",
+        "The image name cannot be parsed (`Debian:12`: repository names are lower case), "
+        "so the build fails to pull it, or pulls something other than was meant.",
+        "Write the image as [registry/]repository[:tag][@digest].",
+        _REF + "#from",
     ),
     _check(
         "sudo", Severity.MEDIUM, "RUN uses sudo",

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 
 from tenlayer.checks.catalogue import finding
 from tenlayer.dockerfile.stages import (
+    Opened,
     Stage,
     Variables,
+    expand_open,
     expand_word,
     global_args,
     lineage,
@@ -23,6 +25,7 @@ from tenlayer.dockerfile.stages import (
     variables_at,
 )
 from tenlayer.dockerfile.syntax import Dockerfile, Instruction
+from tenlayer.dockerfile.words import unquote
 from tenlayer.model import Finding, Severity
 
 _WINDOWS_IMAGES = ("mcr.microsoft.com/windows", "microsoft/windowsservercore",
@@ -85,6 +88,18 @@ class Context:
             return expand_word(word, {}, escape)
         values = variables_at(self.stages, stage, instruction, self.global_values, escape)
         return expand_word(word, values, escape)
+
+    def opened(self, stage: Stage, instruction: Instruction, word: str) -> Opened:
+        """A word as `expanded` reads it, but with what the Dockerfile leaves open marked
+        (stages.expand_open): values chosen by `--build-arg`, variables not set in the
+        stage at that point (empty, as BuildKit expands them). A single-quoted word is
+        not expanded."""
+        escape = self.dockerfile.escape
+        if "$" not in word or word.startswith("'"):
+            return Opened(unquote(word, escape), (), ())
+        values = variables_at(self.stages, stage, instruction, self.global_values, escape)
+        opened = expand_open(word, values)
+        return Opened(unquote(opened.text, escape), opened.build_args, opened.unset)
 
     def hit(
         self, check_id: str, stage: Stage, instruction: Instruction, *, title: str | None = None,

@@ -1,7 +1,11 @@
-"""Base-image rules: latest or untagged, not pinned by digest, outside --allowed-registries.
+"""Image rules: latest or untagged, not pinned by digest, outside --allowed-registries, not a
+valid reference; for the base image of each stage (FROM).
 
-A FROM that names an earlier stage, `scratch`, an image that a build argument without a
-default leaves open, or a template placeholder (`{{ … }}`) names no image to judge.
+A FROM that names an earlier stage, `scratch`, or a template placeholder (`{{ … }}`) names no
+image to judge, nor does one that a variable never declared leaves empty (the build fails).
+A FROM that still depends on an ARG without a default after expansion (`ARG IMG` + `FROM
+$IMG`) is chosen at build time by `--build-arg`: it is not pinned, and when the registry
+part is open, its registry cannot be checked against --allowed-registries (high).
 References are normalised as `tenlayer k8s check` does (image.registry.reference), and the
 registries by policy.workloads' helpers.
 """
@@ -9,46 +13,124 @@ registries by policy.workloads' helpers.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from tenlayer.dockerfile.context import Context, Hit
+from tenlayer.dockerfile.stages import BUILD_ARG, Opened, Stage, expand_open
+from tenlayer.dockerfile.syntax import Instruction
 from tenlayer.errors import BadInput
-from tenlayer.image.registry.reference import Reference, parse_reference
+from tenlayer.image.registry.reference import parse_reference
+from tenlayer.model import Severity
 from tenlayer.policy.workloads import registry_allowed
 
+_WHY = "invalid image reference: "
 
-def base_images(context: Context, allowed: tuple[str, ...]) -> Iterator[Hit]:
+
+@dataclass(frozen=True, slots=True)
+class Pulled:
+    """An image the build pulls, where it is named."""
+
+    stage: Stage
+    instruction: Instruction
+    written: str
+    """As the Dockerfile writes it (`$IMG`, `debian:${TAG}`)."""
+    opened: Opened
+    what: str
+    """How the titles name it: `Base image`."""
+    detail: str = ""
+    """What the location adds to the instruction (`--from=…`)."""
+
+
+def image_rules(context: Context, allowed: tuple[str, ...]) -> Iterator[Hit]:
+    for pulled in _base_images(context):
+        yield from _judge(context, pulled, allowed)
+
+
+def _base_images(context: Context) -> Iterator[Pulled]:
     for stage in context.stages:
-        image = stage.image
-        if stage.parent is not None or stage.is_scratch or not image or "{{" in image:
+        if stage.parent is not None or stage.is_scratch or "{{" in stage.base:
             continue
-        reference = _reference(image)
-        if reference is None:
+        opened = expand_open(stage.base, context.global_values)
+        if not opened.text or opened.text.lower() == "scratch":
             continue
-        start = stage.start
-        if reference.digest is None and reference.tag == "latest":
-            implied = ":" not in image.rpartition("/")[2]
-            yield context.hit(
-                "build/image-latest-tag", stage, start,
-                title=f"Base image {image} "
-                + ("has no tag (latest is implied)" if implied else "is tagged latest"),
-                evidence={"image": image},
-            )
-        elif reference.digest is None:
-            yield context.hit("build/image-not-pinned", stage, start,
-                              title=f"Base image {image} is not pinned by digest",
-                              evidence={"image": image})
-        repository = f"{reference.registry.lower()}/{reference.repository}"
-        if allowed and not registry_allowed(repository, allowed):
-            yield context.hit(
-                "build/image-registry-not-allowed", stage, start,
-                title=f"Base image {image} is from {reference.registry}, which is not an "
-                "allowed registry",
-                evidence={"image": image, "registry": reference.registry},
-            )
+        yield Pulled(stage, stage.start, stage.base, opened, "Base image")
 
 
-def _reference(image: str) -> Reference | None:
+def _judge(context: Context, pulled: Pulled, allowed: tuple[str, ...]) -> Iterator[Hit]:
+    if pulled.opened.open:
+        yield from _chosen_at_build_time(context, pulled, allowed)
+        return
+    image = pulled.opened.text
+    shown = image if image == pulled.written else f"{pulled.written}, which is {image},"
+
+    def hit(check_id: str, title: str, evidence: dict[str, str],
+            severity: Severity | None = None) -> Hit:
+        return context.hit(check_id, pulled.stage, pulled.instruction, title=title,
+                           detail=pulled.detail, evidence=evidence, severity=severity)
+
     try:
-        return parse_reference(image)
-    except BadInput:
-        return None  # BuildKit refuses it too; the build fails before any of this matters
+        reference = parse_reference(image)
+    except BadInput as error:
+        why = str(error).rpartition(_WHY)[2]
+        yield hit("build/image-reference-invalid",
+                  f"{pulled.what} {shown} is not a valid image reference: {why}",
+                  {"image": image, "why": why})
+        return
+    if reference.digest is None and reference.tag == "latest":
+        implied = ":" not in image.rpartition("/")[2]
+        yield hit("build/image-latest-tag", f"{pulled.what} {shown} "
+                  + ("has no tag (latest is implied)" if implied else "is tagged latest"),
+                  {"image": image})
+    elif reference.digest is None:
+        yield hit("build/image-not-pinned", f"{pulled.what} {shown} is not pinned by digest",
+                  {"image": image})
+    repository = f"{reference.registry.lower()}/{reference.repository}"
+    if allowed and not registry_allowed(repository, allowed):
+        yield hit("build/image-registry-not-allowed",
+                  f"{pulled.what} {shown} is from {reference.registry}, which is not an "
+                  "allowed registry", {"image": image, "registry": reference.registry})
+
+
+def _chosen_at_build_time(context: Context, pulled: Pulled,
+                          allowed: tuple[str, ...]) -> Iterator[Hit]:
+    """`$IMG`, `${REG}/app:1`, `debian:${TAG}` with ARGs without a default: the registry
+    is known only when the open part is the tag or the digest."""
+    text = pulled.opened.text
+    written = pulled.written
+    arguments = ", ".join(pulled.opened.build_args)
+    evidence = {"image": written, "build_args": arguments}
+    rest = text.partition("@")[0]
+    colon, slash = rest.rfind(":"), rest.rfind("/")
+    name = rest[:colon] if colon > slash else rest
+
+    def hit(check_id: str, title: str, severity: Severity | None = None,
+            more: dict[str, str] | None = None) -> Hit:
+        return context.hit(check_id, pulled.stage, pulled.instruction, title=title,
+                           detail=pulled.detail, evidence={**evidence, **(more or {})},
+                           severity=severity)
+
+    if BUILD_ARG in name:
+        yield hit("build/image-not-pinned",
+                  f"{pulled.what} {written} is chosen at build time (--build-arg "
+                  f"{arguments}): it is not pinned")
+        if allowed:
+            yield hit("build/image-registry-not-allowed",
+                      f"{pulled.what} {written} is chosen at build time (--build-arg "
+                      f"{arguments}): its registry cannot be checked")
+        return
+    try:
+        reference = parse_reference(name)
+    except BadInput as error:
+        why = str(error).rpartition(_WHY)[2]
+        yield hit("build/image-reference-invalid",
+                  f"{pulled.what} {written} is not a valid image reference: {why}",
+                  more={"why": why})
+        return
+    yield hit("build/image-not-pinned",
+              f"{pulled.what} {written} is chosen at build time (--build-arg {arguments}): "
+              "its tag is not pinned by digest")
+    repository = f"{reference.registry.lower()}/{reference.repository}"
+    if allowed and not registry_allowed(repository, allowed):
+        yield hit("build/image-registry-not-allowed",
+                  f"{pulled.what} {written} is from {reference.registry}, which is not an "
+                  "allowed registry", more={"registry": reference.registry})

@@ -15,7 +15,7 @@ __all__ = ["LintOptions", "LintWarning", "ignore_warnings", "ignored_ids", "lint
 
 from tenlayer.dockerfile.checks import CHECKS
 from tenlayer.dockerfile.context import Context, Hit
-from tenlayer.dockerfile.images import base_images
+from tenlayer.dockerfile.images import image_rules
 from tenlayer.dockerfile.rules import add_remote, no_healthcheck, secrets, ssh_exposed, user_root
 from tenlayer.dockerfile.run_rules import run_rules
 from tenlayer.dockerfile.syntax import Dockerfile, Instruction, LintWarning
@@ -36,7 +36,7 @@ def lint(dockerfile: Dockerfile, options: LintOptions | None = None,
     context = context or Context.of(dockerfile)
     hits: list[Hit] = [
         *user_root(context), *add_remote(context), *secrets(context), *ssh_exposed(context),
-        *no_healthcheck(context), *base_images(context, options.allowed_registries),
+        *no_healthcheck(context), *image_rules(context, options.allowed_registries),
         *run_rules(context),
     ]
     return sorted((h.finding for h in hits if not _ignored(h)), key=Finding.sort_key)

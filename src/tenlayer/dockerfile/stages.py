@@ -66,6 +66,53 @@ def expand(text: str, values: dict[str, str | None]) -> str | None:
     return None if missing else result
 
 
+BUILD_ARG = "\x00"
+"""Stands in, in `expand_open`'s text, for the value of an ARG declared without a default:
+whatever `--build-arg` says at build time."""
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A text with its variables expanded as far as the Dockerfile says."""
+
+    text: str
+    """BUILD_ARG where a value is chosen at build time; "" for a variable never declared."""
+    build_args: tuple[str, ...]
+    """The ARGs without a default the text uses (their values are `--build-arg`'s)."""
+    unset: tuple[str, ...]
+    """The variables the text uses that are not declared where it is (BuildKit: empty)."""
+
+    @property
+    def open(self) -> bool:
+        return BUILD_ARG in self.text
+
+
+def expand_open(text: str, values: dict[str, str | None]) -> Opened:
+    """As `expand`, except that a variable declared without a value (None in `values`)
+    becomes BUILD_ARG, whatever operator it is used with (`${TAG:-1}` is whatever
+    `--build-arg TAG=` says), and one not in `values` is empty, as BuildKit expands it."""
+    build_args: list[str] = []
+    unset: list[str] = []
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group("name") or match.group("bare")
+        if name in values and values[name] is None:
+            build_args.append(name)
+            return BUILD_ARG
+        value = values.get(name)
+        op, word = match.group("op"), match.group("word") or ""
+        if value is None and op is None:
+            unset.append(name)
+        if op in (":-", "-"):
+            return value if value else word
+        if op in (":+", "+"):
+            return word if value else ""
+        return value or ""
+
+    result = _VARIABLE.sub(one, text)
+    return Opened(result, tuple(dict.fromkeys(build_args)), tuple(dict.fromkeys(unset)))
+
+
 def global_args(dockerfile: Dockerfile) -> dict[str, str | None]:
     """The ARGs before the first FROM: name -> default (None when it has none)."""
     values: dict[str, str | None] = {}
