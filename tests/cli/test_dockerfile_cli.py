@@ -113,6 +113,25 @@ def test_base_image_chosen_by_a_build_arg_fails_the_registry_gate(tmp_path: Path
         ("build/image-reference-invalid", "medium", "FROM[0]")]
 
 
+def test_images_copied_or_mounted_fail_the_registry_gate(tmp_path: Path) -> None:
+    path = tmp_path / "Dockerfile"
+    path.write_text("FROM registry.example.com/b:1@sha256:" + "a" * 64 + "\n"
+                    "COPY --from=quay.io/evil/tools:1@sha256:" + "b" * 64 + " /t /t\n"
+                    "RUN --mount=type=bind,from=ghcr.io/evil/x:1,target=/x /x/run\n"
+                    "USER 1000\nHEALTHCHECK NONE\n")
+    gate = ("--allowed-registries", "registry.example.com", "--fail-on", "high")
+    result = run("dockerfile", "lint", "-f", "json", *gate, str(path))
+    assert (result.returncode, result.stderr) == (1, "")
+    assert [(f["check_id"], f["severity"], f["line"], f["location"])
+            for f in json.loads(result.stdout)["findings"]] == [
+        ("build/image-registry-not-allowed", "high", 2,
+         "COPY[0] --from=quay.io/evil/tools:1@sha256:" + "b" * 64),
+        ("build/image-registry-not-allowed", "high", 3, "RUN[0] --mount from=ghcr.io/evil/x:1"),
+        ("build/image-not-pinned", "low", 3, "RUN[0] --mount from=ghcr.io/evil/x:1"),
+    ]
+    assert run("dockerfile", "lint", "--fail-on", "high", str(path)).returncode == 0
+
+
 def test_stdin() -> None:
     result = subprocess.run(
         [*TENLAYER, "dockerfile", "lint", "-f", "json", "-"], input="FROM alpine\nUSER root\n",

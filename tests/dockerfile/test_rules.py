@@ -262,6 +262,49 @@ def test_invalid_image_reference() -> None:
         ("build/image-reference-invalid", "MEDIUM", 2, "FROM[0]")]
 
 
+def test_images_copied_or_mounted_are_checked_as_base_images() -> None:
+    text = ("FROM registry.example.com/b:1@sha256:" + "a" * 64 + " AS build\n"
+            "ARG TOOLS=quay.io/evil/tools\n"
+            "COPY --from=quay.io/evil/tools:1 /x /x\n"                              # 3
+            "COPY --from=build /a /a\nCOPY --from=0 /a /a\nCOPY --from=Build /a /a\n"
+            "COPY --from=alpine /a /a\n"                                            # 7
+            "COPY --from=${TOOLS}:2 /a /a\n"                                        # 8
+            "RUN --mount=type=bind,from=ghcr.io/evil/x:1,target=/x true\n"          # 9
+            "RUN --mount=type=cache,target=/c --mount=type=secret,id=x "
+            "--mount=from=build,target=/b true\n"
+            "RUN --mount=type=cache,from=registry.example.com/c:1,target=/c true\n"  # 11
+            "COPY --from=Tools:1 /a /a\n"                                           # 12
+            "ARG IMG\nCOPY --from=$IMG /a /a\n")                                    # 14
+    assert [(f[0], f[2], f[3]) for f in images(text, ("registry.example.com",))] == [
+        ("build/image-registry-not-allowed", 3, "COPY[0] --from=quay.io/evil/tools:1"),
+        ("build/image-registry-not-allowed", 7, "COPY[4] --from=alpine"),
+        ("build/image-registry-not-allowed", 8, "COPY[5] --from=${TOOLS}:2"),
+        ("build/image-registry-not-allowed", 9, "RUN[0] --mount from=ghcr.io/evil/x:1"),
+        ("build/image-registry-not-allowed", 14, "COPY[7] --from=$IMG"),
+        ("build/image-latest-tag", 7, "COPY[4] --from=alpine"),
+        ("build/image-reference-invalid", 12, "COPY[6] --from=Tools:1"),
+        ("build/image-not-pinned", 3, "COPY[0] --from=quay.io/evil/tools:1"),
+        ("build/image-not-pinned", 8, "COPY[5] --from=${TOOLS}:2"),
+        ("build/image-not-pinned", 9, "RUN[0] --mount from=ghcr.io/evil/x:1"),
+        ("build/image-not-pinned", 11, "RUN[2] --mount from=registry.example.com/c:1"),
+        ("build/image-not-pinned", 14, "COPY[7] --from=$IMG"),
+    ]
+    titles = {(f[2], f[0]): f[4] for f in images(text, ("registry.example.com",))}
+    assert titles[(3, "build/image-registry-not-allowed")] == (
+        "COPY --from image quay.io/evil/tools:1 is from quay.io, which is not an allowed "
+        "registry")
+    assert titles[(8, "build/image-not-pinned")] == (
+        "COPY --from image ${TOOLS}:2, which is quay.io/evil/tools:2, is not pinned by digest")
+    assert titles[(9, "build/image-not-pinned")] == (
+        "RUN --mount image ghcr.io/evil/x:1 is not pinned by digest")
+    assert titles[(14, "build/image-registry-not-allowed")] == (
+        "COPY --from image $IMG is chosen at build time (--build-arg IMG): its registry "
+        "cannot be checked")
+    # ignorable on the instruction, as every finding
+    assert images("FROM a:1@sha256:" + "a" * 64 + "\n# tenlayer ignore=image-not-pinned\n"
+                  "COPY --from=b:1 /a /a\n") == []
+
+
 def test_switches_named_after_secrets_are_not_secrets() -> None:
     text = ("FROM a:1\nENV MYSQL_ALLOW_EMPTY_PASSWORD=yes\nENV AUTH_TOKEN_ENABLED=true\n"
             "ENV NPM_CONFIG_PASSWORD_PROTECTION=off\nENV MYSQL_RANDOM_ROOT_PASSWORD=\"1\"\n"

@@ -63,7 +63,8 @@ CHECKS: tuple[Check, ...] = (
     _check(
         "image-latest-tag", Severity.MEDIUM, "Base image without a tag or tagged latest",
         "`latest` (written or implied) is whatever was pushed last: builds are not "
-        "reproducible and what is built is not what was reviewed.",
+        "reproducible and what is built is not what was reviewed. Images that `COPY "
+        "--from=IMAGE` and `RUN --mount=from=IMAGE` pull are checked as base images are.",
         "Name a version tag, better a digest: `FROM debian:bookworm-slim@sha256:…`.",
         _REF + "#from",
     ),
@@ -71,7 +72,8 @@ CHECKS: tuple[Check, ...] = (
         "image-not-pinned", Severity.LOW, "Base image not pinned by digest",
         "A tag can be moved to another image at any time; only a digest names exactly the "
         "base image that was reviewed and scanned. A base image chosen at build time "
-        "(`FROM $IMG`, an ARG without a default) is not pinned either.",
+        "(`FROM $IMG`, an ARG without a default) is not pinned either. Images that `COPY "
+        "--from=IMAGE` and `RUN --mount=from=IMAGE` pull are checked as base images are.",
         "Add the digest: `FROM debian:bookworm-slim@sha256:…` (and let a bot update it).",
         _PRACTICES + "#pin-base-image-versions",
     ),
@@ -80,14 +82,17 @@ CHECKS: tuple[Check, ...] = (
         "Base image from a registry outside --allowed-registries",
         "The base image comes from a registry the organisation does not trust, or is "
         "chosen at build time (`ARG IMG` + `FROM $IMG`, an ARG without a default): then "
-        "`--build-arg` can name any registry and this one cannot be checked.",
+        "`--build-arg` can name any registry and this one cannot be checked. Images that "
+        "`COPY --from=IMAGE` and `RUN --mount=from=IMAGE` pull are checked as base images "
+        "are.",
         "Build from an image in an allowed registry (mirror the base image there); give the "
         "ARG that chooses it a default in an allowed registry, or write the registry out.",
     ),
     _check(
         "image-reference-invalid", Severity.MEDIUM, "Base image is not a valid image reference",
         "The image name cannot be parsed (`Debian:12`: repository names are lower case), "
-        "so the build fails to pull it, or pulls something other than was meant.",
+        "so the build fails to pull it, or pulls something other than was meant (FROM, `COPY "
+        "--from=IMAGE`, `RUN --mount=from=IMAGE`).",
         "Write the image as [registry/]repository[:tag][@digest].",
         _REF + "#from",
     ),

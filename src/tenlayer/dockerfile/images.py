@@ -1,5 +1,7 @@
 """Image rules: latest or untagged, not pinned by digest, outside --allowed-registries, not a
-valid reference; for the base image of each stage (FROM).
+valid reference; for every image the build pulls: the base image of each stage (FROM), and
+the images `COPY --from=IMAGE` and `RUN --mount=…,from=IMAGE` copy or mount (a `--from` or
+`from=` that names a stage, by name or index, is no image; nor is `scratch`).
 
 A FROM that names an earlier stage, `scratch`, or a template placeholder (`{{ … }}`) names no
 image to judge, nor does one that a variable never declared leaves empty (the build fails).
@@ -36,13 +38,13 @@ class Pulled:
     """As the Dockerfile writes it (`$IMG`, `debian:${TAG}`)."""
     opened: Opened
     what: str
-    """How the titles name it: `Base image`."""
+    """How the titles name it: `Base image`, `COPY --from image`."""
     detail: str = ""
     """What the location adds to the instruction (`--from=…`)."""
 
 
 def image_rules(context: Context, allowed: tuple[str, ...]) -> Iterator[Hit]:
-    for pulled in _base_images(context):
+    for pulled in (*_base_images(context), *_other_images(context)):
         yield from _judge(context, pulled, allowed)
 
 
@@ -54,6 +56,46 @@ def _base_images(context: Context) -> Iterator[Pulled]:
         if not opened.text or opened.text.lower() == "scratch":
             continue
         yield Pulled(stage, stage.start, stage.base, opened, "Base image")
+
+
+def _other_images(context: Context) -> Iterator[Pulled]:
+    """`COPY --from=IMAGE` (also ADD's) and `RUN --mount=…,from=IMAGE`, variables expanded
+    as the stage has them there."""
+    names = {stage.name for stage in context.stages if stage.name}
+    for stage in context.stages:
+        for instruction in stage.instructions:
+            if instruction.keyword in ("COPY", "ADD"):
+                written = instruction.flag("from")
+                sources = [(written, f"{instruction.keyword} --from image",
+                            f"--from={written}")] if written else []
+            elif instruction.keyword == "RUN":
+                sources = [(source, "RUN --mount image", f"--mount from={source}")
+                           for source in _mount_sources(instruction)]
+            else:
+                continue
+            for source, what, detail in sources:
+                if "{{" in source:
+                    continue
+                opened = context.opened(stage, instruction, source)
+                text = opened.text.lower()
+                if not text or text in names or text.isdigit() or text == "scratch":
+                    continue
+                yield Pulled(stage, instruction, source, opened, what, detail)
+
+
+def _mount_sources(instruction: Instruction) -> list[str]:
+    """The `from=` of each `--mount` (bind and cache mounts take one; secret, ssh and tmpfs
+    mounts none)."""
+    sources = []
+    for flag in instruction.flags:
+        key, _, value = flag[2:].partition("=")
+        if key.lower() != "mount":
+            continue
+        for part in value.split(","):
+            option, _, setting = part.partition("=")
+            if option.strip().lower() == "from" and setting:
+                sources.append(setting.strip())
+    return sources
 
 
 def _judge(context: Context, pulled: Pulled, allowed: tuple[str, ...]) -> Iterator[Hit]:
