@@ -12,11 +12,14 @@ with other work; median of 9–15 interleaved runs):
 
     run (load average)   nginx + auth_request   uvicorn + httpx   plain asyncio
     15 runs (2.8)        1.04x                  1.07x             1.06x
+    15 runs (2.7)        1.07x                  1.31x             1.13x
      9 runs (2.5)        1.03x                  1.22x             1.15x
-    front CPU per pull   0.031-0.039 s          0.128-0.139 s     0.101-0.106 s
+    front CPU per pull   0.031-0.041 s          0.128-0.136 s     0.101-0.104 s
+    front peak RSS       54.6 MiB (with the     50.0 MiB          52.5 MiB
+                         decision endpoint)
 
-All three can meet the 1.15x target on a quiet machine; only nginx meets it when the cores
-are busy, because it spends a quarter of the CPU per byte (C, 256 KiB reads with
+All three can meet the 1.15x target on a quiet machine; only nginx meets it every time
+when the cores are shared, because it spends a quarter of the CPU per byte (C, 256 KiB reads with
 `proxy_buffer_size`; Python's fronts cross a dozen frames per 64 KiB chunk and hold one
 core at most). The faster Python one has no HTTP library on the data path, so it would
 put a hand-written HTTP/1.1 parser on a security boundary, where a framing disagreement
