@@ -4,6 +4,7 @@ layers and lines, redacted evidence, exit codes."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,7 @@ def test_exact_findings(planted: tuple[Path, list[str]]) -> None:
           "deleted_in_layer": "1"}),
         ("image/secret-in-layer", "critical", "/app/.env", 4,
          "An AWS secret access key, deleted in layer 1",
-         {"rule": "aws-secret-access-key", "secret": "wJal****************", **layer0,
+         {"rule": "aws-secret-access-key", "secret": "********", **layer0,
           "deleted_in_layer": "1"}),
         ("image/secret-in-layer", "critical", "/opt/cache/token.txt", 1,
          "A GitHub token, deleted in layer 2",
@@ -47,14 +48,14 @@ def test_exact_findings(planted: tuple[Path, list[str]]) -> None:
          {"user": "(unset)"}),
         ("image/secret-in-command", "high", "config.Cmd", None,
          "A secret in the image's command",
-         {"reason": "the option --token is given a value", "value": "t0*********"}),
+         {"reason": "the option --token is given a value", "value": "********"}),
         ("image/secret-in-command", "high", "config.Entrypoint", None,
          "A secret in the image's command",
          {"reason": "a password in a URL", "value": "********"}),
         ("image/secret-in-env", "high", "config.Env[1]", None,
          "A secret in the image's environment",
          {"variable": "DB_PASSWORD", "reason": "its name (DB_PASSWORD) says it holds a secret",
-          "value": "*******"}),
+          "value": "********"}),
         ("image/secret-in-env", "high", "config.Env[2]", None,
          "A secret in the image's environment",
          {"variable": "KEY", "reason": "its value has the shape of an AWS access key id",
@@ -70,23 +71,24 @@ def test_exact_findings(planted: tuple[Path, list[str]]) -> None:
         ("image/secret-in-history", "high", "history[3].created_by", None,
          "A secret in the image history",
          {"reason": "DB_PASSWORD: its name (DB_PASSWORD) says it holds a secret",
-          "value": "*******", "image_layer": "none (empty_layer)"}),
+          "value": "********", "image_layer": "none (empty_layer)"}),
         ("image/secret-in-history", "high", "history[4].created_by", None,
          "A secret in the image history",
-         {"reason": "the option --password is given a value", "value": "s3********",
+         {"reason": "the option --password is given a value", "value": "********",
           "image_layer": "2"}),
         ("image/secret-in-label", "high", "config.Labels['ci.token']", None,
          "A secret in an image label",
          {"label": "ci.token", "reason": "its name (ci.token) says it holds a secret",
-          "value": "to************"}),
+          "value": "********"}),
         ("image/secret-in-layer", "high", "/app/.env", 2,
          "A password in a configuration file, deleted in layer 1",
-         {"rule": "config-password", "secret": "*******", **layer0, "deleted_in_layer": "1"}),
+         {"rule": "config-password", "secret": "********", **layer0, "deleted_in_layer": "1"}),
         ("image/secret-in-layer", "high", "/app/config.yaml", 3,
          "A password in a configuration file",
-         {"rule": "config-password", "secret": "Tr*********", **layer2}),
+         {"rule": "config-password", "secret": "********", **layer2}),
         ("image/secret-in-layer", "high", "/root/.ssh/id_ed25519", 1, "A private key",
-         {"rule": "private-key", "secret": "b3Bl****************", **layer0}),
+         {"rule": "private-key",
+          "secret": "-----BEGIN OPENSSH PRIVATE KEY-----****************", **layer0}),
         ("image/world-writable-file", "medium", "/srv/drop", None,
          "A world-writable file or directory", {"mode": "0777", "kind": "dir", **layer0}),
         ("image/world-writable-file", "medium", "/srv/open.txt", None,
@@ -143,14 +145,39 @@ def test_overwritten_and_deleted_secrets(tmp_path: Path) -> None:
     ]
 
 
-def test_no_secret_in_full_in_any_format(planted: tuple[Path, list[str]]) -> None:
+REDACTED = re.compile(r"\*{8}|(?:AKIA|ghp_|-----BEGIN OPENSSH PRIVATE KEY-----)\*{16}")
+"""Every redaction the planted image may show: a fixed `********`, or a public prefix and a
+fixed `*` x 16; nothing that depends on the secret's length or its first characters."""
+
+
+def test_no_secret_in_any_format(planted: tuple[Path, list[str]]) -> None:
     image, _ = planted
-    for output_format in ("table", "json", "sarif"):
+    planted_secrets = ("AKIAIOSFODNN7EXAMPLE", "hunter2", "aB3aB3aB3", "Tr0ub4dor",
+                       "s3cretpass", "tok-1234567890", "b3BlbnNzaC1", "pa55word",
+                       "t0k3n-value", "wJalrXUtnFEMI")
+    for output_format in ("table", "json", "sarif", "cyclonedx"):
         result = scan(image, "--checks", "config,secret", "-f", output_format)
         assert result.returncode == 0, result.stderr
-        for secret in ("AKIAIOSFODNN7EXAMPLE", "hunter2", "aB3aB3aB3", "Tr0ub4dor", "s3cretpass",
-                       "tok-1234567890", "b3BlbnNzaC1", "pa55word", "t0k3n-value"):
-            assert secret not in result.stdout, (output_format, secret)
+        for secret in planted_secrets:
+            # not in full, and not its first characters (Tr, s3, to, t0, wJal, hu, ...)
+            for prefix in {secret[:2], secret[:3]} - {"AK", "AKI"}:
+                assert f"={prefix}" not in result.stdout, (output_format, prefix)
+                assert f'": "{prefix}' not in result.stdout, (output_format, prefix)
+        shown = [value for value in re.findall(
+            r"\b(?:value|secret)(?:=|\": \")((?:-----BEGIN [A-Z ]+-----)?[^\s\"]+)",
+            result.stdout) if "*" in value]  # CycloneDX carries no findings: nothing shown
+        assert shown if output_format != "cyclonedx" else not shown, output_format
+        assert all(REDACTED.fullmatch(value) for value in shown), (output_format, shown)
+    document = json.loads(scan(image, "--checks", "config,secret", "-f", "json").stdout)
+    assert [layer["created_by"] for layer in document["image"]["layers"]] == [
+        "ADD rootfs.tar / # buildkit",
+        "RUN |1 GITHUB_TOKEN=ghp_**************** /bin/sh -c make install # buildkit",
+        "/bin/sh -c mysql -u root --password ******** < /schema.sql",
+    ]
+    evidence = [value for f in document["findings"] for key, value in f["evidence"].items()
+                if key in ("value", "secret")]
+    assert len(evidence) == 15
+    assert all(REDACTED.fullmatch(value) for value in evidence), evidence
 
 
 def test_checks_choose_what_runs(planted: tuple[Path, list[str]]) -> None:

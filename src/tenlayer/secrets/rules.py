@@ -2,7 +2,8 @@
 
 A rule's regular expression only runs on a file whose lower-cased content holds one of its
 keywords (as trivy's secret scanner does), so most files cost one keyword search each.
-Group 1 of each pattern is the secret itself: the part that is redacted in reports.
+Group 1 of each pattern is the secret with its public prefix (a PEM key's label, a webhook's
+URL): what redact.py turns into that prefix and a fixed run of `*`.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ def _rule(
 
 RULES = (
     _rule("private-key", "A private key", Severity.HIGH, ("private key",),
-          r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----[\s]*"
-          r"((?:[A-Za-z0-9+/=:, -]{1,200}[\r\n]+){0,6}[A-Za-z0-9+/=]{8,})"),
+          r"(-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----[\s]*"
+          r"(?:[A-Za-z0-9+/=:, -]{1,200}[\r\n]+){0,6}[A-Za-z0-9+/=]{8,})"),
     _rule("aws-access-key-id", "An AWS access key id", Severity.CRITICAL,
           ("akia", "asia", "abia", "acca", "a3t"),
           r"(?<![A-Z0-9])((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})(?![A-Z0-9])"),
@@ -51,8 +52,8 @@ RULES = (
           r"(?<![A-Za-z0-9-])(xox(?:[abprs]|e(?:\.xox[bp])?)-[A-Za-z0-9-]{10,250})"),
     _rule("slack-webhook", "A Slack incoming-webhook URL", Severity.MEDIUM,
           ("hooks.slack.com",),
-          r"https://hooks\.slack\.com/(?:services|workflows)/"
-          r"(T[A-Za-z0-9_]{8,}/B[A-Za-z0-9_]{8,}/[A-Za-z0-9_]{20,})"),
+          r"(https://hooks\.slack\.com/(?:services|workflows)/"
+          r"T[A-Za-z0-9_]{8,}/B[A-Za-z0-9_]{8,}/[A-Za-z0-9_]{20,})"),
     _rule("stripe-secret-key", "A Stripe secret key", Severity.CRITICAL,
           ("sk_live_", "rk_live_"),
           r"(?<![A-Za-z0-9_])([rs]k_live_[A-Za-z0-9]{20,247})"),
