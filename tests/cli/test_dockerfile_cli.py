@@ -132,6 +132,26 @@ def test_images_copied_or_mounted_fail_the_registry_gate(tmp_path: Path) -> None
     assert run("dockerfile", "lint", "--fail-on", "high", str(path)).returncode == 0
 
 
+def test_uid_0_spellings_and_unset_users_run_as_root(tmp_path: Path) -> None:
+    path = tmp_path / "Dockerfile"
+    path.write_text("FROM a:1@sha256:" + "a" * 64 + "\nHEALTHCHECK NONE\nUSER 0000:1\n")
+    result = run("dockerfile", "lint", "-f", "json", "--fail-on", "high", str(path))
+    assert (result.returncode, result.stderr) == (1, "")
+    assert [(f["check_id"], f["severity"], f["line"], f["title"])
+            for f in json.loads(result.stdout)["findings"]] == [
+        ("build/user-root", "high", 3, "The image runs as root (USER 0000:1)")]
+    path.write_text("ARG U=app\nFROM a:1@sha256:" + "a" * 64 + "\nHEALTHCHECK NONE\n"
+                    "USER $U\n")
+    result = run("dockerfile", "lint", "-f", "json", "--fail-on", "medium", str(path))
+    assert (result.returncode, result.stderr) == (1, "")
+    assert [(f["check_id"], f["severity"], f["line"], f["title"])
+            for f in json.loads(result.stdout)["findings"]] == [
+        ("build/user-root", "medium", 4,
+         "The image runs as root (USER $U: U is not set in the stage, so the user is empty; "
+         "an ARG before FROM must be declared again in the stage (ARG U))")]
+    assert run("dockerfile", "lint", "--fail-on", "high", str(path)).returncode == 0
+
+
 def test_stdin() -> None:
     result = subprocess.run(
         [*TENLAYER, "dockerfile", "lint", "-f", "json", "-"], input="FROM alpine\nUSER root\n",

@@ -61,6 +61,45 @@ def test_user_root_or_unset() -> None:
     assert found("FROM a:1\nUSER root\nRUN x\nUSER 1000\n", keep=("build/user-root",)) == []
 
 
+@pytest.mark.parametrize("user", ["0", "00", "0000", "+0", "00:1", "0:0", "root", "root:app",
+                                  "+00:+0"])
+def test_every_spelling_of_uid_0_is_root(user: str) -> None:
+    findings = lint(parse(f"FROM a:1\nUSER {user}\n"))
+    assert [(f.check_id, f.severity, f.line, f.title) for f in findings
+            if f.check_id == "build/user-root"] == [
+        ("build/user-root", Severity.HIGH, 2, f"The image runs as root (USER {user})")]
+
+
+@pytest.mark.parametrize("user", ["1000", "10", "+1000", "01000", "app", "rootless", "0app"])
+def test_not_root(user: str) -> None:
+    assert found(f"FROM a:1\nUSER {user}\n", keep=("build/user-root",)) == []
+
+
+def user_findings(text: str) -> list[tuple[Severity, int, str, str, dict[str, str]]]:
+    return [(f.severity, f.line, f.location, f.title, dict(f.evidence))
+            for f in lint(parse(text)) if f.check_id == "build/user-root"]
+
+
+def test_user_not_set_in_the_stage() -> None:
+    assert user_findings("FROM a:1\nUSER $NOTSET\n") == [
+        (Severity.MEDIUM, 2, "USER[0]",
+         "The image runs as root (USER $NOTSET: NOTSET is not set in the stage, so the user "
+         "is empty)", {"user": "", "written": "$NOTSET", "unset": "NOTSET"})]
+    assert user_findings("ARG U=app\nFROM a:1\nRUN true\nUSER $U\n") == [
+        (Severity.MEDIUM, 4, "USER[0]",
+         "The image runs as root (USER $U: U is not set in the stage, so the user is empty; "
+         "an ARG before FROM must be declared again in the stage (ARG U))",
+         {"user": "", "written": "$U", "unset": "U"})]
+    assert [f[:3] for f in user_findings("FROM a:1\nUSER ${A}:${B}\n")] == [
+        (Severity.MEDIUM, 2, "USER[0]")]
+    # declared again: its value; an ARG without a default: --build-arg's; a default or a
+    # name around the variable: not empty
+    assert user_findings("ARG U=app\nFROM a:1\nARG U\nUSER $U\n") == []
+    assert user_findings("FROM a:1\nARG U\nUSER $U\n") == []
+    assert user_findings("FROM a:1\nUSER ${U:-1000}\n") == []
+    assert user_findings("FROM a:1\nUSER app${N}\n") == []
+
+
 def test_user_and_expose_expand_arg_and_env() -> None:
     keep = ("build/user-root",)
     assert found("FROM a:1\nARG UID=0\nUSER ${UID}\n", keep=keep) == [
@@ -71,18 +110,24 @@ def test_user_and_expose_expand_arg_and_env() -> None:
     assert found("FROM a:1\nARG UID\nUSER ${UID}\n", keep=keep) == []  # --build-arg's
     assert found("FROM a:1\nUSER ${UID:-0}\n", keep=keep) == [
         ("build/user-root", 2, "USER[0]")]
-    # an ARG before FROM is seen only where the stage declares it again
-    assert found("ARG UID=0\nFROM a:1\nUSER ${UID}\n", keep=keep) == []
+    # an ARG before FROM is seen only where the stage declares it again: not declared, the
+    # user is empty, root all the same (test_user_not_set_in_the_stage)
+    assert found("ARG UID=1000\nFROM a:1\nUSER ${UID}\n", keep=keep) == [
+        ("build/user-root", 3, "USER[0]")]
     assert found("ARG UID=0\nFROM a:1\nARG UID\nUSER ${UID}\n", keep=keep) == [
         ("build/user-root", 4, "USER[0]")]
     # ENV goes on into the stages built FROM the stage; ARG does not
     assert found("FROM a:1 AS base\nENV U=0\nFROM base\nUSER $U\n", keep=keep) == [
         ("build/user-root", 4, "USER[0]")]
-    assert found("FROM a:1 AS base\nARG U=0\nFROM base\nUSER $U\n", keep=keep) == []
+    assert user_findings("FROM a:1 AS base\nARG U=1000\nFROM base\nUSER $U\n") == [
+        (Severity.MEDIUM, 4, "USER[0]",
+         "The image runs as root (USER $U: U is not set in the stage, so the user is empty)",
+         {"user": "", "written": "$U", "unset": "U"})]
     # ENV wins over an ARG of the same name; a later ENV counts only after it
     assert found("FROM a:1\nENV U=0\nARG U=1000\nUSER $U\n", keep=keep) == [
         ("build/user-root", 4, "USER[0]")]
-    assert found("FROM a:1\nUSER $U\nENV U=0\n", keep=keep) == []
+    assert found("FROM a:1\nUSER $U\nENV U=1000\n", keep=keep) == [
+        ("build/user-root", 2, "USER[0]")]  # not set yet: empty
     root = lint(parse("FROM a:1\nARG UID=0\nUSER ${UID}\n"))
     assert [(f.title, f.evidence) for f in root if f.check_id == "build/user-root"] == [
         ("The image runs as root (USER ${UID}, which is 0)",

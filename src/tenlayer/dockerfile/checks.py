@@ -20,8 +20,10 @@ CHECKS: tuple[Check, ...] = (
     _check(
         "user-root", Severity.HIGH,
         "The image runs as root (explicit USER root: high; no USER at all: medium)",
-        "The final stage's last USER is root (or 0), or no stage the image is built from "
-        "sets a USER, so the container's processes run as root unless the runtime says "
+        "The final stage's last USER is root or UID 0 in any spelling (`0`, `00`, `+0`, "
+        "`0:1`), or a variable that is not set in the stage (`USER $NOTSET`: the user is "
+        "empty, medium), or no stage the image is built from sets a USER, so the "
+        "container's processes run as root unless the runtime says "
         "otherwise: a process that escapes the application owns the container. Severity: "
         "explicit USER root: high; no USER at all: medium (a base image may set a USER of "
         "its own; this check cannot see inside it).",

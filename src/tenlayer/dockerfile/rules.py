@@ -10,10 +10,10 @@ from tenlayer.dockerfile.context import Context, Hit
 from tenlayer.dockerfile.stages import Stage, arg_pairs
 from tenlayer.dockerfile.syntax import Instruction
 from tenlayer.dockerfile.words import unquote
+from tenlayer.image.users import is_root_user
 from tenlayer.model import Severity
 from tenlayer.secrets.env import secret_reason
 
-_ROOT = re.compile(r"^(?:root|0)(?::.*)?$")
 _REMOTE = re.compile(r"^(?:https?://|git@)", re.IGNORECASE)
 _USERINFO = re.compile(r"^([a-z][a-z0-9+.-]*://)[^/@]*@", re.IGNORECASE)
 _ARG_PLACEHOLDER = "?"
@@ -22,29 +22,52 @@ when its name says so (its value is in the build history), and "?" has no creden
 
 
 def user_root(context: Context) -> Iterator[Hit]:
-    """The last USER of the final stage, else of the stage it is built from, and so on."""
+    """The last USER of the final stage, else of the stage it is built from, and so on.
+
+    Root is every spelling of UID 0 the runtime accepts (image.users.is_root_user: `root`,
+    `0`, `00`, `+0`, `0:1`). A USER whose variables are not set in the stage (`USER
+    $NOTSET`, or an ARG before FROM that the stage does not declare again) ends up empty,
+    which is root too (medium); one chosen by an ARG without a default is `--build-arg`'s."""
     if not context.shipped or context.shipped[0].index in context.windows:
         return  # Windows has no root user; ContainerAdministrator is another matter
     final = context.shipped[0]
     for stage in context.shipped:
         users = [i for i in stage.instructions if i.keyword == "USER" and i.values]
         if users:
-            user = users[-1]
-            written = user.values[0]
-            name = context.expanded(stage, user, written)
-            if name is not None and _ROOT.match(name.strip()):
-                shown = written if name == unquote(written, context.dockerfile.escape) else (
-                    f"{written}, which is {name}")
-                yield context.hit("build/user-root", final, user,
-                                  title=f"The image runs as root (USER {shown})",
-                                  evidence={"user": name} if shown == written else
-                                  {"user": name, "written": written})
+            yield from _last_user(context, final, stage, users[-1])
             return
     yield context.hit(
         "build/user-root", final, final.start, severity=Severity.MEDIUM,
         title="No USER in the stages the image is built from: it runs as root unless the "
         "base image sets a user",
     )
+
+
+def _last_user(context: Context, final: Stage, stage: Stage, user: Instruction
+               ) -> Iterator[Hit]:
+    written = user.values[0]
+    opened = context.opened(stage, user, written)
+    name = opened.text
+    if opened.open or not is_root_user(name):
+        return
+    if opened.unset:
+        unset = ", ".join(opened.unset)
+        verb = "is" if len(opened.unset) == 1 else "are"
+        before_from = [n for n in opened.unset if n in context.global_values]
+        hint = (f"; an ARG before FROM must be declared again in the stage (ARG "
+                f"{' '.join(before_from)})" if before_from else "")
+        yield context.hit(
+            "build/user-root", final, user, severity=Severity.MEDIUM,
+            title=f"The image runs as root (USER {written}: {unset} {verb} not set in the "
+            f"stage, so the user is empty{hint})",
+            evidence={"user": name, "written": written, "unset": unset})
+        return
+    shown = written if name == unquote(written, context.dockerfile.escape) else (
+        f"{written}, which is {name}")
+    yield context.hit("build/user-root", final, user,
+                      title=f"The image runs as root (USER {shown})",
+                      evidence={"user": name} if shown == written else
+                      {"user": name, "written": written})
 
 
 def add_remote(context: Context) -> Iterator[Hit]:
