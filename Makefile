@@ -7,7 +7,7 @@ PYTHON := $(VENV)/bin/python
 STAMPS := .cache/stamps
 DEBIAN_PACKAGES := docker-registry skopeo umoci buildah podman runc debootstrap nftables \
 	rpm db5.3-util apache2-utils ca-certificates openjdk-17-jdk-headless maven nodejs time \
-	postgresql
+	postgresql nginx-light
 
 .PHONY: help demo test fixtures lint typecheck unit bench system-deps venv checkov clean
 
