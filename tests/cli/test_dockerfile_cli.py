@@ -152,6 +152,19 @@ def test_uid_0_spellings_and_unset_users_run_as_root(tmp_path: Path) -> None:
     assert run("dockerfile", "lint", "--fail-on", "high", str(path)).returncode == 0
 
 
+def test_world_writable_copy_and_mkdir(tmp_path: Path) -> None:
+    path = tmp_path / "Dockerfile"
+    path.write_text("FROM a:1@sha256:" + "a" * 64 + "\nHEALTHCHECK NONE\nUSER 1000\n"
+                    "COPY --chmod=777 app /app\nRUN mkdir -m 1777 /t && mkdir -m=0777 /d\n")
+    result = run("dockerfile", "lint", "-f", "json", "--fail-on", "medium", str(path))
+    assert (result.returncode, result.stderr) == (1, "")
+    assert [(f["check_id"], f["severity"], f["line"], f["location"])
+            for f in json.loads(result.stdout)["findings"]] == [
+        ("build/chmod-world-writable", "medium", 4, "COPY[0] --chmod=777"),
+        ("build/chmod-world-writable", "medium", 5, "RUN[0]")]
+    assert run("dockerfile", "lint", "--fail-on", "high", str(path)).returncode == 0
+
+
 def test_stdin() -> None:
     result = subprocess.run(
         [*TENLAYER, "dockerfile", "lint", "-f", "json", "-"], input="FROM alpine\nUSER root\n",

@@ -224,6 +224,44 @@ def test_chmod_run_by_find_or_xargs() -> None:
     ]
 
 
+def test_world_writable_modes_outside_chmod() -> None:
+    text = ("FROM a:1\n"
+            "COPY --chmod=777 app /app\n"                               # 2
+            "ADD --chmod=0666 x.tgz /x\n"                               # 3
+            "RUN install -m 777 -d /srv\n"                              # 4
+            "RUN mkdir -p -m 777 /data\n"                               # 5
+            "RUN install -m=0777 a /b\n"                                # 6
+            "RUN mkdir --mode=777 /c\n"                                 # 7
+            "RUN install --mode 0666 a /b && mkdir -pm777 /d\n"         # 8
+            "RUN install -Dm 0757 a /b\n"                               # 9
+            "COPY --chmod=1777 tmp /tmp2\n"
+            "COPY --chmod=755 app /app\n"
+            "RUN install -m 755 a /b && mkdir -m 1777 /t && install --mode 3777 -d /r\n"
+            "RUN mkdir -m 0750 /e && install -o app -g 777 a /b\n"
+            "ARG MODE=0777\nCOPY --chmod=$MODE a /a\n")                 # 15
+    findings = [f for f in lint(parse(text)) if f.check_id == "build/chmod-world-writable"]
+    assert [(f.line, f.location, f.title, dict(f.evidence)) for f in findings] == [
+        (2, "COPY[0] --chmod=777", "COPY --chmod=777 makes files writable by everyone",
+         {"mode": "777"}),
+        (3, "ADD[0] --chmod=0666", "ADD --chmod=0666 makes files writable by everyone",
+         {"mode": "0666"}),
+        (4, "RUN[0]", "install -m 777 makes files writable by everyone",
+         {"mode": "777", "command": "install"}),
+        (5, "RUN[1]", "mkdir -m 777 makes files writable by everyone",
+         {"mode": "777", "command": "mkdir"}),
+        (6, "RUN[2]", "install -m 0777 makes files writable by everyone",
+         {"mode": "0777", "command": "install"}),
+        (7, "RUN[3]", "mkdir -m 777 makes files writable by everyone",
+         {"mode": "777", "command": "mkdir"}),
+        (8, "RUN[4]", "install -m 0666 makes files writable by everyone",
+         {"mode": "0666", "command": "install"}),
+        (9, "RUN[5]", "install -m 0757 makes files writable by everyone",
+         {"mode": "0757", "command": "install"}),
+        (15, "COPY[3] --chmod=$MODE", "COPY --chmod=0777 makes files writable by everyone",
+         {"mode": "0777"}),
+    ]
+
+
 def test_secrets_never_print_the_value() -> None:
     text = ("ARG GITHUB_TOKEN\nARG VERSION=1\nFROM a:1\n"
             "ENV DB_PASSWORD=hunter2 PASSWORD_FILE=/run/secrets/pw\n"

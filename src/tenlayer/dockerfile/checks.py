@@ -109,10 +109,11 @@ CHECKS: tuple[Check, ...] = (
         "chmod-world-writable", Severity.MEDIUM, "chmod makes files writable by everyone",
         "Modes such as 777, 666, `a+rwx` or `o+w` let any user in the container change the "
         "files, e.g. replace a program root later runs; chmod run by `find … -exec` or "
-        "`xargs` counts too. Directories with the sticky bit (1777, like /tmp) are not "
+        "`xargs` counts too, and so do the modes `install -m`, `mkdir -m` and COPY/ADD "
+        "`--chmod` give. Directories with the sticky bit (1777, like /tmp) are not "
         "reported.",
         "Give the owner (or group) what it needs: 755, 644, `u+w`; chown to the user that "
-        "writes.",
+        "writes (`COPY --chown=app --chmod=755`).",
     ),
     _check(
         "ssh-port-exposed", Severity.MEDIUM, "EXPOSE 22 (SSH)",

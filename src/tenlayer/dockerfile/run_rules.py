@@ -1,5 +1,6 @@
-"""Rules about the commands RUN runs: sudo, curl piped into a shell, world-writable chmod,
-and package-manager caches left in the layer.
+"""Rules about the commands RUN runs: sudo, curl piped into a shell, world-writable modes
+(chmod, `install -m`, `mkdir -m`, and COPY/ADD `--chmod`), and package-manager caches left in
+the layer.
 
 Windows stages are skipped: their RUN is cmd or PowerShell, not a POSIX shell, and sudo,
 chmod and the Linux package managers do not exist there.
@@ -33,6 +34,8 @@ _PASS_THROUGH = frozenset({"tee", "cat"})
 """Commands that pass a download on unchanged along a pipe (`curl … | tee log | sh`)."""
 _OCTAL = re.compile(r"^[0-7]{3,4}$")
 _SYMBOLIC = re.compile(r"^([ugoa]*)([-+=])([rwxXst]*)$")
+_CLUSTERED = frozenset("pvdDcCsbZ")
+"""Short options of install and mkdir that take no value and may come before -m (`-dm`)."""
 _TRUTHY = frozenset({"1", "true", "True", "TRUE", "on", "On", "ON", "yes", "Yes", "YES"})
 _INTERPRETER = re.compile(r"^(?:python[\d.]*|perl|ruby|node|php[\d.]*)$")
 _PIP = re.compile(r"^pip(?:\d+(?:\.\d+)?)?$")
@@ -48,6 +51,8 @@ def run_rules(context: Context) -> Iterator[Hit]:
         for instruction in stage.instructions:
             if instruction.keyword == "ENV" and _sets_pip_no_cache(instruction):
                 pip_no_cache = True
+            if instruction.keyword in ("COPY", "ADD"):
+                yield from _copy_chmod(context, stage, instruction)
             run = _run_of(instruction)
             if run is None:
                 continue
@@ -113,15 +118,57 @@ def _shell_name(command: Command) -> str:
 
 def _chmod(context: Context, stage: Stage, instruction: Instruction,
            commands: list[Command]) -> Iterator[Hit]:
+    """chmod, and the modes `install -m` and `mkdir -m` create files and directories with
+    (`-m 777`, `-m=0777`, `-m777`, `-dm 777`, `--mode=777`, `--mode 777`)."""
     for command in [c for written in commands for c in (written, *written.nested())]:
-        if command.name != "chmod":
+        if command.name == "chmod":
+            modes = [a for a in command.args if not a.startswith("-") or _SYMBOLIC.match(a)]
+            mode = modes[0] if modes else None
+            shown = f"chmod {mode}"
+        elif command.name in ("install", "mkdir"):
+            mode = _mode_option(command.args)
+            shown = f"{command.name} -m {mode}"
+        else:
             continue
-        modes = [a for a in command.args if not a.startswith("-") or _SYMBOLIC.match(a)]
-        if modes and _world_writable(modes[0]):
+        if mode is not None and _world_writable(mode):
             yield context.hit("build/chmod-world-writable", stage, instruction,
-                              title=f"chmod {modes[0]} makes files writable by everyone",
-                              evidence={"mode": modes[0]})
+                              title=f"{shown} makes files writable by everyone",
+                              evidence={"mode": mode} if command.name == "chmod" else
+                              {"mode": mode, "command": command.name})
             return
+
+
+def _mode_option(args: tuple[str, ...]) -> str | None:
+    """The value of install's or mkdir's -m/--mode (the last one given)."""
+    found = None
+    words = list(args)
+    for position, word in enumerate(words):
+        following = words[position + 1] if position + 1 < len(words) else None
+        if word == "--":
+            break
+        if word == "--mode":
+            found = following
+        elif word.startswith("--mode="):
+            found = word.partition("=")[2]
+        elif word.startswith("-") and not word.startswith("--") and "m" in word:
+            before, _, rest = word[1:].partition("m")
+            if set(before) <= _CLUSTERED:
+                found = following if not rest else rest.removeprefix("=")
+    return found
+
+
+def _copy_chmod(context: Context, stage: Stage, instruction: Instruction) -> Iterator[Hit]:
+    """`COPY --chmod=777`, `ADD --chmod=0666`: the copied files get that mode."""
+    written = instruction.flag("chmod")
+    if not written:
+        return
+    mode = context.expanded(stage, instruction, written)
+    if mode is not None and _world_writable(mode):
+        keyword = instruction.keyword
+        yield context.hit("build/chmod-world-writable", stage, instruction,
+                          detail=f"--chmod={written}",
+                          title=f"{keyword} --chmod={mode} makes files writable by everyone",
+                          evidence={"mode": mode})
 
 
 def _world_writable(mode: str) -> bool:
