@@ -41,7 +41,9 @@ def test_parse_passwd() -> None:
      ("app", None), ("app:0", None),
      ("broken", None),  # no UID the runtime could use: not reported
      ("nobody", None),  # not in passwd: as before, not reported
-     ("0", {"user": "0"})],
+     ("0", {"user": "0"}), ("+0", {"user": "+0"}), ("00", {"user": "00"}),
+     ("0000", {"user": "0000"}), ("0:1", {"user": "0:1"}), ("+0:0", {"user": "+0:0"}),
+     ("+1000", None)],
 )
 def test_user_resolved_through_passwd(tmp_path: Path, user: str,
                                       evidence: dict[str, str] | None) -> None:

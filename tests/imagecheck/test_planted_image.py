@@ -199,6 +199,9 @@ RESOLVED = {"uid": "0", "passwd": "/etc/passwd"}
     [(None, {"user": "(unset)"}), ("", {"user": "(unset)"}),
      ("root", {"user": "root", **RESOLVED}),  # the planted passwd has root:x:0:0
      ("0", {"user": "0"}), ("0:0", {"user": "0:0"}), ("00", {"user": "00"}),
+     ("+0", {"user": "+0"}), ("0000", {"user": "0000"}), ("0:1", {"user": "0:1"}),
+     ("+0:0", {"user": "+0:0"}), (" 0 ", {"user": " 0 "}), ("  ", {"user": "(unset)"}),
+     ("+1000", None), ("10", None), ("0100", None),
      ("root:app", {"user": "root:app", **RESOLVED}),
      ("app", None),  # not in passwd: the runtime cannot start it; not reported
      ("1000", None), ("1000:0", None), ("app:root", None)],

@@ -18,8 +18,10 @@ CHECKS: tuple[Check, ...] = (
         severity=Severity.HIGH,
         title="The image runs as root",
         description=(
-            "The image config's User is unset, `root` or 0, so the container's process runs "
-            "as root unless the deployment overrides it; a breakout starts with root's rights."
+            "The image config's User is unset, `root`, UID 0 however it is spelt (`0`, `00`, "
+            "`+0`, `0:1`) or a name the image's /etc/passwd gives UID 0, so the container's "
+            "process runs as root unless the deployment overrides it; a breakout starts with "
+            "root's rights."
         ),
         remediation="Create an unprivileged user and end the Dockerfile with `USER <uid>`.",
         references=("https://docs.docker.com/build/building/best-practices/#user",),

@@ -11,13 +11,12 @@ from collections.abc import Iterator
 
 from tenlayer.checks.catalogue import finding
 from tenlayer.errors import BadInput
+from tenlayer.image.users import is_numeric_user, is_root_user, user_part
 from tenlayer.imagecheck.accounts import PASSWD, Passwd
 from tenlayer.imagecheck.history import history_secrets
 from tenlayer.model import Finding, Image
 from tenlayer.secrets.env import secret_reason
 from tenlayer.secrets.redact import redact
-
-ROOT_USERS = frozenset(("", "root", "0"))
 
 
 def config_findings(image: Image, passwd: Passwd | None = None) -> list[Finding]:
@@ -56,15 +55,15 @@ def _user(
         user = ""
     if not isinstance(user, str):
         raise _bad(reference, "config.User", "a string", user)
-    name = user.split(":", 1)[0].strip()
-    uid = passwd.uids.get(name) if passwd is not None and not name.isdigit() else None
+    name = user_part(user)
+    uid = passwd.uids.get(name) if passwd is not None and not is_numeric_user(user) else None
     if uid is not None:
         if uid == 0:
             yield finding("image/runs-as-root", subject=subject, location="config.User",
                           evidence=(("user", user), ("uid", "0"), ("passwd", f"/{PASSWD}")))
-    elif name in ROOT_USERS or (name.isdigit() and int(name) == 0):
+    elif is_root_user(user):  # unset, `root`, or UID 0 however spelt: 0, 00, +0, 0:1
         yield finding("image/runs-as-root", subject=subject, location="config.User",
-                      evidence=(("user", user or "(unset)"),))
+                      evidence=(("user", user if user.strip() else "(unset)"),))
 
 
 def _env(settings: dict[str, object], subject: str, reference: str) -> Iterator[Finding]:
