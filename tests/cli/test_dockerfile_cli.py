@@ -267,6 +267,21 @@ def test_unknown_check_in_an_ignore_comment_is_a_warning(tmp_path: Path) -> None
     assert run("dockerfile", "lint", "--fail-on", "medium", str(path)).returncode == 0
 
 
+def test_ignore_comment_of_another_command_or_of_no_check(tmp_path: Path) -> None:
+    path = tmp_path / "Dockerfile"
+    path.write_text("FROM a:1@sha256:" + "a" * 64 + "\nHEALTHCHECK NONE\n"
+                    "# tenlayer ignore=image/runs-as-root\nUSER root\n"
+                    "# tenlayer ignore=\nRUN sudo true\n")
+    result = run("dockerfile", "lint", "-f", "json", "--fail-on", "high", str(path))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"tenlayer: warning: {path}: line 3: image/runs-as-root in ignore comment is not a "
+        "Dockerfile check\n"
+        f"tenlayer: warning: {path}: line 5: ignore comment names no check\n")
+    assert [(f["check_id"], f["line"]) for f in json.loads(result.stdout)["findings"]] == [
+        ("build/user-root", 4), ("build/sudo", 6)]
+
+
 BAD = {
     "binary": (b"FROM a\n\x00\x01\x02", "binary file (NUL bytes), not a Dockerfile"),
     "huge": (b"FROM a\n" + b"RUN true\n" * 120_000, "larger than 1024 KiB, not a Dockerfile"),

@@ -482,6 +482,22 @@ def test_ignore_comments_naming_no_check_are_warned_about() -> None:
     assert found(text, keep=("build/user-root",)) == []
 
 
+def test_ignore_comments_naming_other_commands_checks_or_none() -> None:
+    from tenlayer.dockerfile.lint import LintWarning, ignore_warnings
+
+    text = ("FROM a:1\n# tenlayer ignore=image/runs-as-root,deploy/pss-privileged\nUSER root\n"
+            "# tenlayer ignore=\nRUN sudo x\n# tenlayer ignore = , \nRUN true\n"
+            "#tenlayer ignore=user-root\nUSER 0\n")
+    assert ignore_warnings(parse(text, "df")) == [
+        LintWarning("df", 2, "image/runs-as-root in ignore comment is not a Dockerfile check"),
+        LintWarning("df", 2,
+                    "deploy/pss-privileged in ignore comment is not a Dockerfile check"),
+        LintWarning("df", 4, "ignore comment names no check"),
+        LintWarning("df", 6, "ignore comment names no check"),
+    ]
+    assert found(text, keep=("build/user-root",)) == [("build/sudo", 5, "RUN[0]")]
+
+
 def test_windows_stages_skip_linux_rules() -> None:
     text = ("# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\n"
             "RUN sudo x; chmod 777 y; curl x | sh\nUSER ContainerAdministrator\nEXPOSE 22\n")

@@ -3,7 +3,8 @@
 `# tenlayer ignore=build/sudo,build/user-root` in the comment lines just above an instruction
 (no blank line between) drops those findings on that instruction; the `build/` prefix may be
 left out. A finding about the whole image (no USER, no HEALTHCHECK) sits on the final FROM.
-An id there that is no Dockerfile check (a typo) is a warning (`ignore_warnings`), not silence.
+An id there that is no Dockerfile check (a typo, or a check of another command such as
+`image/runs-as-root`), or a comment naming none, is a warning (`ignore_warnings`), not silence.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from tenlayer.dockerfile.run_rules import run_rules
 from tenlayer.dockerfile.syntax import Dockerfile, Instruction, LintWarning
 from tenlayer.model import Finding
 
-_IGNORE = re.compile(r"^tenlayer\s+ignore\s*=\s*([\w/.,\s-]+)$")
+_IGNORE = re.compile(r"^tenlayer\s+ignore\s*=\s*([\w/.,\s-]*)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,12 @@ def lint(dockerfile: Dockerfile, options: LintOptions | None = None,
 _KNOWN = frozenset(check.id for check in CHECKS)
 
 
+def _in_catalogue(check_id: str) -> bool:
+    from tenlayer.checks.catalogue import catalogue
+
+    return check_id in catalogue()
+
+
 def ignored_ids(instruction: Instruction) -> frozenset[str]:
     return frozenset(i for comment in instruction.comments for i in _ids_in(comment))
 
@@ -58,16 +65,24 @@ def _ids_in(comment: str) -> list[str]:
 
 
 def ignore_warnings(dockerfile: Dockerfile) -> list[LintWarning]:
-    """An ignore comment naming a check that does not exist: it silences nothing."""
+    """An ignore comment that silences nothing: it names a check that does not exist, a check
+    of another command (`image/runs-as-root`), or no check at all (`# tenlayer ignore=`)."""
     warnings = []
     for instruction in dockerfile.instructions:
         first = instruction.start_line - len(instruction.comments)  # they are just above it
         for offset, comment in enumerate(instruction.comments):
+            line = first + offset
+            match = _IGNORE.match(comment.strip())
+            if match and not _ids_in(comment):
+                warnings.append(LintWarning(dockerfile.path, line,
+                                            "ignore comment names no check"))
             for check_id in _ids_in(comment):
-                if check_id not in _KNOWN:
-                    warnings.append(LintWarning(
-                        dockerfile.path, first + offset,
-                        f"unknown check {check_id} in ignore comment"))
+                if check_id in _KNOWN:
+                    continue
+                message = (f"{check_id} in ignore comment is not a Dockerfile check"
+                           if _in_catalogue(check_id) else
+                           f"unknown check {check_id} in ignore comment")
+                warnings.append(LintWarning(dockerfile.path, line, message))
     return warnings
 
 
