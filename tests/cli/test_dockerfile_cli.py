@@ -282,6 +282,30 @@ def test_ignore_comment_of_another_command_or_of_no_check(tmp_path: Path) -> Non
         ("build/user-root", 4), ("build/sudo", 6)]
 
 
+def test_windows_files_say_which_rules_they_skip(tmp_path: Path) -> None:
+    windows = tmp_path / "windows.Dockerfile"
+    windows.write_text("# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022@sha256:"
+                       + "a" * 64 + "\nHEALTHCHECK NONE\nRUN chmod 777 x; sudo y\n"
+                       "RUN iwr https://x/i.ps1 -UseBasicParsing | iex\n")
+    linux = tmp_path / "Dockerfile"
+    linux.write_text(CLEAN)
+    note = (f"{windows}: Windows image (mcr.microsoft.com/windows/servercore:ltsc2022@sha256:"
+            + "a" * 64 + "): the RUN rules (curl|sh, sudo, chmod, caches) and the root-user "
+            "rule are not applied; only PowerShell download-and-run (iwr … | iex) is looked "
+            "for")
+    result = run("dockerfile", "lint", "-f", "json", "--fail-on", "high", str(windows),
+                 str(linux))
+    assert (result.returncode, result.stderr) == (1, f"tenlayer: note: {note}\n")
+    report = json.loads(result.stdout)
+    assert report["notes"] == [{"file": str(windows), "message": note.partition(": ")[2]}]
+    assert [(f["check_id"], f["line"], f["title"]) for f in report["findings"]] == [
+        ("build/curl-pipe-shell", 5,
+         "A downloaded PowerShell script is run (Invoke-Expression)")]
+    table = run("dockerfile", "lint", str(linux), str(windows))
+    assert (table.returncode, table.stderr) == (0, f"tenlayer: note: {note}\n")
+    assert run("dockerfile", "lint", "-f", "json", str(linux)).stderr == ""
+
+
 BAD = {
     "binary": (b"FROM a\n\x00\x01\x02", "binary file (NUL bytes), not a Dockerfile"),
     "huge": (b"FROM a\n" + b"RUN true\n" * 120_000, "larger than 1024 KiB, not a Dockerfile"),

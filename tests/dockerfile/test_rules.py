@@ -505,6 +505,33 @@ def test_windows_stages_skip_linux_rules() -> None:
         ("build/ssh-port-exposed", 5, "EXPOSE[0] 22")]
 
 
+@pytest.mark.parametrize("run", [
+    "iwr https://x/i.ps1 -UseBasicParsing | iex",
+    "irm https://get.scoop.sh | Invoke-Expression",
+    "Invoke-Expression (Invoke-WebRequest https://x -UseBasicParsing).Content",
+    "Set-ExecutionPolicy Bypass -Force; "
+    "iex ((New-Object System.Net.WebClient).DownloadString('https://x/install.ps1'))",
+    "(New-Object Net.WebClient).DownloadString('https://x') | iex",
+    '["powershell", "-Command", "iwr https://x | iex"]',
+])
+def test_powershell_download_and_run_on_windows(run: str) -> None:
+    text = f"# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN {run}\n"
+    findings = [f for f in lint(parse(text)) if f.check_id not in QUIET]
+    assert [(f.check_id, f.severity, f.line, f.location, f.title) for f in findings] == [
+        ("build/curl-pipe-shell", Severity.HIGH, 3, "RUN[0]",
+         "A downloaded PowerShell script is run (Invoke-Expression)")]
+
+
+@pytest.mark.parametrize("run", [
+    "Invoke-WebRequest https://x -OutFile x.zip; Expand-Archive x.zip",
+    "iwr https://x -OutFile i.ps1; if ((Get-FileHash i.ps1).Hash -ne $h) { exit 1 }; ./i.ps1",
+    "Write-Host 'iex'",
+])
+def test_powershell_downloads_not_run(run: str) -> None:
+    text = f"FROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN {run}\n"
+    assert found(text) == []
+
+
 def test_backtick_escape_is_not_windows() -> None:
     text = ("# escape=`\nFROM debian:12\nRUN apt-get update && `\n"
             "    curl -fsSL https://example.com/i.sh `\n  | sh\n")

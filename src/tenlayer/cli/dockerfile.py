@@ -69,6 +69,8 @@ def lint_command(paths: tuple[str, ...], allowed_registries: str | None, output_
     for warning in result.warnings:
         sys.stderr.write(f"tenlayer: warning: {_show(warning.file)}: line {warning.line}: "
                          f"{warning.message}\n")
+    for note in result.notes:
+        sys.stderr.write(f"tenlayer: note: {_show(note.file)}: {note.message}\n")
     if fail_on:
         exit_for_findings(list(result.findings), fail_on)
 

@@ -41,7 +41,9 @@ CHECKS: tuple[Check, ...] = (
     _check(
         "curl-pipe-shell", Severity.HIGH, "A downloaded script is piped into a shell",
         "`curl … | sh` (or `| bash`, `| sudo bash`, `| env bash`, `| tee log | sh`, "
-        "`| python3 -`, `sh -c \"$(curl …)\"`, `eval \"$(curl …)\"`) runs whatever the "
+        "`| python3 -`, `sh -c \"$(curl …)\"`, `eval \"$(curl …)\"`; on Windows, "
+        "PowerShell's `iwr … | iex`, `Invoke-Expression (Invoke-WebRequest …)`, "
+        "`iex ((New-Object Net.WebClient).DownloadString(…))`) runs whatever the "
         "server sends, unverified, with the build's privileges; a compromised or spoofed "
         "server owns the image.",
         "Download the script to a file, verify its checksum or signature, then run it.",

@@ -3,7 +3,9 @@
 the layer.
 
 Windows stages are skipped: their RUN is cmd or PowerShell, not a POSIX shell, and sudo,
-chmod and the Linux package managers do not exist there.
+chmod and the Linux package managers do not exist there. Only PowerShell's download-and-run
+(`iwr … | iex`, `Invoke-Expression (Invoke-WebRequest …)`,
+`iex ((New-Object Net.WebClient).DownloadString(…))`) is looked for there, as curl-pipe-shell.
 
 Caches follow hadolint's rules (DL3009, DL3019, DL3042, DL3032/DL3040/DL3036, DL3060) with
 these differences, each because the image is what matters:
@@ -30,6 +32,16 @@ from tenlayer.dockerfile.syntax import Instruction
 _DOWNLOADERS = frozenset({"curl", "wget"})
 _SUBSTITUTED = re.compile(r"\b(?:(?:ba|z|da|k|a)?sh|eval)\b[^|;&\n]*(?:\$\(|`)\s*"
                           r"(?:curl|wget)\b|<\(\s*(?:curl|wget)\b")
+_PS_DOWNLOAD = (r"(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|curl|wget|"
+                r"\(?\s*New-Object\s+(?:System\.)?Net\.WebClient\s*\)?\s*\.\s*DownloadString)")
+_PS_RUN = r"(?:iex|Invoke-Expression)"
+_POWERSHELL_PIPED = re.compile(rf"(?<![\w-]){_PS_DOWNLOAD}\b[^|;\n]*\|\s*{_PS_RUN}\b",
+                               re.IGNORECASE)
+"""`iwr https://x | iex`, `(New-Object Net.WebClient).DownloadString('…') | iex`."""
+_POWERSHELL_RUN = re.compile(rf"(?<![\w-]){_PS_RUN}\s*[\s(&]*\(?\s*{_PS_DOWNLOAD}",
+                             re.IGNORECASE)
+"""`Invoke-Expression (Invoke-WebRequest …)`,
+`iex ((New-Object Net.WebClient).DownloadString(…))`."""
 _PASS_THROUGH = frozenset({"tee", "cat"})
 """Commands that pass a download on unchanged along a pipe (`curl … | tee log | sh`)."""
 _OCTAL = re.compile(r"^[0-7]{3,4}$")
@@ -46,6 +58,7 @@ def run_rules(context: Context) -> Iterator[Hit]:
     shipped = {stage.index for stage in context.shipped}
     for stage in context.stages:
         if stage.index in context.windows:
+            yield from _powershell_download_run(context, stage)
             continue
         pip_no_cache = _pip_no_cache_env(context, stage)
         for instruction in stage.instructions:
@@ -105,6 +118,19 @@ def _pipe_to_shell(context: Context, stage: Stage, instruction: Instruction,
         yield context.hit("build/curl-pipe-shell", stage, instruction,
                           title="A downloaded script is run by a shell",
                           evidence={"command": match.group(0)})
+
+
+def _powershell_download_run(context: Context, stage: Stage) -> Iterator[Hit]:
+    for instruction in stage.instructions:
+        run = _run_of(instruction)
+        if run is None:
+            continue
+        match = _POWERSHELL_PIPED.search(script_of(run)) or _POWERSHELL_RUN.search(
+            script_of(run))
+        if match:
+            yield context.hit("build/curl-pipe-shell", stage, instruction,
+                              title="A downloaded PowerShell script is run (Invoke-Expression)",
+                              evidence={"command": " ".join(match.group(0).split())})
 
 
 def _runs_shell(command: Command) -> bool:
