@@ -330,6 +330,13 @@ def test_base_image_chosen_by_a_build_arg() -> None:
     assert images("FROM ${UNSET}\n", allowed) == []
     assert [f[:4] for f in images("FROM debian${UNSET}:12\n")] == [
         ("build/image-not-pinned", "LOW", 1, "FROM[0]")]
+    # the automatic platform ARGs are the platform's, not --build-arg's (read as linux/amd64)
+    assert images("FROM ${TARGETARCH}/alpine:3\nARG TARGETOS\nCOPY --from=x-${TARGETOS}:1 "
+                  "/a /a\n", ("docker.io",)) == [
+        ("build/image-not-pinned", "LOW", 1, "FROM[0]",
+         "Base image ${TARGETARCH}/alpine:3, which is amd64/alpine:3, is not pinned by digest"),
+        ("build/image-not-pinned", "LOW", 3, "COPY[0] --from=x-${TARGETOS}:1",
+         "COPY --from image x-${TARGETOS}:1, which is x-linux:1, is not pinned by digest")]
 
 
 def test_invalid_image_reference() -> None:

@@ -23,6 +23,7 @@ from tenlayer.dockerfile.stages import (
     lineage,
     stages_of,
     variables_at,
+    with_platform,
 )
 from tenlayer.dockerfile.syntax import Dockerfile, Instruction
 from tenlayer.dockerfile.words import unquote
@@ -98,7 +99,7 @@ class Context:
         if "$" not in word or word.startswith("'"):
             return Opened(unquote(word, escape), (), ())
         values = variables_at(self.stages, stage, instruction, self.global_values, escape)
-        opened = expand_open(word, values)
+        opened = expand_open(word, with_platform(values, global_scope=False))
         return Opened(unquote(opened.text, escape), opened.build_args, opened.unset)
 
     def hit(

@@ -5,6 +5,7 @@ the images `COPY --from=IMAGE` and `RUN --mount=…,from=IMAGE` copy or mount (a
 
 A FROM that names an earlier stage, `scratch`, or a template placeholder (`{{ … }}`) names no
 image to judge, nor does one that a variable never declared leaves empty (the build fails).
+BuildKit's automatic platform ARGs (`${TARGETARCH}`) are read as for linux/amd64.
 A FROM that still depends on an ARG without a default after expansion (`ARG IMG` + `FROM
 $IMG`) is chosen at build time by `--build-arg`: it is not pinned, and when the registry
 part is open, its registry cannot be checked against --allowed-registries (high).
@@ -18,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tenlayer.dockerfile.context import Context, Hit
-from tenlayer.dockerfile.stages import BUILD_ARG, Opened, Stage, expand_open
+from tenlayer.dockerfile.stages import BUILD_ARG, Opened, Stage, expand_open, with_platform
 from tenlayer.dockerfile.syntax import Instruction
 from tenlayer.errors import BadInput
 from tenlayer.image.registry.reference import parse_reference
@@ -49,10 +50,11 @@ def image_rules(context: Context, allowed: tuple[str, ...]) -> Iterator[Hit]:
 
 
 def _base_images(context: Context) -> Iterator[Pulled]:
+    values = with_platform(context.global_values, global_scope=True)
     for stage in context.stages:
         if stage.parent is not None or stage.is_scratch or "{{" in stage.base:
             continue
-        opened = expand_open(stage.base, context.global_values)
+        opened = expand_open(stage.base, values)
         if not opened.text or opened.text.lower() == "scratch":
             continue
         yield Pulled(stage, stage.start, stage.base, opened, "Base image")

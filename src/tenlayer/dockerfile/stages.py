@@ -87,6 +87,25 @@ class Opened:
         return BUILD_ARG in self.text
 
 
+PLATFORM_ARGS: dict[str, str] = {
+    "TARGETPLATFORM": "linux/amd64", "TARGETOS": "linux", "TARGETARCH": "amd64",
+    "TARGETVARIANT": "", "BUILDPLATFORM": "linux/amd64", "BUILDOS": "linux",
+    "BUILDARCH": "amd64", "BUILDVARIANT": "",
+}
+"""BuildKit's automatic platform ARGs (set in the global scope without a declaration, in a
+stage when it declares them), as for a build on and for linux/amd64: the platform chooses
+them, not `--build-arg`."""
+
+
+def with_platform(values: Variables, *, global_scope: bool) -> Variables:
+    """`values` with the automatic platform ARGs filled in where BuildKit sets them."""
+    filled = dict(values)
+    for name, value in PLATFORM_ARGS.items():
+        if (global_scope and name not in filled) or (name in filled and filled[name] is None):
+            filled[name] = value
+    return filled
+
+
 def expand_open(text: str, values: dict[str, str | None]) -> Opened:
     """As `expand`, except that a variable declared without a value (None in `values`)
     becomes BUILD_ARG, whatever operator it is used with (`${TAG:-1}` is whatever
