@@ -275,3 +275,42 @@ def test_sarif_of_the_image_checks_is_valid(planted: tuple[Path, list[str]]) -> 
         "region": {"startLine": 1},
     }
     assert key["level"] == "error"
+
+
+def test_secrets_on_command_lines_in_env_cmd_entrypoint_and_history(tmp_path: Path) -> None:
+    """The review's misses: an option with `=` in an env value, mysql's glued -p inside
+    `sh -c`, PGPASSWORD=, sshpass -p and curl -u; one scanner for all four places."""
+    image = tmp_path / "commands.tar"
+    write_image(image, [Layer().directory("app")], config={
+        "User": "1000",
+        "Env": ["OPTS=--password=AnotherS3cret99", "JAVA_OPTS=-Xmx1g",
+                "SYNC=sshpass -p Sup3rPass rsync -a src host:dst"],
+        "Entrypoint": ["sh", "-c", "mysql -pTopS3cretMysql -h db"],
+        "Cmd": ["curl", "-u", "admin:Adm1n Pass", "https://repo.example.com/"],
+    }, history=[
+        {"created_by": "RUN /bin/sh -c PGPASSWORD=pgS3cret psql -h db -c 'select 1'"},
+        {"created_by": "RUN /bin/sh -c mysql -u root -p appdb < /schema.sql",
+         "empty_layer": True},
+    ])
+    assert [(f["check_id"], f["location"], f["evidence"])
+            for f in scan_findings(image, "--checks", "config")] == [
+        ("image/secret-in-command", "config.Cmd",
+         {"reason": "curl's option -u is given a user and password", "value": "********"}),
+        ("image/secret-in-command", "config.Entrypoint",
+         {"reason": "mysql's option -p is given a password", "value": "********"}),
+        ("image/secret-in-env", "config.Env[0]",
+         {"variable": "OPTS", "reason": "the option --password is given a value",
+          "value": "********"}),
+        ("image/secret-in-env", "config.Env[2]",
+         {"variable": "SYNC", "reason": "sshpass's option -p is given a password",
+          "value": "********"}),
+        ("image/secret-in-history", "history[0].created_by",
+         {"reason": "PGPASSWORD: its name (PGPASSWORD) says it holds a secret",
+          "value": "********", "image_layer": "0"}),
+    ]
+    result = scan(image, "--checks", "config", "-f", "json")
+    for secret in ("AnotherS3cret99", "TopS3cretMysql", "Adm1n", "Sup3rPass", "pgS3cret"):
+        assert secret not in result.stdout
+    assert [layer["created_by"] for layer in json.loads(result.stdout)["image"]["layers"]] == [
+        "RUN /bin/sh -c PGPASSWORD=******** psql -h db -c 'select 1'"
+    ]

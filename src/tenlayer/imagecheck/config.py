@@ -7,6 +7,7 @@ a field of the wrong type is bad input (one line naming the field), not a crash.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 
 from tenlayer.checks.catalogue import finding
@@ -15,6 +16,7 @@ from tenlayer.image.users import is_numeric_user, is_root_user, user_part
 from tenlayer.imagecheck.accounts import PASSWD, Passwd
 from tenlayer.imagecheck.history import history_secrets
 from tenlayer.model import Finding, Image
+from tenlayer.secrets.commands import command_secrets
 from tenlayer.secrets.env import secret_reason
 from tenlayer.secrets.redact import redact
 
@@ -77,11 +79,14 @@ def _env(settings: dict[str, object], subject: str, reference: str) -> Iterator[
             raise _bad(reference, f"config.Env[{number}]", "a string", item)
         name, _, value = item.partition("=")
         reason = secret_reason(name, value)
-        if reason is not None:
+        found = [(reason, value)] if reason is not None else [
+            (secret.reason, secret.value) for secret in command_secrets(value)
+        ]  # OPTS=--password=X: options in the value, read as Cmd is
+        for why, secret in found:
             yield finding("image/secret-in-env", subject=subject,
                           location=f"config.Env[{number}]",
-                          evidence=(("variable", name), ("reason", reason),
-                                    ("value", redact(value))))
+                          evidence=(("variable", name), ("reason", why),
+                                    ("value", redact(secret))))
 
 
 def _labels(settings: dict[str, object], subject: str, reference: str) -> Iterator[Finding]:
@@ -108,10 +113,10 @@ def _commands(settings: dict[str, object], subject: str, reference: str) -> Iter
             continue
         if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
             raise _bad(reference, f"config.{field}", "a list of strings", args)
-        for reason, shown in history_secrets(" ".join(args)):
+        for secret in command_secrets(shlex.join(args)):  # quoted as a shell would read it
             yield finding("image/secret-in-command", subject=subject,
                           location=f"config.{field}",
-                          evidence=(("reason", reason), ("value", shown)))
+                          evidence=(("reason", secret.reason), ("value", redact(secret.value))))
 
 
 def _history(image: Image, subject: str) -> Iterator[Finding]:

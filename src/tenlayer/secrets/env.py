@@ -1,12 +1,12 @@
 """Does an environment variable hold a secret in plain text?
 
 Two signals, either enough: the variable's name says it is a secret (`DB_PASSWORD`,
-`API_TOKEN`, `AWS_SECRET_ACCESS_KEY`) — unless the name says it holds where the secret is
-(`PASSWORD_FILE`, `TOKEN_URL`) — or the value has the shape of a well-known credential (AWS
-access key id, PEM private key, GitHub, GitLab, Slack and Stripe tokens, a JWT). Values that
-are references, not secrets (`$(OTHER_VAR)`, `${VAR}`), and empty values never count; a value
-that is a switch (`yes`, `off`, `0`, `true`, `none`, … as in MYSQL_ALLOW_EMPTY_PASSWORD=yes)
-is not a secret by its name alone.
+`API_TOKEN`, `AWS_SECRET_ACCESS_KEY`, `PGPASSWORD`, `SSHPASS`) — unless the name says it
+holds where the secret is (`PASSWORD_FILE`, `TOKEN_URL`) — or the value has the shape of a
+well-known credential (AWS access key id, PEM private key, GitHub, GitLab, Slack and Stripe
+tokens, a JWT). Values that are references, not secrets (`$(OTHER_VAR)`, `${VAR}`), and empty
+values never count; a value that is a switch (`yes`, `off`, `0`, `true`, `none`, … as in
+MYSQL_ALLOW_EMPTY_PASSWORD=yes) is not a secret by its name alone.
 
 The value is never copied into a finding: reports travel further than manifests.
 """
@@ -29,6 +29,10 @@ _NOT_THE_SECRET = frozenset(
      "AUDIENCE", "TIMEOUT", "ALGORITHM", "FORMAT", "POLICY", "REQUIRED", "MIN", "MAX"}
 )
 """A last word that says the variable names where or how, not what: `PASSWORD_FILE`."""
+_TOOL_SECRETS = frozenset({"SSHPASS", "REDISCLI_AUTH"})
+"""Variables that tools read a password from, whose names have no secret word in them."""
+_SECRET_ENDINGS = ("PASSWORD", "PASSWD", "PASSPHRASE")
+"""A word that ends in one of these is a password's name too: `PGPASSWORD`, `ROOTPASSWD`."""
 _SWITCHES = frozenset({"yes", "no", "true", "false", "on", "off", "0", "1", "y", "n",
                        "enabled", "disabled", "none", "null", "empty"})
 """Values (any case) that turn a setting on or off: a name such as ALLOW_EMPTY_PASSWORD says
@@ -68,12 +72,20 @@ def secret_reason(name: str, value: str) -> str | None:
     return None
 
 
+def name_says_secret(name: str) -> bool:
+    """The variable's (or option's) name says it holds a secret: `DB_PASSWORD`, `apiKey`,
+    `PGPASSWORD`, `SSHPASS`; not `PASSWORD_FILE` nor the shell's `PWD`."""
+    return _name_says_secret(name)
+
+
 def _name_says_secret(name: str) -> bool:
     words = [w.upper() for w in _SPLIT.split(name) if w]
     if not words or words[-1] in _NOT_THE_SECRET:
         return False
     if name == "PWD":  # the shell's working directory
         return False
-    if any(word in _SECRET_WORDS for word in words):
+    if name.upper() in _TOOL_SECRETS:
+        return True
+    if any(word in _SECRET_WORDS or word.endswith(_SECRET_ENDINGS) for word in words):
         return True
     return any(pair in _SECRET_PAIRS for pair in itertools.pairwise(words))
