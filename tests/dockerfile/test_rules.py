@@ -339,6 +339,28 @@ def test_base_image_chosen_by_a_build_arg() -> None:
          "COPY --from image x-${TARGETOS}:1, which is x-linux:1, is not pinned by digest")]
 
 
+def test_base_image_chosen_at_build_time_under_a_known_registry() -> None:
+    def gate(text: str, *allowed: str) -> list[str]:
+        return [f[4] for f in images(text, allowed)
+                if f[0] == "build/image-registry-not-allowed"]
+
+    app = "ARG APP\nFROM registry.example.com/team/${APP}:1\n"
+    assert gate(app, "registry.example.com") == []
+    assert gate(app, "registry.example.com/team") == []
+    assert gate(app, "*.example.com") == []
+    assert gate(app, "registry.example.com/team/web") == [
+        "Base image registry.example.com/team/${APP}:1 is chosen at build time (--build-arg "
+        "APP): whether its path is allowed cannot be checked"]
+    assert gate("ARG APP\nFROM quay.io/${APP}:1\n", "registry.example.com") == [
+        "Base image quay.io/${APP}:1 is from quay.io, which is not an allowed registry"]
+    assert gate("ARG APP\nFROM team/${APP}:1\n", "docker.io") == []
+    assert gate("ARG APP\nFROM team/${APP}:1\n", "quay.io") == [
+        "Base image team/${APP}:1 is from docker.io, which is not an allowed registry"]
+    assert gate("ARG R\nFROM registry.example${R}.com/x:1\n", "registry.example.com") == [
+        "Base image registry.example${R}.com/x:1 is chosen at build time (--build-arg R): its "
+        "registry cannot be checked"]
+
+
 def test_invalid_image_reference() -> None:
     assert images("FROM Debian:12\n", ("registry.example.com",)) == [
         ("build/image-reference-invalid", "MEDIUM", 1, "FROM[0]",

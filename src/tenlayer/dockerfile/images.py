@@ -135,6 +135,19 @@ def _judge(context: Context, pulled: Pulled, allowed: tuple[str, ...]) -> Iterat
                   "allowed registry", {"image": image, "registry": reference.registry})
 
 
+def _known_prefix(name: str) -> str | None:
+    """The registry and the whole path components of `name` before its first value chosen
+    at build time (`registry.example.com/team/${APP}` -> `registry.example.com/team`,
+    `team/${APP}` -> `docker.io/team`); None when the first component is open."""
+    known = name[:name.index(BUILD_ARG)].rpartition("/")[0]
+    if not known:
+        return None
+    host, _, path = known.partition("/")
+    if "." in host or ":" in host or host == "localhost" or host.lower() != host:
+        return f"{host.lower()}/{path}" if path else host.lower()
+    return f"docker.io/{known}"
+
+
 def _chosen_at_build_time(context: Context, pulled: Pulled,
                           allowed: tuple[str, ...]) -> Iterator[Hit]:
     """`$IMG`, `${REG}/app:1`, `debian:${TAG}` with ARGs without a default: the registry
@@ -157,10 +170,23 @@ def _chosen_at_build_time(context: Context, pulled: Pulled,
         yield hit("build/image-not-pinned",
                   f"{pulled.what} {written} is chosen at build time (--build-arg "
                   f"{arguments}): it is not pinned")
-        if allowed:
+        if not allowed:
+            return
+        known = _known_prefix(name)
+        if known is None:
             yield hit("build/image-registry-not-allowed",
                       f"{pulled.what} {written} is chosen at build time (--build-arg "
                       f"{arguments}): its registry cannot be checked")
+        elif not registry_allowed(known, allowed):
+            host = known.partition("/")[0]
+            if any(registry_allowed(host, (prefix.partition("/")[0],)) for prefix in allowed):
+                yield hit("build/image-registry-not-allowed",
+                          f"{pulled.what} {written} is chosen at build time (--build-arg "
+                          f"{arguments}): whether its path is allowed cannot be checked")
+            else:
+                yield hit("build/image-registry-not-allowed",
+                          f"{pulled.what} {written} is from {host}, which is not an allowed "
+                          "registry", more={"registry": host})
         return
     try:
         reference = parse_reference(name)
