@@ -7,8 +7,10 @@ A FROM that names an earlier stage, `scratch`, or a template placeholder (`{{ â€
 image to judge, nor does one that a variable never declared leaves empty (the build fails).
 BuildKit's automatic platform ARGs (`${TARGETARCH}`) are read as for linux/amd64.
 A FROM that still depends on an ARG without a default after expansion (`ARG IMG` + `FROM
-$IMG`) is chosen at build time by `--build-arg`: it is not pinned, and when the registry
-part is open, its registry cannot be checked against --allowed-registries (high).
+$IMG`) is chosen at build time by `--build-arg`: it is not pinned, and under
+--allowed-registries it is judged on the registry and path written before the open part
+(`registry.example.com/team/${APP}`); when the registry itself is open (`$IMG`, `${REG}/app`)
+or the allowed path lies deeper than what is written, it cannot be checked (high).
 References are normalised as `tenlayer k8s check` does (image.registry.reference), and the
 registries by policy.workloads' helpers.
 """
