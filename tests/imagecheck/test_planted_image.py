@@ -236,12 +236,23 @@ def test_reports_say_the_grade_was_not_computed(planted: tuple[Path, list[str]])
     image, _ = planted
     document = json.loads(scan(image, "--checks", "config", "-f", "json").stdout)
     assert (document["checks"], document["grade"]) == (["config"], None)
-    assert document["summary"] == {"vulnerabilities": None, "by_severity": None,
-                                   "suppressed": None, "packages": 0}
+    assert document["summary"] == {
+        "vulnerabilities": None, "by_severity": None, "suppressed": None, "packages": 0,
+        "findings": 15,
+        "findings_by_severity": {"critical": 0, "high": 10, "medium": 2, "low": 3,
+                                 "info": 0, "unknown": 0},
+    }
+    assert len(document["findings"]) == 15
     table = scan(image, "--checks", "config").stdout
-    assert table.splitlines()[-1] == (
-        "Health grade: not computed (it rates vulnerabilities, which were not checked)"
-    )
+    assert table.splitlines()[-2:] == [
+        "15 findings (10 high, 2 medium, 3 low)",
+        "Health grade: not computed (it rates vulnerabilities, which were not checked)",
+    ]
+    both = scan(image, "--checks", "config,secret")
+    assert both.stdout.splitlines()[-2] == "21 findings (3 critical, 13 high, 2 medium, 3 low)"
+    summary = json.loads(scan(image, "--checks", "secret", "-f", "json").stdout)["summary"]
+    assert (summary["findings"], summary["findings_by_severity"], summary["by_severity"]) == (
+        6, {"critical": 3, "high": 3, "medium": 0, "low": 0, "info": 0, "unknown": 0}, None)
     sarif = json.loads(scan(image, "--checks", "config", "-f", "sarif").stdout)
     run = sarif["runs"][0]
     assert run["properties"]["healthGrade"] is None
@@ -314,3 +325,22 @@ def test_secrets_on_command_lines_in_env_cmd_entrypoint_and_history(tmp_path: Pa
     assert [layer["created_by"] for layer in json.loads(result.stdout)["image"]["layers"]] == [
         "RUN /bin/sh -c PGPASSWORD=******** psql -h db -c 'select 1'"
     ]
+
+
+def test_a_clean_image_says_0_findings(tmp_path: Path) -> None:
+    image = tmp_path / "clean.tar"
+    write_image(image, [Layer().directory("app").file("app/readme.txt", "hello\n")],
+                config={"User": "1000"})
+    table = scan(image, "--checks", "config,secret")
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.splitlines()[-2:] == [
+        "0 findings",
+        "Health grade: not computed (it rates vulnerabilities, which were not checked)",
+    ]
+    summary = json.loads(scan(image, "--checks", "config,secret", "-f", "json").stdout)["summary"]
+    assert summary == {
+        "vulnerabilities": None, "by_severity": None, "suppressed": None, "packages": 0,
+        "findings": 0,
+        "findings_by_severity": {"critical": 0, "high": 0, "medium": 0, "low": 0, "info": 0,
+                                 "unknown": 0},
+    }

@@ -45,6 +45,15 @@ def test_json_top_level() -> None:
         },
         "suppressed": 2,
         "packages": 16,
+        "findings": 1,
+        "findings_by_severity": {
+            "critical": 0,
+            "high": 0,
+            "medium": 0,
+            "low": 1,
+            "info": 0,
+            "unknown": 0,
+        },
     }
     assert document["warnings"] == ["matcher: no advisories for Maven"]
     assert [f["check_id"] for f in document["findings"]] == ["content/file-not-analyzed"]
@@ -163,6 +172,7 @@ cryptography  42.0.5           CVE-2024-5555  ignored by .trivyignore: not reach
                                                                Findings
  Severity  Check                      Location          Title                                                             Details
  LOW       content/file-not-analyzed  /usr/lib/huge.db  A file was too large to analyze; the inventory may be incomplete  analyzer=rpm
+1 finding (1 low)
 warning: matcher: no advisories for Maven
 Health grade C: DSA-5701-1 in bash (high, published 2024-04-01, fixed in 5.2.15-2+deb12u1); drops to D on 2024-06-01
 """  # noqa: E501

@@ -190,13 +190,20 @@ def render_scan(result: ScanResult) -> bytes:
     `vulnerabilities` are the reported matches (each also a `content/vulnerable-package`
     finding, not repeated under `findings`, which holds the other checks' findings);
     `suppressed` the matches an ignore file or VEX statement covers, with the reason.
-    `checks` says what was checked; `grade` is null when vulnerabilities were not.
+    `checks` says what was checked; `grade` is null when vulnerabilities were not, and so
+    are the vulnerability counts of `summary`; its `findings` and `findings_by_severity`
+    count the `findings` whatever was checked.
     """
     reported = result.reported
     checked = "vuln" in result.checks
     counts = {severity.name.lower(): 0 for severity in sorted(Severity, reverse=True)}
     for match in reported:
         counts[match.vulnerability.severity.name.lower()] += 1
+    findings = sorted((f for f in result.findings if f.check_id != VULNERABLE_PACKAGE),
+                      key=lambda f: (f.sort_key(), f.title))
+    finding_counts = {severity.name.lower(): 0 for severity in sorted(Severity, reverse=True)}
+    for found in findings:
+        finding_counts[found.severity.name.lower()] += 1
     return dumps(
         {
             "schema_version": SCHEMA_VERSION,
@@ -208,16 +215,15 @@ def render_scan(result: ScanResult) -> bytes:
                 "by_severity": counts if checked else None,
                 "suppressed": len(result.suppressed) if checked else None,
                 "packages": len(result.inventory.packages),
+                # the other checks' findings (those under `findings`), whatever was checked
+                "findings": len(findings),
+                "findings_by_severity": finding_counts,
             },
             "checks": list(result.checks),
             "grade": grade_dict(result.grade) if result.grade is not None else None,
             "vulnerabilities": [vulnerability_match_dict(m) for m in reported],
             "suppressed": [vulnerability_match_dict(m) for m in result.suppressed],
-            "findings": [
-                finding_dict(f)
-                for f in sorted(result.findings, key=lambda f: (f.sort_key(), f.title))
-                if f.check_id != VULNERABLE_PACKAGE
-            ],
+            "findings": [finding_dict(f) for f in findings],
             "warnings": list(result.warnings),
         }
     )

@@ -100,8 +100,8 @@ def render_checks(checks: list[Check]) -> bytes:
 
 
 def render_scan(result: ScanResult, *, width: int | None = None, color: bool = False) -> bytes:
-    """Vulnerabilities grouped by severity (CRITICAL first), suppressed ones, other findings,
-    warnings, and the health grade as the last line."""
+    """Vulnerabilities grouped by severity (CRITICAL first), suppressed ones, other findings
+    and their count by severity, warnings, and the health grade as the last line."""
     console, buffer = console_for(width, color)
     _print_image_header(console, result.inventory)
     reported = result.reported
@@ -166,6 +166,8 @@ def render_scan(result: ScanResult, *, width: int | None = None, color: bool = F
     if others:
         console.print()
         console.print(render_findings_table(others, details=True))
+    if others or "config" in result.checks or "secret" in result.checks:
+        console.print(_findings_count(others), highlight=False)
     for warning in result.warnings:
         console.print(f"warning: {warning}", style="yellow", highlight=False)
     if result.grade is None:
@@ -191,6 +193,16 @@ def _print_image_header(console: Console, inventory: Inventory) -> None:
     elif image.config_digest:
         console.print(f"Image ID: {image.config_digest}", highlight=False)
     console.print(f"OS: {os_text}", highlight=False)
+
+
+def _findings_count(findings: list[Finding]) -> str:
+    """`5 findings (1 critical, 3 high, 1 low)`, as `k8s check` and `dockerfile lint` end."""
+    counts = {severity: 0 for severity in sorted(Severity, reverse=True)}
+    for found in findings:
+        counts[found.severity] += 1
+    severities = ", ".join(f"{n} {s.name.lower()}" for s, n in counts.items() if n)
+    return _plural(len(findings), "finding", "findings") + (
+        f" ({severities})" if severities else "")
 
 
 def _plural(count: int, one: str, many: str) -> str:
