@@ -56,7 +56,31 @@ def test_a_huge_credential_file_is_not_read_but_noted(tmp_path: Path) -> None:
         ("image/file-not-scanned", "info", "/app/.env",
          {"size": str(len(big)), "limit": str(2 << 20), "image_layer": "0", "diff_id": diff_id}),
     ]
-    assert document["warnings"] == ["1 file larger than 2 MiB not scanned for secrets"]
+    assert document["warnings"] == [
+        "1 file larger than 2 MiB not scanned for secrets: /data/big.csv (layer 0)"
+    ]
+
+
+def test_the_large_files_not_scanned_are_named_with_their_layer(tmp_path: Path) -> None:
+    image = tmp_path / "large.tar"
+    big = b"x" * ((2 << 20) + 1)
+    first = Layer().directory("data")
+    for number in range(8):
+        first.file(f"data/part-{number:02}.csv", big)
+    second = Layer().directory("logs")
+    for number in range(4):
+        second.file(f"logs/{number}.log", big)
+    second.file("logs/small.log", b"x" * (2 << 20))  # at the limit: read
+    write_image(image, [first, second])
+    warning = ("12 files larger than 2 MiB not scanned for secrets: "
+               + ", ".join(f"/data/part-{n:02}.csv (layer 0)" for n in range(8))
+               + ", /logs/0.log (layer 1), /logs/1.log (layer 1) and 2 more")
+    result = scan(image, "--checks", "secret", "-f", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["warnings"] == [warning]
+    assert result.stderr == f"tenlayer: warning: {warning}\n"
+    table = scan(image, "--checks", "secret")
+    assert f"warning: {warning}" in table.stdout.splitlines()
 
 
 def test_binary_files_are_not_scanned(tmp_path: Path) -> None:
@@ -93,3 +117,16 @@ def test_a_decompression_bomb_layer_neither_hangs_nor_fills_memory(tmp_path: Pat
     capped = scan(image, "--checks", "secret", "--max-layer-size", "64MiB")
     assert capped.returncode == 2
     assert "decompresses beyond" in capped.stderr or "more than" in capped.stderr, capped.stderr
+
+
+def test_a_large_file_of_a_directory_has_no_layer_and_odd_names_stay_on_one_line() -> None:
+    from tenlayer.imagecheck.findings import skipped_findings
+    from tenlayer.model import Image, SkippedFile
+
+    rootfs = Image("/srv/rootfs", "rootfs", None, None, "linux", "amd64")
+    skipped = [SkippedFile("var/log/big\nlog.txt", "secrets", 3 << 20, 2 << 20, 0),
+               SkippedFile("srv/\udcffdata.bin", "secrets", 3 << 20, 2 << 20, 0)]
+    assert skipped_findings(rootfs, skipped) == ([], [
+        "2 files larger than 2 MiB not scanned for secrets: /srv/\\xffdata.bin, "
+        "/var/log/big\\nlog.txt"
+    ])

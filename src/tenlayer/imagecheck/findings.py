@@ -76,16 +76,21 @@ def _modes(
                       file=f"/{path}", evidence=(*mode, *where))
 
 
+MAX_NAMED = 10
+"""The files too large to scan that a warning names; the rest are counted."""
+
+
 def skipped_findings(
     image: Image, skipped: Sequence[SkippedFile]
 ) -> tuple[list[Finding], list[str]]:
-    """Credential-like files too large to scan are findings; other large files one warning."""
+    """Credential-like files too large to scan are findings; other large files one warning
+    that names the first `MAX_NAMED` of them, with their layer."""
     subject = image.manifest_digest or image.reference
     found = []
-    others = 0
+    others: list[SkippedFile] = []
     for item in skipped:
         if not credential_like(item.path):
-            others += 1
+            others.append(item)
             continue
         found.append(finding(
             "image/file-not-scanned", subject=subject, location=f"/{item.path}",
@@ -95,8 +100,23 @@ def skipped_findings(
         ))
     warnings = []
     if others:
+        others.sort(key=lambda item: (item.layer_index, item.path))
+        named = ", ".join(_named(image, item) for item in others[:MAX_NAMED])
+        more = len(others) - MAX_NAMED
         warnings.append(
-            f"{others} file{'s' if others != 1 else ''} larger than {MAX_SECRET_FILE >> 20} MiB "
-            "not scanned for secrets"
+            f"{len(others)} file{'s' if len(others) != 1 else ''} larger than "
+            f"{MAX_SECRET_FILE >> 20} MiB not scanned for secrets: {named}"
+            + (f" and {more} more" if more > 0 else "")
         )
     return found, warnings
+
+
+def _named(image: Image, item: SkippedFile) -> str:
+    """`/var/log/big.log (layer 2)`; a name that is not printable is shown escaped, so the
+    warning stays one line."""
+    path = f"/{item.path}"
+    if not path.isprintable():
+        path = path.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+        path = "".join(c if c.isprintable() else repr(c)[1:-1] for c in path)
+    layer = _layer_evidence(image, item.layer_index)
+    return f"{path} (layer {item.layer_index})" if layer else path
