@@ -344,3 +344,19 @@ def test_a_clean_image_says_0_findings(tmp_path: Path) -> None:
         "findings_by_severity": {"critical": 0, "high": 0, "medium": 0, "low": 0, "info": 0,
                                  "unknown": 0},
     }
+
+
+def test_two_secrets_at_one_place_are_two_sarif_alerts(tmp_path: Path) -> None:
+    image = tmp_path / "two.tar"
+    write_image(image, [Layer().directory("app")], config={
+        "User": "1000", "Env": ["OPTS=--password=AnotherS3cret99 --token=T0kenValue77"],
+        "Cmd": ["sshpass", "-p", "Sup3rPass", "sh", "-c", "mysql -pTopS3cretMysql"]})
+    document = json.loads(scan(image, "--checks", "config", "-f", "sarif").stdout)
+    results = document["runs"][0]["results"]
+    assert [(r["ruleId"], r["properties"]["evidence"]["reason"]) for r in results] == [
+        ("image/secret-in-command", "mysql's option -p is given a password"),
+        ("image/secret-in-command", "sshpass's option -p is given a password"),
+        ("image/secret-in-env", "the option --password is given a value"),
+        ("image/secret-in-env", "the option --token is given a value"),
+    ]
+    assert len({r["partialFingerprints"]["tenlayerImageFinding/v1"] for r in results}) == 4

@@ -26,7 +26,19 @@ def finding_rules(findings: list[Finding]) -> list[dict[str, Any]]:
 
 def finding_results(findings: list[Finding], first_rule: int) -> list[dict[str, Any]]:
     index = {cid: first_rule + n for n, cid in enumerate(sorted({f.check_id for f in findings}))}
-    return [_result(f, index[f.check_id]) for f in findings]
+    results = []
+    seen: dict[str, int] = {}
+    for found in findings:
+        result = _result(found, index[found.check_id])
+        # two secrets at one place (OPTS=--password=X --token=Y, a Cmd with two) would share
+        # a fingerprint and show as one alert: the second and later ones are numbered, the
+        # first keeps the fingerprint it always had
+        key = result["partialFingerprints"][FINGERPRINT]
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            result["partialFingerprints"][FINGERPRINT] = _fingerprint(found, seen[key])
+        results.append(result)
+    return results
 
 
 def _result(found: Finding, rule_index: int) -> dict[str, Any]:
@@ -54,8 +66,10 @@ def _result(found: Finding, rule_index: int) -> dict[str, Any]:
     }
 
 
-def _fingerprint(found: Finding) -> str:
+def _fingerprint(found: Finding, occurrence: int = 1) -> str:
     evidence = dict(found.evidence)
     named = evidence.get("rule", "") + evidence.get("variable", "") + evidence.get("label", "")
     text = "\x00".join((found.check_id, found.location, str(found.line), named))
+    if occurrence > 1:
+        text += f"\x00#{occurrence}"
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
