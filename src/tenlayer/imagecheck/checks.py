@@ -32,7 +32,8 @@ CHECKS: tuple[Check, ...] = (
         severity=Severity.HIGH,
         title="A secret in the image's environment",
         description=(
-            "An environment variable of the image config holds a plain-text secret: anyone "
+            "An environment variable of the image config holds a plain-text secret, by its "
+            "name, its value's shape, or an option in its value (`OPTS=--password=X`): anyone "
             "who can pull the image can read it (`docker inspect`)."
         ),
         remediation=_SECRETS_REMEDIATION,
@@ -63,7 +64,9 @@ CHECKS: tuple[Check, ...] = (
         title="A secret in the image's command",
         description=(
             "The Entrypoint or Cmd of the image config passes a plain-text secret (an option "
-            "such as `--password VALUE`, a `NAME=value` assignment, a credential's shape)."
+            "such as `--password VALUE` or `--password=VALUE`, `mysql -pPASSWORD`, "
+            "`sshpass -p PASSWORD`, `curl -u USER:PASSWORD`, a `NAME=value` assignment such "
+            "as `PGPASSWORD=…`, a password in a URL, a credential's shape)."
         ),
         remediation=_SECRETS_REMEDIATION,
     ),
