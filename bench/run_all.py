@@ -8,7 +8,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ["startup.py", "inventory.py", "memory.py", "db_import.py", "match.py",
-              "k8s_check.py", "dockerfile_lint.py", "image_checks.py"]
+              "k8s_check.py", "dockerfile_lint.py", "image_checks.py", "registry_tokens.py"]
 
 if __name__ == "__main__":
     sys.path.insert(0, str(HERE))
