@@ -106,3 +106,52 @@ class RefreshTokenRow(Base):
     subject: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(16))
     expires_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ImageRow(Base):
+    """One manifest pushed to a repository, and what its last scan found."""
+
+    __tablename__ = "registry_images"
+    __table_args__ = (UniqueConstraint("repository", "digest"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    repository: Mapped[str] = mapped_column(String(255))
+    digest: Mapped[str] = mapped_column(String(160))
+    tag: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    """The tag of the last push of this digest, if it was pushed by tag."""
+    pushed_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))
+    """`pending` (queued), `scanned` or `failed`."""
+    scanned_at: Mapped[datetime.datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    grade: Mapped[str | None] = mapped_column(String(1), nullable=True)
+    worst_severity: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    findings: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
+    manifests: Mapped[list[str]] = mapped_column(JSON, default=list)
+    """Digests of the manifests the scan read (an index and the platform manifest it chose)."""
+    error: Mapped[str] = mapped_column(String(2048), default="")
+
+
+class TagRow(Base):
+    """Which digest a tag names now, as the registry's push notifications said."""
+
+    __tablename__ = "registry_tags"
+    repository: Mapped[str] = mapped_column(String(255), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(128), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(160))
+    pushed_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditRow(Base):
+    """Who did what (pull, push, scan, token), whether it was allowed, and why."""
+
+    __tablename__ = "registry_audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
+    identity: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(16))
+    repository: Mapped[str] = mapped_column(String(255))
+    reference: Mapped[str] = mapped_column(String(255))
+    allowed: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(2048))
+    client: Mapped[str] = mapped_column(String(64), default="")

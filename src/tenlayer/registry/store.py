@@ -37,14 +37,17 @@ from tenlayer.registry.access import (
     best_role,
 )
 from tenlayer.registry.models import (
+    AuditRow,
     Base,
     GroupRow,
     GroupUserRow,
+    ImageRow,
     MemberRow,
     ProjectRow,
     RefreshTokenRow,
     RobotPermissionRow,
     RobotRow,
+    TagRow,
     UserRow,
 )
 from tenlayer.registry.passwords import hash_secret, lookup_hash, new_secret, verify_secret
@@ -691,3 +694,193 @@ class Store:
             session.execute(delete(RefreshTokenRow).where(
                 RefreshTokenRow.subject == ROBOT_PREFIX + name))
             session.delete(row)
+
+    # -- images, scans and tags (scan on push) -----------------------------------------
+
+    def record_push(
+        self, repository: str, digest: str, tag: str | None, *, now: datetime.datetime
+    ) -> bool:
+        """Note a pushed manifest (and the tag it was pushed as); True when the digest is
+        new to the repository (so it needs a scan), False when it was seen before."""
+        with self._session() as session:
+            row = session.scalar(select(ImageRow).where(
+                ImageRow.repository == repository, ImageRow.digest == digest))
+            new = row is None
+            if row is None:
+                row = ImageRow(repository=repository, digest=digest, tag=tag, pushed_at=now,
+                               status="pending", findings=[], manifests=[], error="")
+                session.add(row)
+            else:
+                row.pushed_at = now
+                if tag is not None:
+                    row.tag = tag
+            if tag is not None:
+                existing = session.get(TagRow, (repository, tag))
+                if existing is None:
+                    session.add(TagRow(repository=repository, tag=tag, digest=digest,
+                                       pushed_at=now))
+                else:
+                    existing.digest, existing.pushed_at = digest, now
+        return new
+
+    def record_scan(self, repository: str, digest: str, outcome: ScanOutcome) -> None:
+        """Store a scan's result (or its failure) for a pushed manifest."""
+        with self._session() as session:
+            row = session.scalar(select(ImageRow).where(
+                ImageRow.repository == repository, ImageRow.digest == digest))
+            if row is None:
+                row = ImageRow(repository=repository, digest=digest, tag=None,
+                               pushed_at=outcome.at, findings=[], manifests=[])
+                session.add(row)
+            row.status = "failed" if outcome.error else "scanned"
+            row.scanned_at = outcome.at
+            row.grade = outcome.grade
+            row.worst_severity = outcome.worst_severity
+            row.findings = [f.to_json() for f in outcome.findings]
+            row.manifests = list(outcome.manifests)
+            row.error = outcome.error[:2000]
+
+    def tag_digest(self, repository: str, tag: str) -> str | None:
+        with self._session() as session:
+            row = session.get(TagRow, (repository, tag))
+            return row.digest if row else None
+
+    def image(self, repository: str, digest: str) -> StoredImage | None:
+        """The stored image whose manifest (or the platform manifest its scan chose) is
+        `digest`."""
+        with self._session() as session:
+            row = session.scalar(select(ImageRow).where(
+                ImageRow.repository == repository, ImageRow.digest == digest))
+            if row is None:
+                for candidate in session.scalars(select(ImageRow).where(
+                        ImageRow.repository == repository, ImageRow.status == "scanned")):
+                    if digest in (candidate.manifests or ()):
+                        row = candidate
+                        break
+            return _stored_image(row) if row is not None else None
+
+    def list_images(self) -> list[StoredImage]:
+        with self._session() as session:
+            rows = session.scalars(
+                select(ImageRow).order_by(ImageRow.repository, ImageRow.digest)).all()
+            return [_stored_image(row) for row in rows]
+
+    # -- audit -------------------------------------------------------------------------
+
+    def audit(self, entry: AuditEntry) -> None:
+        with self._session() as session:
+            session.add(AuditRow(
+                at=entry.at, identity=entry.identity, action=entry.action,
+                repository=entry.repository[:255], reference=entry.reference[:255],
+                allowed=entry.allowed, reason=entry.reason[:2000], client=entry.client[:64],
+            ))
+
+    def audit_log(self, *, limit: int = 1000) -> list[AuditEntry]:
+        """The newest `limit` entries, oldest first."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)).all()
+            return [
+                AuditEntry(_utc(r.at) or r.at, r.identity, r.action, r.repository,
+                           r.reference, r.allowed, r.reason, r.client)
+                for r in reversed(rows)
+            ]
+
+
+@dataclass(frozen=True)
+class StoredFinding:
+    """One vulnerability of a scanned image, as the gate needs it."""
+
+    id: str
+    aliases: tuple[str, ...]
+    package: str
+    version: str
+    severity: str
+    """critical, high, medium, low, info or unknown."""
+    status: str
+    fixed_version: str | None
+    published: str
+    modified: str
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.id, "aliases": list(self.aliases), "package": self.package,
+            "version": self.version, "severity": self.severity, "status": self.status,
+            "fixed_version": self.fixed_version, "published": self.published,
+            "modified": self.modified,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StoredFinding:
+        return cls(
+            str(data["id"]), tuple(str(a) for a in data.get("aliases", ())),
+            str(data.get("package", "")), str(data.get("version", "")),
+            str(data.get("severity", "unknown")), str(data.get("status", "")),
+            data.get("fixed_version"), str(data.get("published", "")),
+            str(data.get("modified", "")),
+        )
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    at: datetime.datetime
+    grade: str | None
+    worst_severity: str | None
+    findings: tuple[StoredFinding, ...] = ()
+    manifests: tuple[str, ...] = ()
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class StoredImage:
+    repository: str
+    digest: str
+    tag: str | None
+    pushed_at: datetime.datetime
+    status: str
+    scanned_at: datetime.datetime | None
+    grade: str | None
+    worst_severity: str | None
+    findings: tuple[StoredFinding, ...]
+    manifests: tuple[str, ...]
+    error: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "repository": self.repository, "digest": self.digest, "tag": self.tag,
+            "pushed_at": self.pushed_at.isoformat(), "status": self.status,
+            "scanned_at": self.scanned_at.isoformat() if self.scanned_at else None,
+            "grade": self.grade, "worst_severity": self.worst_severity,
+            "findings": [f.to_json() for f in self.findings],
+            "manifests": list(self.manifests), "error": self.error,
+        }
+
+
+def _stored_image(row: ImageRow) -> StoredImage:
+    return StoredImage(
+        row.repository, row.digest, row.tag, _utc(row.pushed_at) or row.pushed_at, row.status,
+        _utc(row.scanned_at), row.grade, row.worst_severity,
+        tuple(StoredFinding.from_json(f) for f in row.findings or ()),
+        tuple(row.manifests or ()), row.error or "",
+    )
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime.datetime
+    identity: str
+    """The account, or "" for anonymous."""
+    action: str
+    """pull, push, scan, token."""
+    repository: str
+    reference: str
+    allowed: bool
+    reason: str
+    client: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(), "identity": self.identity, "action": self.action,
+            "repository": self.repository, "reference": self.reference,
+            "allowed": self.allowed, "reason": self.reason, "client": self.client,
+        }

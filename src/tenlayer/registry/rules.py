@@ -1,0 +1,152 @@
+"""The project-rules gate: the front's `Gate` that enforces each project's pull rules.
+
+A manifest pull (GET or HEAD) of `PROJECT/...:REF` is refused, with the first reason that
+applies, when the project asks for it and:
+
+1. the image is not yet scanned (no push notification recorded, the scan still queued, or
+   it failed);
+2. its worst vulnerability, leaving out the project's CVE allow-list (by id or alias), is
+   at or above the project's severity threshold;
+3. its health grade, computed now from the stored findings without the allow-listed ones
+   (grades only get worse with time), is below the project's minimum;
+4. signatures are required and no signature verifies with one of the project's trusted
+   keys (`SignatureCheck`, against the registry itself).
+
+A project with none of these rules, an unknown project (the token service grants nothing
+in it anyway) and the scanner's own robot (it must read what it scans) are allowed.
+
+A tag is resolved to a digest through the registry's push notifications (store.TagRow): a
+tag never notified is "not yet scanned". A pull by digest of the platform manifest that
+the scan of an index chose counts as that image.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tenlayer.model import FixStatus, Severity
+from tenlayer.registry.access import project_of
+from tenlayer.registry.front.gate import Decision, PullRequest
+from tenlayer.registry.store import GRADES, NotFound, Project, Store, StoredFinding
+
+SCANNER = "robot$scanner"
+
+SignatureCheck = Callable[[str, str, tuple[str, ...]], str | None]
+"""(repository, manifest digest, trusted public keys as PEM) -> None when a signature by
+one of the keys is valid, else why not (one line)."""
+
+
+def _severity(name: str) -> Severity:
+    try:
+        return Severity.parse(name)
+    except ValueError:
+        return Severity.UNKNOWN
+
+
+def allowed_findings(
+    findings: tuple[StoredFinding, ...], allowlist: tuple[str, ...]
+) -> list[StoredFinding]:
+    """The findings not on the allow-list (matched by id or by any alias)."""
+    allowed = {entry.upper() for entry in allowlist}
+    return [
+        f for f in findings
+        if f.id.upper() not in allowed and not any(a.upper() in allowed for a in f.aliases)
+    ]
+
+
+def worst(findings: list[StoredFinding]) -> StoredFinding | None:
+    """The most severe finding (the first by id among equals)."""
+    if not findings:
+        return None
+    return min(findings, key=lambda f: (-_severity(f.severity), f.id, f.package))
+
+
+def grade_now(
+    findings: list[StoredFinding], today: datetime.date
+) -> tuple[str, StoredFinding | None]:
+    """The health grade of these findings on `today` (scan/grade.py's rules: unapplied fixes
+    of critical and high vulnerabilities, by age), and the finding that sets it."""
+    from tenlayer.scan.grade import LETTERS, letter_at, parse_date
+
+    letter, setter = "A", None
+    for finding in sorted(findings, key=lambda f: (f.id, f.package)):
+        severity = _severity(finding.severity)
+        if (
+            finding.status != FixStatus.FIXED.value
+            or not finding.fixed_version
+            or severity < Severity.HIGH
+        ):
+            continue
+        since = parse_date(finding.published) or parse_date(finding.modified)
+        found = letter_at(since, severity, today)
+        if LETTERS.index(found) > LETTERS.index(letter):
+            letter, setter = found, finding
+    return letter, setter
+
+
+@dataclass
+class ProjectRulesGate:
+    """`Gate` over the registry store's project settings and stored scans."""
+
+    store: Store
+    scanner: str = SCANNER
+    signatures: SignatureCheck | None = None
+    now: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC)
+
+    def decide(self, request: PullRequest) -> Decision:
+        if request.identity is not None and request.identity == self.scanner:
+            return Decision(True, f"{request.identity} is the scanner")
+        project_name = project_of(request.repository)
+        project = self._project(project_name) if project_name else None
+        if project is None:
+            return Decision(True, "no project rules apply")
+        rules = project.settings
+        if not (rules.severity_threshold or rules.minimum_grade or rules.require_signatures):
+            return Decision(True, f"project {project.name} has no pull rules")
+        where = _where(request)
+        digest = request.reference if request.by_digest else self.store.tag_digest(
+            request.repository, request.reference)
+        image = self.store.image(request.repository, digest) if digest else None
+        if image is None or image.status == "pending":
+            return Decision(False, f"{where}: not yet scanned (project {project.name} "
+                            "allows pulls of scanned images only)")
+        if image.status == "failed":
+            return Decision(False, f"{where}: the scan failed ({image.error}); pulls are "
+                            "refused until a rescan succeeds")
+        findings = allowed_findings(image.findings, rules.cve_allowlist)
+        if rules.severity_threshold:
+            threshold = Severity.parse(rules.severity_threshold)
+            top = worst(findings)
+            if top is not None and _severity(top.severity) >= threshold:
+                return Decision(False, (
+                    f"{where}: {top.severity} {top.id} ({top.package}) at or above the "
+                    f"project's threshold {rules.severity_threshold}"))
+        if rules.minimum_grade:
+            letter, setter = grade_now(findings, self.now().date())
+            if GRADES.index(letter) > GRADES.index(rules.minimum_grade):
+                why = f" ({setter.id} in {setter.package})" if setter else ""
+                return Decision(False, (
+                    f"{where}: grade {letter}{why} is below the project's minimum "
+                    f"{rules.minimum_grade}"))
+        if rules.require_signatures:
+            if self.signatures is None:
+                return Decision(False, f"{where}: project {project.name} requires signatures "
+                                "and the gate cannot verify them")
+            problem = self.signatures(request.repository, image.digest, rules.trusted_keys)
+            if problem is not None:
+                return Decision(False, f"{where}: no valid signature by a trusted key "
+                                f"({problem})")
+        return Decision(True, f"{where}: meets project {project.name}'s rules")
+
+    def _project(self, name: str) -> Project | None:
+        try:
+            return self.store.get_project(name)
+        except NotFound:
+            return None
+
+
+def _where(request: PullRequest) -> str:
+    separator = "@" if request.by_digest else ":"
+    return f"{request.repository}{separator}{request.reference}"
