@@ -352,6 +352,7 @@ def start_registry(
     auth: dict[str, Any] | None = None,
     tls: KeyPair | None = None,
     timeout: float = 20.0,
+    extra: dict[str, Any] | None = None,
 ) -> Registry:
     """Run `docker-registry serve` on a free port of 127.0.0.1; wait until it answers."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -376,6 +377,7 @@ def start_registry(
     }
     if auth is not None:
         config["auth"] = auth
+    config.update(extra or {})
     config_path = workdir / "registry.yml"
     config_path.write_text(json.dumps(config, indent=2))  # JSON is YAML
     log = workdir / "registry.log"

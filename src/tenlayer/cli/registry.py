@@ -23,6 +23,7 @@ from tenlayer.errors import BadInput
 
 if TYPE_CHECKING:
     from tenlayer.registry.config import RegistryConfig
+    from tenlayer.registry.scanner import ScanQueue, Upstream
     from tenlayer.registry.store import Store
 
 PASSWORD_VARIABLE = "TENLAYER_PASSWORD"
@@ -100,7 +101,141 @@ def serve_command(config_path: Path) -> None:
     click.echo(f"tenlayer registry: token service on http://{config.host}:{config.port} "
                f"(realm {config.realm}, service {config.service}, issuer {config.issuer})",
                err=True)
-    serve(TokenService(config, store, keys))
+    scans = _scan_queue(config, store)
+    if scans is not None:
+        click.echo(f"tenlayer registry: scanning pushes to {config.upstream} "
+                   f"(notifications at http://{config.host}:{config.port}/events)", err=True)
+    serve(TokenService(config, store, keys), scans)
+
+
+def _upstream(config: RegistryConfig) -> Upstream:
+    from tenlayer.registry.scanner import Upstream
+
+    if config.upstream is None:
+        raise BadInput(f"{config.path}: upstream (the registry's URL) is not set")
+    return Upstream(config.upstream, config.scanner.account, config.scanner.secret())
+
+
+def _scan_queue(config: RegistryConfig, store: Store) -> ScanQueue | None:
+    """The scan-on-push queue when the configuration has `upstream` and `events`."""
+    from tenlayer.registry.scanner import ScanQueue
+
+    if config.events_secret() is None:
+        return None
+    return ScanQueue(store, _upstream(config), database=config.vulndb)
+
+
+@registry_group.command("rescan")
+@config_option
+@json_option
+def rescan_command(config_path: Path, as_json: bool) -> None:
+    """Scan every stored image again (after `tenlayer db update`): newly published
+    vulnerabilities reach the gate. One line per image; exit 0 even when some fail."""
+    from tenlayer.registry.scanner import ScanQueue
+
+    config = _config(config_path)
+    store = _store(config_path)
+    queue = ScanQueue(store, _upstream(config), database=config.vulndb)
+    results = []
+    for image in store.list_images():
+        outcome = queue.scan_now(image.repository, image.digest)
+        results.append({"repository": image.repository, "digest": image.digest,
+                        "tag": image.tag, "grade": outcome.grade,
+                        "worst_severity": outcome.worst_severity,
+                        "vulnerabilities": len(outcome.findings), "error": outcome.error})
+    if as_json:
+        _print_json(results)
+        return
+    for result in results:
+        where = f"{result['repository']}@{result['digest']}"
+        if result["error"]:
+            click.echo(f"{where}: scan failed: {result['error']}")
+        else:
+            click.echo(f"{where}: grade {result['grade']}, worst severity "
+                       f"{result['worst_severity'] or 'none'}, "
+                       f"{result['vulnerabilities']} vulnerabilities")
+    click.echo(f"rescanned {len(results)} images", err=True)
+
+
+@registry_group.command("images")
+@config_option
+@json_option
+def images_command(config_path: Path, as_json: bool) -> None:
+    """List pushed images and their scans."""
+    images = _store(config_path).list_images()
+    if as_json:
+        _print_json([image.to_json() for image in images])
+        return
+    for image in images:
+        tag = f" tag={image.tag}" if image.tag else ""
+        detail = (f" grade={image.grade} worst={image.worst_severity or 'none'}"
+                  if image.status == "scanned" else
+                  f" error={image.error}" if image.status == "failed" else "")
+        click.echo(f"{image.repository}@{image.digest}{tag} {image.status}{detail}")
+
+
+@registry_group.command("audit")
+@config_option
+@json_option
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
+def audit_command(config_path: Path, as_json: bool, limit: int) -> None:
+    """The newest audit records: pulls the front decided, pushes, scans."""
+    entries = _store(config_path).audit_log(limit=limit)
+    if as_json:
+        _print_json([entry.to_json() for entry in entries])
+        return
+    for entry in entries:
+        verdict = "allowed" if entry.allowed else "refused"
+        click.echo(f"{entry.at.isoformat(timespec='seconds')} {entry.identity or '-'} "
+                   f"{entry.action} {entry.repository} {entry.reference} {verdict}: "
+                   f"{entry.reason}")
+
+
+@registry_group.command("front")
+@config_option
+@click.option("--listen", help="HOST:PORT for clients [default: front.listen, else "
+              "127.0.0.1:5080].")
+@click.option("--prefix", type=click.Path(file_okay=False, path_type=Path),
+              help="nginx's directory (default: a new temporary one).")
+def front_command(config_path: Path, listen: str | None, prefix: Path | None) -> None:
+    """Run the pull gate before the registry (`upstream`): nginx with auth_request to the
+    project-rules gate; every manifest pull decided is written to the audit table."""
+    import datetime
+    import logging
+    import urllib.parse
+
+    from tenlayer.registry.front.decision import DecisionApp
+    from tenlayer.registry.front.gate import AuditRecord
+    from tenlayer.registry.front.identity import ring_verifier
+    from tenlayer.registry.front.server import run_front
+    from tenlayer.registry.rules import ProjectRulesGate
+    from tenlayer.registry.scanner import UpstreamSignatures
+    from tenlayer.registry.store import AuditEntry
+
+    config = _config(config_path)
+    upstream = _upstream(config)
+    parsed = urllib.parse.urlsplit(upstream.url)
+    if parsed.scheme != "http" or not parsed.port or parsed.path.strip("/"):
+        raise BadInput(f"{config.path}: upstream must be http://HOST:PORT for the front "
+                       "(distribution on a private address)")
+    store = _store(config_path)
+    gate = ProjectRulesGate(store, scanner=config.scanner.account,
+                            signatures=UpstreamSignatures(upstream))
+
+    def audit(record: AuditRecord) -> None:
+        store.audit(AuditEntry(
+            datetime.datetime.now(datetime.UTC), record.identity or "", "pull",
+            record.repository, record.reference, record.allowed, record.reason, record.client,
+        ))
+
+    verify = ring_verifier(config.key_ring(), audience=config.service, issuer=config.issuer)
+    app = DecisionApp(gate, upstream.url, verify=verify, on_decision=audit)
+    address = listen or config.front_listen
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
+                        stream=sys.stderr)
+    click.echo(f"tenlayer registry front: http://{address} before {upstream.url}", err=True)
+    run_front(app, upstream=upstream.url.rstrip("/"), listen=address,
+              prefix=str(prefix) if prefix else None)
 
 
 @registry_group.group("keys")

@@ -14,6 +14,12 @@ keys:                             # oldest first; the last one not retired or pe
 database: sqlite:///registry.db   # optional; default sqlite in the config's directory
 upstream: http://127.0.0.1:5000   # the registry itself (for scan on push)
 throttle: {free: 5, base: 1, cap: 300}
+# scan on push and the pull gate (all optional)
+events: {secret_file: events.secret}   # distribution's notifications send
+                                       # `Authorization: Bearer <that secret>` to POST /events
+scanner: {account: robot$scanner, secret_file: scanner.secret}  # pulls what it scans
+vulndb: vulndb.sqlite                  # default: tenlayer's database in the user's cache
+front: {listen: 127.0.0.1:5080}        # `tenlayer registry front`: nginx before `upstream`
 ```
 Relative paths are relative to the configuration file. Every problem is one `BadInput`
 line naming the file and the field.
@@ -36,7 +42,7 @@ from tenlayer.registry.throttle import ThrottlePolicy
 DEFAULT_DATABASE = "tenlayer-registry.db"
 FIELDS = {
     "listen", "issuer", "service", "realm", "token_lifetime", "refresh_token_lifetime",
-    "keys", "database", "upstream", "throttle",
+    "keys", "database", "upstream", "throttle", "events", "scanner", "vulndb", "front",
 }
 
 
@@ -46,6 +52,15 @@ class KeyConfig:
     key: Path | None
     retired: bool
     pending: bool = False
+
+
+@dataclass(frozen=True)
+class ScannerConfig:
+    account: str = "robot$scanner"
+    secret_file: Path | None = None
+
+    def secret(self) -> str:
+        return _read_secret(self.secret_file) if self.secret_file else ""
 
 
 @dataclass(frozen=True)
@@ -62,12 +77,36 @@ class RegistryConfig:
     database: str
     upstream: str | None
     throttle: ThrottlePolicy
+    events_secret_file: Path | None = None
+    scanner: ScannerConfig = ScannerConfig()
+    vulndb: Path | None = None
+    front_listen: str = "127.0.0.1:5080"
+
+    def events_secret(self) -> str | None:
+        return _read_secret(self.events_secret_file) if self.events_secret_file else None
 
     def key_ring(self) -> KeyRing:
         return KeyRing(tuple(
             load_key(k.certificate, k.key, retired=k.retired, pending=k.pending)
             for k in self.keys
         ))
+
+
+def _read_secret(path: Path) -> str:
+    try:
+        secret = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInput(f"{path}: cannot read the secret ({error})") from None
+    if not secret:
+        raise BadInput(f"{path}: the secret file is empty")
+    return secret
+
+
+def _section(path: Path, data: dict[str, Any], name: str, fields: set[str]) -> dict[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict) or set(value) - fields:
+        raise _fail(path, f"{name} has {', '.join(sorted(fields))}")
+    return value
 
 
 def _fail(path: Path, message: str) -> BadInput:
@@ -171,6 +210,21 @@ def load_config(path: Path) -> RegistryConfig:
         relative = database[len("sqlite:///"):]
         if relative and relative != ":memory:":
             database = f"sqlite:///{path.parent / relative}"
+    base = path.parent
+    events = _section(path, data, "events", {"secret_file"})
+    scanner = _section(path, data, "scanner", {"account", "secret_file"})
+    front = _section(path, data, "front", {"listen"})
+    for section in (events, scanner):
+        if "secret_file" in section:
+            _string(path, section, "secret_file")
+    account = _string(path, scanner, "account", "robot$scanner") if scanner else "robot$scanner"
+    front_listen = _string(path, front, "listen", "127.0.0.1:5080")
+    front_host, _, front_port = front_listen.rpartition(":")
+    if not front_host or not front_port.isdigit() or not 0 < int(front_port) < 65536:
+        raise _fail(path, f"front.listen {front_listen!r} is not host:port")
+    vulndb = data.get("vulndb")
+    if vulndb is not None and (not isinstance(vulndb, str) or not vulndb.strip()):
+        raise _fail(path, "vulndb must be the path of tenlayer's vulnerability database")
     return RegistryConfig(
         path=path,
         host=host.strip("[]"),
@@ -186,6 +240,11 @@ def load_config(path: Path) -> RegistryConfig:
         database=database,
         upstream=upstream,
         throttle=_throttle(path, data.get("throttle")),
+        events_secret_file=base / events["secret_file"] if "secret_file" in events else None,
+        scanner=ScannerConfig(
+            account, base / scanner["secret_file"] if "secret_file" in scanner else None),
+        vulndb=base / vulndb if vulndb else None,
+        front_listen=front_listen,
     )
 
 

@@ -9,7 +9,8 @@ refresh_token, client_id, access_type=offline). Answers carry `token` and `acces
 from __future__ import annotations
 
 import datetime
-from typing import Any
+import hmac
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
@@ -23,9 +24,13 @@ from tenlayer.registry.service import Grant, LoginRefused, Throttled, TokenServi
 from tenlayer.registry.web import (
     HttpError,
     basic_credentials,
+    bearer_token,
     client_address,
     read_body,
 )
+
+if TYPE_CHECKING:
+    from tenlayer.registry.scanner import ScanQueue
 
 
 def _login(service: TokenService, account: str, password: str, client: str) -> Principal:
@@ -150,21 +155,65 @@ def token_routes(service: TokenService) -> list[BaseRoute]:
     ]
 
 
-def create_app(service: TokenService) -> Starlette:
+def event_routes(scans: ScanQueue, secret: str) -> list[BaseRoute]:
+    """`POST /events`: distribution's notifications (`Authorization: Bearer SECRET`)."""
+    import orjson
+
+    from tenlayer.registry.scanner import MAX_EVENTS_BODY, BadEnvelope, push_events
+
+    expected = secret.encode("utf-8")
+
+    async def events(request: Request) -> Response:
+        try:
+            given = bearer_token(request) or ""
+            if not hmac.compare_digest(given.encode("utf-8"), expected):
+                raise HttpError(401, "UNAUTHORIZED", "the events secret is missing or wrong")
+            body = b""
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_EVENTS_BODY:
+                    raise HttpError(413, "too_large",
+                                    f"the body is larger than {MAX_EVENTS_BODY} bytes")
+            try:
+                pushes = push_events(orjson.loads(body))
+            except (orjson.JSONDecodeError, BadEnvelope) as error:
+                raise HttpError(400, "invalid_request", f"not a notification envelope: "
+                                f"{error}") from None
+            for push in pushes:
+                await run_in_threadpool(scans.pushed, push)
+            return JSONResponse({"pushes": len(pushes)})
+        except HttpError as error:
+            return error.response()
+
+    return [Route("/events", events, methods=["POST"])]
+
+
+def create_app(service: TokenService, scans: ScanQueue | None = None) -> Starlette:
     from tenlayer.registry.api import api_routes
 
-    return Starlette(routes=[*token_routes(service), *api_routes(service)])
+    routes = [*token_routes(service), *api_routes(service)]
+    secret = service.config.events_secret()
+    if scans is not None and secret is not None:
+        routes.extend(event_routes(scans, secret))
+    return Starlette(routes=routes)
 
 
-def serve(service: TokenService) -> None:
-    """Run until SIGINT or SIGTERM; SIGHUP re-reads the signing keys (rotation)."""
+def serve(service: TokenService, scans: ScanQueue | None = None) -> None:
+    """Run until SIGINT or SIGTERM; SIGHUP re-reads the signing keys (rotation). With
+    `scans`, serve distribution's notifications at /events and scan what is pushed."""
     import signal
 
     import uvicorn
 
     signal.signal(signal.SIGHUP, lambda _number, _frame: service.reload_keys())
     config = service.config
-    uvicorn.run(
-        create_app(service), host=config.host, port=config.port, log_level="warning",
-        access_log=False, server_header=False,
-    )
+    if scans is not None:
+        scans.start()
+    try:
+        uvicorn.run(
+            create_app(service, scans), host=config.host, port=config.port,
+            log_level="warning", access_log=False, server_header=False,
+        )
+    finally:
+        if scans is not None:
+            scans.stop()

@@ -135,8 +135,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     except BadInput as error:
         print(f"tenlayer registry front: {error}", file=sys.stderr)
         raise SystemExit(2) from None
+    run_front(app, upstream=upstream, listen=arguments.listen, prefix=arguments.prefix)
+
+
+def run_front(
+    app: DecisionApp, *, upstream: str, listen: str, prefix: str | None,
+    program: str = "tenlayer registry front",
+) -> None:
+    """Serve the decision endpoint and run nginx before `upstream` until SIGTERM/SIGINT."""
     if find_nginx() is None:
-        print("tenlayer registry front: nginx is not installed (Debian: apt-get install "
+        print(f"{program}: nginx is not installed (Debian: apt-get install "
               "nginx-light)", file=sys.stderr)
         raise SystemExit(3)
     # uvicorn re-raises the SIGTERM it caught once it has shut down; exit through the
@@ -144,15 +152,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(exit_code))
     decision_port = free_port()
     with tempfile.TemporaryDirectory(prefix="tenlayer-front-") as scratch:
-        prefix = Path(arguments.prefix) if arguments.prefix else Path(scratch)
+        directory = Path(prefix) if prefix else Path(scratch)
         try:
             nginx = start_nginx(
-                prefix, listen=arguments.listen, upstream=upstream.removeprefix("http://"),
+                directory, listen=listen, upstream=upstream.removeprefix("http://"),
                 decision=f"127.0.0.1:{decision_port}",
             )
         except RuntimeError as error:
             first = str(error).splitlines()[0]
-            print(f"tenlayer registry front: nginx did not start: {first}", file=sys.stderr)
+            print(f"{program}: nginx did not start: {first}", file=sys.stderr)
             raise SystemExit(3) from None
         watch_nginx(nginx)
         try:

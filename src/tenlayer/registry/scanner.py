@@ -1,0 +1,293 @@
+"""Scan on push: distribution's notifications in, stored scans out; and signatures checked
+against the registry for the gate.
+
+distribution (`notifications.endpoints`) POSTs an envelope
+`{"events": [{"action": "push", "target": {"mediaType", "digest", "repository", "tag",
+"url"}, ...}]}` to `POST /events` with the headers its configuration names; tenlayer wants
+`Authorization: Bearer SECRET` with the secret both configurations share. Each manifest
+push is recorded at once (so the gate says "not yet scanned" rather than judging an older
+digest of the tag) and queued; one worker thread pulls the manifest from the registry
+itself as the scanner robot, scans it with `tenlayer image scan`'s engine (vulnerabilities
+only: the grade and the gate's rules are about them) and stores digest, repository, tag,
+time, grade, worst severity and the findings.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from tenlayer.registry.store import AuditEntry, ScanOutcome, Store, StoredFinding
+from tenlayer.signing.verify import Identity
+
+if TYPE_CHECKING:
+    from tenlayer.image.registry.client import RegistryClient
+
+log = logging.getLogger("tenlayer.registry.scanner")
+
+MANIFEST_MEDIA_TYPES = frozenset({
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.oci.image.index.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+})
+MAX_EVENTS_BODY = 4 << 20
+
+
+@dataclass(frozen=True)
+class PushEvent:
+    repository: str
+    digest: str
+    tag: str | None
+    actor: str
+
+
+class BadEnvelope(ValueError):
+    """The body is not distribution's notification envelope."""
+
+
+def push_events(document: Any) -> list[PushEvent]:
+    """The manifest pushes of a notification envelope (blob pushes, pulls and deletes are
+    left out)."""
+    if not isinstance(document, dict) or not isinstance(document.get("events"), list):
+        raise BadEnvelope("no events list")
+    pushes = []
+    for event in document["events"]:
+        if not isinstance(event, dict) or event.get("action") != "push":
+            continue
+        target = event.get("target")
+        if not isinstance(target, dict) or target.get("mediaType") not in MANIFEST_MEDIA_TYPES:
+            continue
+        repository, digest, tag = target.get("repository"), target.get("digest"), target.get("tag")
+        if not isinstance(repository, str) or not isinstance(digest, str) or ":" not in digest:
+            raise BadEnvelope("a push event without a repository and a digest")
+        actor = event.get("actor")
+        name = actor.get("name") if isinstance(actor, dict) else None
+        pushes.append(PushEvent(repository, digest, tag if isinstance(tag, str) and tag else None,
+                                name if isinstance(name, str) else ""))
+    return pushes
+
+
+# -- pulling and scanning from the registry ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """The registry itself, and the scanner robot's credentials for it."""
+
+    url: str
+    account: str = ""
+    secret: str = ""
+    timeout: float = 60.0
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).netloc
+
+    @property
+    def insecure(self) -> bool:
+        return urlsplit(self.url).scheme == "http"
+
+    def client(self, repository: str, reference: str) -> RegistryClient:
+        """A connected RegistryClient for `repository` (`reference`: `@sha256:…` or `:tag`)."""
+        from tenlayer.image.registry.client import RegistryClient
+        from tenlayer.image.registry.credentials import CredentialLookup, Credentials
+        from tenlayer.image.registry.reference import parse_reference
+
+        parsed = parse_reference(f"{self.host}/{repository}{reference}")
+        credentials = None
+        if self.account:
+            credentials = Credentials(username=self.account, password=self.secret,
+                                      source="the scanner robot")
+        client = RegistryClient(parsed, CredentialLookup(credentials), insecure=self.insecure,
+                                timeout=self.timeout)
+        try:
+            client.connect()
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+
+def scan_manifest(
+    upstream: Upstream, repository: str, digest: str, *, database: Path | None,
+    now: datetime.datetime,
+) -> ScanOutcome:
+    """Pull `repository@digest` from the registry and scan it; a failure is an outcome with
+    `error` set, never an exception (EnvironmentProblem, BadInput alike)."""
+    from tenlayer.errors import TenlayerError
+    from tenlayer.image.open import OpenOptions
+    from tenlayer.image.registry.source import RegistryImage
+    from tenlayer.image.walker import walk
+    from tenlayer.inventory.assemble import assemble
+    from tenlayer.inventory.scan import default_analyzers
+    from tenlayer.scan.run import ScanOptions, scan_inventory
+
+    try:
+        client = upstream.client(repository, f"@{digest}")
+        try:
+            opened = RegistryImage(client.reference, client, OpenOptions(timeout=upstream.timeout))
+            try:
+                walked = walk(opened, default_analyzers)
+            finally:
+                opened.close()
+        finally:
+            client.close()
+        inventory = assemble(opened.image, walked)
+        result = scan_inventory(inventory, ScanOptions(database=database), now=now)
+    except TenlayerError as error:
+        return ScanOutcome(now, None, None, error=str(error).splitlines()[0])
+    findings = tuple(
+        StoredFinding(
+            m.vulnerability.id, tuple(m.vulnerability.aliases), m.package.name,
+            m.package.version, m.vulnerability.severity.name.lower(), m.status.value,
+            m.fixed_version, m.vulnerability.published, m.vulnerability.modified,
+        )
+        for m in result.reported
+    )
+    worst = max((m.vulnerability.severity for m in result.reported), default=None)
+    manifests = tuple(dict.fromkeys(
+        d for d in (digest, opened.image.manifest_digest) if d))
+    return ScanOutcome(
+        now, result.grade.letter if result.grade else None,
+        worst.name.lower() if worst is not None else None, findings, manifests,
+    )
+
+
+class ScanQueue:
+    """Pushed manifests waiting for a scan, and the one thread that scans them in order."""
+
+    def __init__(
+        self, store: Store, upstream: Upstream, *, database: Path | None,
+        now: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
+    ) -> None:
+        self.store = store
+        self.upstream = upstream
+        self.database = database
+        self.now = now
+        self._queue: queue.Queue[tuple[str, str] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self.idle = threading.Event()
+        self.idle.set()
+
+    def pushed(self, event: PushEvent) -> None:
+        """Record the push at once; queue a scan when the digest is new to the repository."""
+        now = self.now()
+        new = self.store.record_push(event.repository, event.digest, event.tag, now=now)
+        reference = f"{event.repository}@{event.digest}"
+        self.store.audit(AuditEntry(now, event.actor, "push", event.repository,
+                                    event.tag or event.digest, True,
+                                    f"pushed {reference}" + ("" if new else " (seen before)")))
+        if new:
+            self.submit(event.repository, event.digest)
+
+    def submit(self, repository: str, digest: str) -> None:
+        self.idle.clear()
+        self._queue.put((repository, digest))
+
+    def scan_now(self, repository: str, digest: str) -> ScanOutcome:
+        outcome = scan_manifest(self.upstream, repository, digest, database=self.database,
+                                now=self.now())
+        self.store.record_scan(repository, digest, outcome)
+        if outcome.error:
+            reason = f"scan failed: {outcome.error}"
+        else:
+            reason = (f"grade {outcome.grade}, worst severity {outcome.worst_severity or 'none'}"
+                      f", {len(outcome.findings)} vulnerabilities")
+        self.store.audit(AuditEntry(outcome.at, self.upstream.account, "scan", repository,
+                                    digest, not outcome.error, reason))
+        log.info("scanned %s@%s: %s", repository, digest, reason)
+        return outcome
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._work, name="tenlayer-scan", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join(timeout=30)
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            try:
+                self.scan_now(*item)
+            except Exception:  # a bug must not stop the queue; the row stays pending
+                log.exception("scanning %s@%s failed", *item)
+            finally:
+                if self._queue.empty():
+                    self.idle.set()
+
+
+# -- signatures, for the gate --------------------------------------------------------------
+
+
+class UpstreamSignatures:
+    """`SignatureCheck` against the registry: the cosign signature manifest tagged
+    `sha256-HEX.sig` beside the image, verified offline with the project's keys
+    (signing/verify.py). The payload must name the image's digest and the same repository
+    path (on any host: clients reach the registry through the front, under its name)."""
+
+    def __init__(self, upstream: Upstream) -> None:
+        self.upstream = upstream
+
+    def __call__(self, repository: str, digest: str, keys: tuple[str, ...]) -> str | None:
+        from tenlayer.errors import TenlayerError
+        from tenlayer.image.oci import OCI_MANIFEST
+        from tenlayer.signing.keys import load_public_key
+        from tenlayer.signing.manifest import parse_signature_manifest, signature_tag
+        from tenlayer.signing.verify import PublicKey, check_signatures
+
+        public = [
+            PublicKey(f"trusted key {number + 1}",
+                      load_public_key(pem.encode(), context=f"trusted key {number + 1}"))
+            for number, pem in enumerate(keys)
+        ]
+        try:
+            client = self.upstream.client(repository, f"@{digest}")
+            try:
+                found = client.find_manifest(signature_tag(digest), accept=OCI_MANIFEST)
+                if found is None:
+                    return "the image has no signatures"
+                layers = parse_signature_manifest(found[0], context=f"{repository} signatures")
+                results = check_signatures(
+                    layers, client.get_blob, image_digest=digest,
+                    identity=RepositoryIdentity(repository), keys=public,
+                )
+            finally:
+                client.close()
+        except TenlayerError as error:
+            return f"signatures unreadable: {str(error).splitlines()[0]}"
+        if any(result.valid for result in results):
+            return None
+        reasons = "; ".join(f"signature {r.number}: {r.reason}" for r in results)
+        return reasons or "the image has no signatures"
+
+
+def _repository_of(reference: str) -> str:
+    from tenlayer.errors import BadInput
+    from tenlayer.image.registry.reference import parse_reference
+
+    try:
+        return parse_reference(reference).repository
+    except BadInput:
+        return reference
+
+
+@dataclass(frozen=True, slots=True)
+class RepositoryIdentity(Identity):
+    """A docker-reference matches when its repository path is `expected`, whatever the
+    registry host."""
+
+    def matches(self, docker_reference: str) -> bool:
+        return _repository_of(docker_reference) == self.expected

@@ -1,0 +1,280 @@
+"""Scan on push and the project-rules gate, end to end with real components on 127.0.0.1:
+
+- `docker-registry` with token auth from `tenlayer registry serve`, and
+  `notifications.endpoints` pointing at its `/events` (a shared secret in both);
+- `tenlayer registry front --config` (nginx + the project-rules gate) before the registry;
+- a vulnerability database built by `tenlayer db update` from hand-written OSV records;
+- skopeo pushing and pulling through the front as a developer and as the scanner robot.
+
+A vulnerable image pushed is scanned and refused on pull with its reason; the fixed image
+pushed under the same tag is allowed; after a new advisory and `tenlayer registry rescan`
+it is refused again. Every server is started here and stopped by its PID.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tenlayer.registry.front.nginx import find_nginx
+from tenlayer.registry.keys import write_key
+from tenlayer.registry.store import Store, StoredImage
+from tests.support import registry as support
+from tests.vulndb.store.osvdata import record, write_json
+
+pytestmark = pytest.mark.integration
+
+SERVICE, ISSUER = "tenlayer-scan-e2e", "tenlayer-scan-e2e-issuer"
+PASSWORD = "correct horse"
+EVENTS_SECRET = "events-shared-secret-0123456789"
+METADATA = "/usr/lib/python3/dist-packages/xz_utils-{v}.dist-info/METADATA"
+
+
+def need(condition: bool, message: str) -> None:
+    if not condition:
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def tenlayer(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "tenlayer", *args], capture_output=True,
+                          text=True, timeout=300, stdin=subprocess.DEVNULL,
+                          env={**os.environ, "TENLAYER_CACHE_DIR": "/nonexistent-cache"})
+
+
+def advisory(ident: str, fixed: str, severity: str, published: str) -> dict[str, object]:
+    return record(ident, name="xz-utils", fixed=fixed, aliases=[], published=published,
+                  database_specific={"severity": severity})
+
+
+def xz_image(layout: Path, version: str) -> None:
+    support.build_layout(layout, "1", [{
+        METADATA.format(v=version): f"Metadata-Version: 2.1\nName: xz-utils\n"
+                                    f"Version: {version}\n".encode(),
+        "/etc/os-release": b"ID=debian\nVERSION_ID=12\n",
+    }])
+
+
+class Process:
+    def __init__(self, command: list[str], log: Path) -> None:
+        self.log = log
+        with log.open("wb") as sink:
+            self.process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT,
+                                            stdin=subprocess.DEVNULL)
+
+    def wait_for(self, url: str) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            assert self.process.poll() is None, self.log.read_text()[-3000:]
+            try:
+                httpx.get(url, timeout=1)
+                return
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, self.log.read_text()[-3000:]
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+@dataclass
+class World:
+    work: Path
+    config: Path
+    store: Store
+    front: str
+    registry: support.Registry
+    scanner_secret: str
+    osv: Path
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    missing = support.missing_tools()
+    need(not missing, f"needs {', '.join(missing)} (apt-get install docker-registry skopeo umoci)")
+    need(find_nginx() is not None, "needs nginx with auth_request (Debian: nginx-light)")
+    work = tmp_path_factory.mktemp("scan-on-push")
+    osv = work / "osv"
+    write_json(osv / "PyPI" / "CVE-2024-3094.json",
+               advisory("CVE-2024-3094", "5.6.2", "CRITICAL", "2024-03-29T00:00:00Z"))
+    done = tenlayer("db", "update", "--source", str(osv / "PyPI"), "--db",
+                    str(work / "vulndb.sqlite"))
+    assert done.returncode == 0, done.stderr
+    xz_image(work / "vulnerable", "5.6.0")
+    xz_image(work / "fixed", "5.6.2")
+    write_key(work / "keys", ISSUER)
+    (work / "events.secret").write_text(EVENTS_SECRET + "\n")
+    service_port, front_port = support.free_port(), support.free_port()
+    store = Store(f"sqlite:///{work / 'tenlayer-registry.db'}")
+    from tenlayer.registry.access import Role
+    from tenlayer.registry.store import ProjectSettings
+
+    store.add_user("alice", PASSWORD)
+    store.add_project("quarantine", settings=ProjectSettings(severity_threshold="high"))
+    store.add_member("quarantine", "user", "alice", Role.DEVELOPER)
+    robot = store.add_robot("scanner", {"quarantine": ["pull"]}, expires_at=None)
+    (work / "scanner.secret").write_text(robot.secret)
+    processes: list[Process] = []
+    registry = support.start_registry(
+        work / "registry",
+        auth={"token": {"realm": f"http://127.0.0.1:{service_port}/token", "service": SERVICE,
+                        "issuer": ISSUER, "rootcertbundle": str(work / "keys" / "token.crt")}},
+        extra={"notifications": {"endpoints": [{
+            "name": "tenlayer", "url": f"http://127.0.0.1:{service_port}/events",
+            "headers": {"Authorization": [f"Bearer {EVENTS_SECRET}"]},
+            "timeout": "2s", "threshold": 3, "backoff": "1s",
+        }]}},
+    )
+    try:
+        config = work / "tenlayer-registry.yml"
+        config.write_text(json.dumps({
+            "listen": f"127.0.0.1:{service_port}", "issuer": ISSUER, "service": SERVICE,
+            "keys": [{"certificate": "keys/token.crt", "key": "keys/token.key"}],
+            "upstream": registry.url, "events": {"secret_file": "events.secret"},
+            "scanner": {"account": "robot$scanner", "secret_file": "scanner.secret"},
+            "vulndb": "vulndb.sqlite", "front": {"listen": f"127.0.0.1:{front_port}"},
+            "throttle": {"free": 1000, "base": 1, "cap": 1},
+        }))
+        serve = Process([sys.executable, "-m", "tenlayer", "registry", "serve", "--config",
+                         str(config)], work / "serve.log")
+        processes.append(serve)
+        serve.wait_for(f"http://127.0.0.1:{service_port}/health")
+        front = Process([sys.executable, "-m", "tenlayer", "registry", "front", "--config",
+                         str(config), "--prefix", str(work / "nginx")], work / "front.log")
+        processes.append(front)
+        front.wait_for(f"http://127.0.0.1:{front_port}/v2/")
+        yield World(work, config, store, f"127.0.0.1:{front_port}", registry, robot.secret,
+                    osv)
+    finally:
+        for process in reversed(processes):
+            process.stop()
+        registry.stop()
+        store.close()
+
+
+def skopeo(world: World, *args: str) -> subprocess.CompletedProcess[str]:
+    home = world.work / "home"
+    home.mkdir(exist_ok=True)
+    policy = home / "policy.json"
+    policy.write_text(json.dumps({"default": [{"type": "insecureAcceptAnything"}]}))
+    env = {"PATH": os.environ["PATH"], "HOME": str(home), "XDG_RUNTIME_DIR": str(home),
+           "REGISTRY_AUTH_FILE": str(home / "auth.json")}
+    return subprocess.run(["skopeo", "--policy", str(policy), *args], capture_output=True,
+                          text=True, timeout=120, env=env, check=False)
+
+
+def push(world: World, layout: str) -> None:
+    done = skopeo(world, "copy", "--dest-tls-verify=false", "--dest-creds", f"alice:{PASSWORD}",
+                  f"oci:{world.work / layout}:1", f"docker://{world.front}/quarantine/app:1")
+    assert done.returncode == 0, done.stderr
+
+
+def pull(world: World, creds: str) -> subprocess.CompletedProcess[str]:
+    target = world.work / f"pulled-{time.monotonic_ns()}"
+    return skopeo(world, "copy", "--src-tls-verify=false", "--src-creds", creds,
+                  f"docker://{world.front}/quarantine/app:1", f"dir:{target}")
+
+
+def scanned(world: World, digest: str) -> StoredImage:
+    deadline = time.monotonic() + 60
+    while True:
+        image = world.store.image("quarantine/app", digest)
+        if image is not None and image.status != "pending" and image.digest == digest:
+            return image
+        assert time.monotonic() < deadline, (world.work / "serve.log").read_text()[-3000:]
+        time.sleep(0.1)
+
+
+def digest_of(world: World, layout: str) -> str:
+    index = json.loads((world.work / layout / "index.json").read_text())
+    return str(index["manifests"][0]["digest"])
+
+
+def test_vulnerable_refused_fixed_allowed_rescan_refuses(world: World) -> None:
+    reason = ("quarantine/app:1: critical CVE-2024-3094 (xz-utils) at or above the project's "
+              "threshold high")
+    # before any push the tag is unknown: not yet scanned
+    unknown = pull(world, f"alice:{PASSWORD}")
+    assert unknown.returncode != 0
+    assert ("quarantine/app:1: not yet scanned (project quarantine allows pulls of scanned "
+            "images only)") in unknown.stderr
+    push(world, "vulnerable")
+    vulnerable = digest_of(world, "vulnerable")
+    image = scanned(world, vulnerable)
+    assert (image.status, image.tag, image.grade, image.worst_severity) == (
+        "scanned", "1", "F", "critical")
+    assert [(f.id, f.package, f.version, f.fixed_version) for f in image.findings] == [
+        ("CVE-2024-3094", "xz-utils", "5.6.0", "5.6.2")]
+    refused = pull(world, f"alice:{PASSWORD}")
+    assert refused.returncode != 0
+    assert reason in refused.stderr
+    # the scanner's robot may still pull
+    assert pull(world, f"robot$scanner:{world.scanner_secret}").returncode == 0
+
+    push(world, "fixed")
+    fixed = digest_of(world, "fixed")
+    image = scanned(world, fixed)
+    assert (image.status, image.grade, image.worst_severity, image.findings) == (
+        "scanned", "A", None, ())
+    allowed = pull(world, f"alice:{PASSWORD}")
+    assert allowed.returncode == 0, allowed.stderr
+
+    # a newly published advisory reaches the gate after `db update` and `rescan`
+    write_json(world.osv / "PyPI" / "CVE-2026-9999.json",
+               advisory("CVE-2026-9999", "5.8.0", "HIGH", "2020-01-01T00:00:00Z"))
+    done = tenlayer("db", "update", "--source", str(world.osv / "PyPI"), "--db",
+                    str(world.work / "vulndb.sqlite"))
+    assert done.returncode == 0, done.stderr
+    done = tenlayer("registry", "rescan", "--config", str(world.config))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == sorted([
+        f"quarantine/app@{vulnerable}: grade F, worst severity critical, 2 vulnerabilities",
+        f"quarantine/app@{fixed}: grade F, worst severity high, 1 vulnerabilities",
+    ])
+    refused = pull(world, f"alice:{PASSWORD}")
+    assert refused.returncode != 0
+    assert ("quarantine/app:1: high CVE-2026-9999 (xz-utils) at or above the project's "
+            "threshold high") in refused.stderr
+
+    entries = [(e.identity, e.action, e.reference, e.allowed, e.reason)
+               for e in world.store.audit_log()]
+    assert ("alice", "push", "1", True, f"pushed quarantine/app@{vulnerable}") in entries
+    assert ("robot$scanner", "scan", vulnerable, True,
+            "grade F, worst severity critical, 1 vulnerabilities") in entries
+    assert ("alice", "pull", "1", False, reason) in entries
+    assert ("robot$scanner", "pull", "1", True, "robot$scanner is the scanner") in entries
+    assert ("alice", "pull", "1", True, "quarantine/app:1: meets project quarantine's rules") \
+        in entries
+
+
+def test_events_need_the_secret(world: World) -> None:
+    service = json.loads(world.config.read_text())["listen"]
+    envelope = {"events": [{"action": "push", "target": {
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "digest": "sha256:" + "0" * 64, "repository": "quarantine/other", "tag": "x"}}]}
+    for headers in ({}, {"Authorization": "Bearer wrong"}):
+        answer = httpx.post(f"http://{service}/events", json=envelope, headers=headers)
+        assert answer.status_code == 401
+        assert answer.json()["errors"][0]["message"] == "the events secret is missing or wrong"
+    assert world.store.image("quarantine/other", "sha256:" + "0" * 64) is None
+    answer = httpx.post(f"http://{service}/events", content=b"[]",
+                        headers={"Authorization": f"Bearer {EVENTS_SECRET}"})
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["message"] == (
+        "not a notification envelope: no events list")
