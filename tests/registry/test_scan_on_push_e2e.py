@@ -73,15 +73,18 @@ class Process:
                                             stdin=subprocess.DEVNULL)
 
     def wait_for(self, url: str) -> None:
+        """Until `url` answers below 500 (the front's nginx answers 500 until its decision
+        endpoint listens: it refuses rather than lets through)."""
         deadline = time.monotonic() + 30
         while True:
             assert self.process.poll() is None, self.log.read_text()[-3000:]
             try:
-                httpx.get(url, timeout=1)
-                return
+                if httpx.get(url, timeout=1).status_code < 500:
+                    return
             except httpx.HTTPError:
-                assert time.monotonic() < deadline, self.log.read_text()[-3000:]
-                time.sleep(0.05)
+                pass
+            assert time.monotonic() < deadline, self.log.read_text()[-3000:]
+            time.sleep(0.05)
 
     def stop(self) -> None:
         if self.process.poll() is None:
