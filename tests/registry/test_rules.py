@@ -169,3 +169,41 @@ def test_signatures(store: Store) -> None:
     assert asked == [("signed/app", DIGEST, (PUBLIC_KEY,))]
     assert gate(store, signatures=lambda r, d, k: None).decide(pull("signed/app")) == Decision(
         True, "signed/app:1: meets project signed's rules")
+
+
+def push(repository: str, reference: str, who: str | None = "alice") -> PullRequest:
+    return PullRequest(who, repository, reference, "PUT")
+
+
+def test_immutable_tags(store: Store) -> None:
+    store.add_project("frozen", settings=ProjectSettings(immutable_tags=("v*", "release")))
+    gate_ = gate(store)
+    assert gate_.decide_push(push("frozen/app", "v1")) == Decision(
+        True, "frozen/app:v1: a new immutable tag")
+    store.record_push("frozen/app", DIGEST, "v1", now=NOW)
+    assert gate_.decide_push(push("frozen/app", "v1")) == Decision(
+        False, "frozen/app:v1: tag v1 is immutable in project frozen (pattern v*); push a new "
+        "tag")
+    assert gate_.decide_push(push("frozen/app", "latest")) == Decision(
+        True, "frozen/app:latest: the tag is not immutable")
+    assert gate_.decide_push(push("frozen/app", DIGEST)) == Decision(
+        True, f"frozen/app@{DIGEST}: no tag rules apply")
+    signature = "sha256-" + "a" * 64 + ".sig"
+    store.update_project("frozen", settings=ProjectSettings(immutable_tags=("*",)))
+    store.record_push("frozen/app", OTHER, signature, now=NOW)
+    assert gate_.decide_push(push("frozen/app", signature)) == Decision(
+        True, f"frozen/app:{signature}: no tag rules apply")
+    assert gate_.decide_push(push("nowhere/app", "v1")) == Decision(
+        True, "nowhere/app:v1: no tag rules apply")
+    # a tag the notifications never named: the registry is asked
+    asked: list[tuple[str, str]] = []
+
+    def exists(repository: str, tag: str) -> bool:
+        asked.append((repository, tag))
+        return tag == "release"
+
+    gate_.tag_exists = exists
+    assert not gate_.decide_push(push("frozen/app", "release")).allowed
+    assert gate_.decide_push(push("frozen/app", "v2")).allowed
+    assert not gate_.decide_push(push("frozen/app", "v1")).allowed
+    assert asked == [("frozen/app", "release"), ("frozen/app", "v2")]

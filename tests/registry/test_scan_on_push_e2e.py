@@ -131,7 +131,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     store.add_user("alice", PASSWORD)
     store.add_project("quarantine", settings=ProjectSettings(severity_threshold="high"))
     store.add_member("quarantine", "user", "alice", Role.DEVELOPER)
-    robot = store.add_robot("scanner", {"quarantine": ["pull"]}, expires_at=None)
+    store.add_project("frozen", settings=ProjectSettings(immutable_tags=("v*",)))
+    store.add_member("frozen", "user", "alice", Role.DEVELOPER)
+    robot = store.add_robot("scanner", {"quarantine": ["pull"], "frozen": ["pull"]},
+                            expires_at=None)
     (work / "scanner.secret").write_text(robot.secret)
     processes: list[Process] = []
     registry = support.start_registry(
@@ -182,10 +185,14 @@ def skopeo(world: World, *args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=120, env=env, check=False)
 
 
-def push(world: World, layout: str) -> None:
-    done = skopeo(world, "copy", "--dest-tls-verify=false", "--dest-creds", f"alice:{PASSWORD}",
-                  f"oci:{world.work / layout}:1", f"docker://{world.front}/quarantine/app:1")
+def push(world: World, layout: str, target: str = "quarantine/app:1") -> None:
+    done = push_to(world, layout, target)
     assert done.returncode == 0, done.stderr
+
+
+def push_to(world: World, layout: str, target: str) -> subprocess.CompletedProcess[str]:
+    return skopeo(world, "copy", "--dest-tls-verify=false", "--dest-creds", f"alice:{PASSWORD}",
+                  f"oci:{world.work / layout}:1", f"docker://{world.front}/{target}")
 
 
 def pull(world: World, creds: str) -> subprocess.CompletedProcess[str]:
@@ -264,6 +271,26 @@ def test_vulnerable_refused_fixed_allowed_rescan_refuses(world: World) -> None:
     assert ("robot$scanner", "pull", "1", True, "robot$scanner is the scanner") in entries
     assert ("alice", "pull", "1", True, "quarantine/app:1: meets project quarantine's rules") \
         in entries
+
+
+def test_immutable_tag_not_overwritten(world: World) -> None:
+    push(world, "vulnerable", "frozen/app:v1")
+    deadline = time.monotonic() + 30
+    while world.store.tag_digest("frozen/app", "v1") is None:
+        assert time.monotonic() < deadline, "no push notification for frozen/app:v1"
+        time.sleep(0.1)
+    refused = push_to(world, "fixed", "frozen/app:v1")
+    assert refused.returncode != 0
+    assert ("frozen/app:v1: tag v1 is immutable in project frozen (pattern v*); push a new "
+            "tag") in refused.stderr
+    assert world.store.tag_digest("frozen/app", "v1") == digest_of(world, "vulnerable")
+    push(world, "fixed", "frozen/app:v2")
+    push(world, "vulnerable", "frozen/app:latest")
+    push(world, "fixed", "frozen/app:latest")  # not immutable: overwritten
+    entries = [(e.identity, e.action, e.reference, e.allowed, e.reason)
+               for e in world.store.audit_log()]
+    assert ("alice", "push", "v1", False, "frozen/app:v1: tag v1 is immutable in project "
+            "frozen (pattern v*); push a new tag") in entries
 
 
 def test_events_need_the_secret(world: World) -> None:

@@ -199,7 +199,8 @@ def audit_command(config_path: Path, as_json: bool, limit: int) -> None:
               help="nginx's directory (default: a new temporary one).")
 def front_command(config_path: Path, listen: str | None, prefix: Path | None) -> None:
     """Run the pull gate before the registry (`upstream`): nginx with auth_request to the
-    project-rules gate; every manifest pull decided is written to the audit table."""
+    project-rules gate (pull rules, tag immutability on manifest pushes); every decision is
+    written to the audit table."""
     import datetime
     import logging
     import urllib.parse
@@ -209,7 +210,7 @@ def front_command(config_path: Path, listen: str | None, prefix: Path | None) ->
     from tenlayer.registry.front.identity import ring_verifier
     from tenlayer.registry.front.server import run_front
     from tenlayer.registry.rules import ProjectRulesGate
-    from tenlayer.registry.scanner import UpstreamSignatures
+    from tenlayer.registry.scanner import UpstreamSignatures, upstream_tag_exists
     from tenlayer.registry.store import AuditEntry
 
     config = _config(config_path)
@@ -220,11 +221,13 @@ def front_command(config_path: Path, listen: str | None, prefix: Path | None) ->
                        "(distribution on a private address)")
     store = _store(config_path)
     gate = ProjectRulesGate(store, scanner=config.scanner.account,
-                            signatures=UpstreamSignatures(upstream))
+                            signatures=UpstreamSignatures(upstream),
+                            tag_exists=upstream_tag_exists(upstream))
 
     def audit(record: AuditRecord) -> None:
         store.audit(AuditEntry(
-            datetime.datetime.now(datetime.UTC), record.identity or "", "pull",
+            datetime.datetime.now(datetime.UTC), record.identity or "",
+            "push" if record.method == "PUT" else "pull",
             record.repository, record.reference, record.allowed, record.reason, record.client,
         ))
 

@@ -12,6 +12,9 @@ applies, when the project asks for it and:
 4. signatures are required and no signature verifies with one of the project's trusted
    keys (`SignatureCheck`, against the registry itself).
 
+It is also a `PushGate`: a manifest push overwriting a tag that matches one of the
+project's immutable patterns is refused (`decide_push`).
+
 A project with none of these rules, an unknown project (the token service grants nothing
 in it anyway) and the scanner's own robot (it must read what it scans) are allowed.
 
@@ -23,6 +26,8 @@ the scan of an index chose counts as that image.
 from __future__ import annotations
 
 import datetime
+import fnmatch
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,6 +37,10 @@ from tenlayer.registry.front.gate import Decision, PullRequest
 from tenlayer.registry.store import GRADES, NotFound, Project, Store, StoredFinding
 
 SCANNER = "robot$scanner"
+SIGNATURE_TAG = re.compile(r"sha256-[0-9a-f]{64}\.sig")
+
+TagExists = Callable[[str, str], bool]
+"""(repository, tag) -> whether the registry already has a manifest under that tag."""
 
 SignatureCheck = Callable[[str, str, tuple[str, ...]], str | None]
 """(repository, manifest digest, trusted public keys as PEM) -> None when a signature by
@@ -93,6 +102,9 @@ class ProjectRulesGate:
     store: Store
     scanner: str = SCANNER
     signatures: SignatureCheck | None = None
+    tag_exists: TagExists | None = None
+    """Asked when the push notifications never named the tag (a tag pushed before tenlayer
+    watched the registry); without it such a tag counts as new."""
     now: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC)
 
     def decide(self, request: PullRequest) -> Decision:
@@ -139,6 +151,30 @@ class ProjectRulesGate:
                 return Decision(False, f"{where}: no valid signature by a trusted key "
                                 f"({problem})")
         return Decision(True, f"{where}: meets project {project.name}'s rules")
+
+    def decide_push(self, request: PullRequest) -> Decision:
+        """Tag immutability: a manifest push under a tag that matches one of the project's
+        immutable patterns is refused when the tag exists already (any digest, the same
+        one too: the registry would rewrite the tag's history). Pushes by digest, new
+        tags, and cosign's signature tags (`sha256-HEX.sig`, appended to at each signing)
+        go through."""
+        project_name = project_of(request.repository)
+        project = self._project(project_name) if project_name else None
+        where = _where(request)
+        if project is None or request.by_digest or SIGNATURE_TAG.fullmatch(request.reference):
+            return Decision(True, f"{where}: no tag rules apply")
+        pattern = next((p for p in project.settings.immutable_tags
+                        if fnmatch.fnmatchcase(request.reference, p)), None)
+        if pattern is None:
+            return Decision(True, f"{where}: the tag is not immutable")
+        exists = self.store.tag_digest(request.repository, request.reference) is not None
+        if not exists and self.tag_exists is not None:
+            exists = self.tag_exists(request.repository, request.reference)
+        if exists:
+            return Decision(False, (
+                f"{where}: tag {request.reference} is immutable in project {project.name} "
+                f"(pattern {pattern}); push a new tag"))
+        return Decision(True, f"{where}: a new immutable tag")
 
     def _project(self, name: str) -> Project | None:
         try:

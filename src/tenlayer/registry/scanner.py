@@ -229,6 +229,21 @@ class ScanQueue:
                     self.idle.set()
 
 
+def upstream_tag_exists(upstream: Upstream) -> Callable[[str, str], bool]:
+    """`rules.TagExists` against the registry, as the scanner robot."""
+
+    def exists(repository: str, tag: str) -> bool:
+        from tenlayer.image.registry.client import MANIFEST_ACCEPT
+
+        client = upstream.client(repository, f":{tag}")
+        try:
+            return client.find_manifest(tag, accept=MANIFEST_ACCEPT) is not None
+        finally:
+            client.close()
+
+    return exists
+
+
 # -- signatures, for the gate --------------------------------------------------------------
 
 

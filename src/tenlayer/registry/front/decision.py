@@ -3,7 +3,8 @@
 nginx sends a body-less subrequest carrying the client's headers and the original request
 line (`X-Original-URI: $request_uri`, `X-Original-Method: $request_method`). The answer:
 
-- 204: go on (any request that is not a manifest GET/HEAD, and allowed pulls);
+- 204: go on (any request that is not a manifest GET/HEAD, and allowed pulls; a manifest
+  PUT is asked of gates that also judge pushes, `PushGate`, for tag immutability);
 - 403 with `X-Tenlayer-Denied: <distribution error document>`: nginx answers the client
   403 with that document as the body, which skopeo, podman and docker print as
   `denied: <reason>`.
@@ -27,7 +28,14 @@ from typing import Any
 
 import httpx
 
-from tenlayer.registry.front.gate import AuditRecord, Decision, Gate, OnDecision, PullRequest
+from tenlayer.registry.front.gate import (
+    AuditRecord,
+    Decision,
+    Gate,
+    OnDecision,
+    PullRequest,
+    PushGate,
+)
 from tenlayer.registry.front.identity import TokenVerifier, identity
 from tenlayer.registry.front.routes import UncleanPath, manifest_path, routed_path
 
@@ -88,7 +96,8 @@ class DecisionApp:
             path = routed_path(uri.partition("?")[0].encode("latin-1"))
         except (UncleanPath, UnicodeEncodeError) as refused:
             return error_document("UNSUPPORTED", f"tenlayer refuses the path: {refused}")
-        manifest = manifest_path(path) if method in GATED_METHODS else None
+        pushes = method == "PUT" and isinstance(self.gate, PushGate)
+        manifest = manifest_path(path) if method in GATED_METHODS or pushes else None
         if manifest is None:
             return None
         who = identity(headers.get("authorization"), self.verify)
@@ -103,7 +112,10 @@ class DecisionApp:
 
     def _decide(self, request: PullRequest, client: str) -> Decision:
         try:
-            decision = self.gate.decide(request)
+            if request.method == "PUT" and isinstance(self.gate, PushGate):
+                decision = self.gate.decide_push(request)
+            else:
+                decision = self.gate.decide(request)
         except Exception:  # a broken rule must refuse, not open the registry
             log.exception("the pull gate failed on %s", request)
             decision = Decision(False, "the pull gate failed; pulls are refused until it works")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class PullRequest:
     reference: str
     """A tag or a digest (`sha256:…`), exactly as in the request path."""
     method: str
-    """`GET` or `HEAD`."""
+    """`GET` or `HEAD` (`PUT` for a `PushGate`'s `decide_push`)."""
 
     @property
     def by_digest(self) -> bool:
@@ -43,6 +43,16 @@ ALLOW = Decision(True, "allowed")
 
 class Gate(Protocol):
     def decide(self, request: PullRequest) -> Decision: ...
+
+
+@runtime_checkable
+class PushGate(Protocol):
+    """A gate that also judges manifest pushes (`PUT /v2/NAME/manifests/REF`; the request's
+    method is `PUT`): the front asks `decide_push` about them, and lets other pushes by."""
+
+    def decide(self, request: PullRequest) -> Decision: ...
+
+    def decide_push(self, request: PullRequest) -> Decision: ...
 
 
 @dataclass(frozen=True)
