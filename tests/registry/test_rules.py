@@ -171,6 +171,16 @@ def test_signatures(store: Store) -> None:
         True, "signed/app:1: meets project signed's rules")
 
 
+def test_signature_manifests_pass(store: Store) -> None:
+    tag = "sha256-" + "a" * 64 + ".sig"
+    store.record_push("quarantine/app", OTHER, tag, now=NOW)
+    store.record_scan("quarantine/app", OTHER, ScanOutcome(NOW, None, None, (), (OTHER,),
+                                                           signature=True))
+    assert gate(store).decide(pull("quarantine/app", tag)) == Decision(
+        True, f"quarantine/app:{tag}: a signature manifest (nothing to run)")
+    assert store.image("quarantine/app", OTHER).status == "signature"  # type: ignore[union-attr]
+
+
 def push(repository: str, reference: str, who: str | None = "alice") -> PullRequest:
     return PullRequest(who, repository, reference, "PUT")
 

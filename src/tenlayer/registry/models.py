@@ -120,7 +120,8 @@ class ImageRow(Base):
     """The tag of the last push of this digest, if it was pushed by tag."""
     pushed_at: Mapped[datetime.datetime] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(16))
-    """`pending` (queued), `scanned` or `failed`."""
+    """`pending` (queued), `scanned`, `failed`, or `signature` (a cosign signature
+    manifest: simple-signing layers, nothing to scan or run)."""
     scanned_at: Mapped[datetime.datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
     )

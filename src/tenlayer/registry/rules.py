@@ -127,6 +127,8 @@ class ProjectRulesGate:
         if image.status == "failed":
             return Decision(False, f"{where}: the scan failed ({image.error}); pulls are "
                             "refused until a rescan succeeds")
+        if image.status == "signature":
+            return Decision(True, f"{where}: a signature manifest (nothing to run)")
         findings = allowed_findings(image.findings, rules.cve_allowlist)
         if rules.severity_threshold:
             threshold = Severity.parse(rules.severity_threshold)

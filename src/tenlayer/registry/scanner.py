@@ -133,6 +133,8 @@ def scan_manifest(
     try:
         client = upstream.client(repository, f"@{digest}")
         try:
+            if is_signature_manifest(client.get_manifest(digest)[0]):
+                return ScanOutcome(now, None, None, manifests=(digest,), signature=True)
             opened = RegistryImage(client.reference, client, OpenOptions(timeout=upstream.timeout))
             try:
                 walked = walk(opened, default_analyzers)
@@ -158,6 +160,24 @@ def scan_manifest(
     return ScanOutcome(
         now, result.grade.letter if result.grade else None,
         worst.name.lower() if worst is not None else None, findings, manifests,
+    )
+
+
+def is_signature_manifest(data: bytes) -> bool:
+    """An image manifest whose layers are all cosign simple-signing payloads (no file
+    system: nothing to scan, nothing a runtime could run)."""
+    import orjson
+
+    from tenlayer.signing.manifest import SIMPLE_SIGNING
+
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return False
+    layers = document.get("layers") if isinstance(document, dict) else None
+    return bool(layers) and isinstance(layers, list) and all(
+        isinstance(layer, dict) and layer.get("mediaType") == SIMPLE_SIGNING
+        for layer in layers
     )
 
 
@@ -198,6 +218,8 @@ class ScanQueue:
         self.store.record_scan(repository, digest, outcome)
         if outcome.error:
             reason = f"scan failed: {outcome.error}"
+        elif outcome.signature:
+            reason = "a signature manifest: nothing to scan"
         else:
             reason = (f"grade {outcome.grade}, worst severity {outcome.worst_severity or 'none'}"
                       f", {len(outcome.findings)} vulnerabilities")

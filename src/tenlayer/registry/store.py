@@ -732,7 +732,8 @@ class Store:
                 row = ImageRow(repository=repository, digest=digest, tag=None,
                                pushed_at=outcome.at, findings=[], manifests=[])
                 session.add(row)
-            row.status = "failed" if outcome.error else "scanned"
+            row.status = ("failed" if outcome.error else
+                          "signature" if outcome.signature else "scanned")
             row.scanned_at = outcome.at
             row.grade = outcome.grade
             row.worst_severity = outcome.worst_severity
@@ -829,6 +830,8 @@ class ScanOutcome:
     findings: tuple[StoredFinding, ...] = ()
     manifests: tuple[str, ...] = ()
     error: str = ""
+    signature: bool = False
+    """A cosign signature manifest (simple-signing layers only): nothing to scan or run."""
 
 
 @dataclass(frozen=True)
