@@ -96,6 +96,7 @@ class TokenService:
         if principal is None:
             self.throttle.failure(keys, self.monotonic())
             log.info("login refused account=%s client=%s", account, client)
+            self._audit(account, "login", "", False, "invalid username or password", client)
             raise LoginRefused("invalid username or password")
         self.throttle.success(keys[0])
         return principal
@@ -127,11 +128,24 @@ class TokenService:
             refresh = self.store.new_refresh_token(
                 principal, now=now, lifetime=self.config.refresh_token_lifetime
             )
-        log.info(
-            "token issued sub=%s jti=%s access=%s", principal.name or "(anonymous)", token.jti,
-            ";".join(f"{a.type}:{a.name}:{','.join(a.actions)}" for a in access),
-        )
+        granted = ";".join(f"{a.type}:{a.name}:{','.join(a.actions)}" for a in access)
+        log.info("token issued sub=%s jti=%s access=%s", principal.name or "(anonymous)",
+                 token.jti, granted)
+        asked = " ".join(sorted({f"{scope.type}:{scope.name}" for scope in scopes}))
+        self._audit(principal.name, "token", asked, True,
+                    f"token {token.jti} granted {granted or 'nothing'}", "")
         return Grant(principal, token, access, refresh)
+
+    def _audit(
+        self, who: str, action: str, what: str, allowed: bool, reason: str, client: str
+    ) -> None:
+        from tenlayer.registry.store import AuditEntry
+
+        try:
+            self.store.audit(AuditEntry(self.now(), who, action, what, "", allowed, reason,
+                                        client))
+        except Exception:  # the audit table must not stop logins
+            log.exception("audit record not written: %s %s %s", who, action, what)
 
     def refresh(self, refresh_token: str) -> Principal:
         principal = self.store.redeem_refresh_token(refresh_token, now=self.now())

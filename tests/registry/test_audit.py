@@ -1,0 +1,39 @@
+"""The audit table: tokens issued and logins refused, with who and why (pushes, scans and
+pulls are covered end to end in test_scan_on_push_e2e.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jwt
+
+from tenlayer.registry.access import Role
+from tests.registry.conftest import PASSWORD, App
+
+
+def jti(body: dict[str, Any]) -> str:
+    return str(jwt.decode(body["token"], options={"verify_signature": False})["jti"])
+
+
+def test_tokens_and_refused_logins_are_audited(app: App) -> None:
+    app.store.add_member("team", "user", "alice", Role.DEVELOPER)
+    granted = app.client.get("/token", params=[
+        ("service", app.config.service), ("scope", "repository:team/app:pull,push,delete"),
+        ("scope", "repository:other/x:pull")], auth=("alice", PASSWORD))
+    assert granted.status_code == 200
+    anonymous = app.client.get("/token", params={"service": app.config.service,
+                                                 "scope": "repository:team/app:pull"})
+    assert anonymous.status_code == 200
+    refused = app.client.get("/token", params={"service": app.config.service},
+                             auth=("alice", "wrong-password"))
+    assert refused.status_code == 401
+    entries = [(e.identity, e.action, e.repository, e.reference, e.allowed, e.reason, e.client)
+               for e in app.store.audit_log()]
+    assert entries == [
+        ("alice", "token", "repository:other/x repository:team/app", "", True,
+         f"token {jti(granted.json())} granted repository:team/app:pull,push", ""),
+        ("", "token", "repository:team/app", "", True,
+         f"token {jti(anonymous.json())} granted nothing", ""),
+        ("alice", "login", "", "", False, "invalid username or password", "testclient"),
+    ]
+    assert all(e.at == app.clock.now() for e in app.store.audit_log())
