@@ -27,6 +27,7 @@ def test_tokens_and_refused_logins_are_audited(app: App) -> None:
     refused = app.client.get("/token", params={"service": app.config.service},
                              auth=("alice", "wrong-password"))
     assert refused.status_code == 401
+    assert app.service.audit.flush()
     entries = [(e.identity, e.action, e.repository, e.reference, e.allowed, e.reason, e.client)
                for e in app.store.audit_log()]
     assert entries == [

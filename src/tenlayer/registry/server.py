@@ -215,5 +215,6 @@ def serve(service: TokenService, scans: ScanQueue | None = None) -> None:
             log_level="warning", access_log=False, server_header=False,
         )
     finally:
+        service.audit.close()
         if scans is not None:
             scans.stop()

@@ -769,12 +769,16 @@ class Store:
     # -- audit -------------------------------------------------------------------------
 
     def audit(self, entry: AuditEntry) -> None:
+        self.audit_many([entry])
+
+    def audit_many(self, entries: list[AuditEntry]) -> None:
+        """Write audit records in one transaction."""
         with self._session() as session:
-            session.add(AuditRow(
-                at=entry.at, identity=entry.identity, action=entry.action,
+            session.add_all([AuditRow(
+                at=entry.at, identity=entry.identity[:255], action=entry.action,
                 repository=entry.repository[:255], reference=entry.reference[:255],
                 allowed=entry.allowed, reason=entry.reason[:2000], client=entry.client[:64],
-            ))
+            ) for entry in entries])
 
     def audit_log(self, *, limit: int = 1000) -> list[AuditEntry]:
         """The newest `limit` entries, oldest first."""
