@@ -150,8 +150,14 @@ def run_front(
     # uvicorn re-raises the SIGTERM it caught once it has shut down; exit through the
     # `finally` below then, so nginx is stopped with us (and PDEATHSIG covers SIGKILL)
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(exit_code))
-    decision_port = free_port()
-    with tempfile.TemporaryDirectory(prefix="tenlayer-front-") as scratch:
+    # the decision endpoint's socket listens before nginx starts: nginx's first
+    # subrequests wait in its backlog for uvicorn instead of failing (a 500 to the client)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1024)
+    decision_port = int(listener.getsockname()[1])
+    with listener, tempfile.TemporaryDirectory(prefix="tenlayer-front-") as scratch:
         directory = Path(prefix) if prefix else Path(scratch)
         try:
             nginx = start_nginx(
@@ -164,9 +170,10 @@ def run_front(
             raise SystemExit(3) from None
         watch_nginx(nginx)
         try:
-            uvicorn.run(
-                app, host="127.0.0.1", port=decision_port, log_level="warning",
-                access_log=False, lifespan="on", http="h11", loop="asyncio",
-            )
+            server = uvicorn.Server(uvicorn.Config(
+                app, log_level="warning", access_log=False, lifespan="on", http="h11",
+                loop="asyncio",
+            ))
+            server.run(sockets=[listener])
         finally:
             nginx.stop()
