@@ -229,6 +229,10 @@ class ScanQueue:
         return outcome
 
     def start(self) -> None:
+        """Start the worker, with the pushes a previous run left unscanned queued first."""
+        for image in self.store.list_images():
+            if image.status == "pending":
+                self.submit(image.repository, image.digest)
         self._thread = threading.Thread(target=self._work, name="tenlayer-scan", daemon=True)
         self._thread.start()
 
