@@ -274,15 +274,26 @@ def test_vulnerable_refused_fixed_allowed_rescan_refuses(world: World) -> None:
     assert ("quarantine/app:1: high CVE-2026-9999 (xz-utils) at or above the project's "
             "threshold high") in refused.stderr
 
-    entries = [(e.identity, e.action, e.reference, e.allowed, e.reason)
-               for e in world.store.audit_log()]
-    assert ("alice", "push", "1", True, f"pushed quarantine/app@{vulnerable}") in entries
-    assert ("robot$scanner", "scan", vulnerable, True,
-            "grade F, worst severity critical, 1 vulnerabilities") in entries
-    assert ("alice", "pull", "1", False, reason) in entries
-    assert ("robot$scanner", "pull", "1", True, "robot$scanner is the scanner") in entries
-    assert ("alice", "pull", "1", True, "quarantine/app:1: meets project quarantine's rules") \
-        in entries
+    audited(world, ("alice", "push", "1", True, f"pushed quarantine/app@{vulnerable}"),
+            ("robot$scanner", "scan", vulnerable, True,
+             "grade F, worst severity critical, 1 vulnerabilities"),
+            ("alice", "pull", "1", False, reason),
+            ("robot$scanner", "pull", "1", True, "robot$scanner is the scanner"),
+            ("alice", "pull", "1", True, "quarantine/app:1: meets project quarantine's rules"))
+
+
+def audited(world: World, *expected: tuple[str, str, str, bool, str]) -> None:
+    """Wait until the audit table holds every expected (identity, action, reference,
+    allowed, reason): the front and the token service write it in batches."""
+    deadline = time.monotonic() + 10
+    while True:
+        entries = [(e.identity, e.action, e.reference, e.allowed, e.reason)
+                   for e in world.store.audit_log(limit=100_000)]
+        missing = [entry for entry in expected if entry not in entries]
+        if not missing:
+            return
+        assert time.monotonic() < deadline, (missing, entries[-20:])
+        time.sleep(0.1)
 
 
 def test_immutable_tag_not_overwritten(world: World) -> None:
@@ -299,10 +310,8 @@ def test_immutable_tag_not_overwritten(world: World) -> None:
     push(world, "fixed", "frozen/app:v2")
     push(world, "vulnerable", "frozen/app:latest")
     push(world, "fixed", "frozen/app:latest")  # not immutable: overwritten
-    entries = [(e.identity, e.action, e.reference, e.allowed, e.reason)
-               for e in world.store.audit_log()]
-    assert ("alice", "push", "v1", False, "frozen/app:v1: tag v1 is immutable in project "
-            "frozen (pattern v*); push a new tag") in entries
+    audited(world, ("alice", "push", "v1", False, "frozen/app:v1: tag v1 is immutable in "
+                    "project frozen (pattern v*); push a new tag"))
 
 
 def test_signatures_by_a_trusted_key(world: World) -> None:

@@ -205,6 +205,7 @@ def front_command(config_path: Path, listen: str | None, prefix: Path | None) ->
     import logging
     import urllib.parse
 
+    from tenlayer.registry.audit import AuditWriter
     from tenlayer.registry.front.decision import DecisionApp
     from tenlayer.registry.front.gate import AuditRecord
     from tenlayer.registry.front.identity import ring_verifier
@@ -224,8 +225,10 @@ def front_command(config_path: Path, listen: str | None, prefix: Path | None) ->
                             signatures=UpstreamSignatures(upstream),
                             tag_exists=upstream_tag_exists(upstream))
 
+    writer = AuditWriter(store)
+
     def audit(record: AuditRecord) -> None:
-        store.audit(AuditEntry(
+        writer.write(AuditEntry(
             datetime.datetime.now(datetime.UTC), record.identity or "",
             "push" if record.method == "PUT" else "pull",
             record.repository, record.reference, record.allowed, record.reason, record.client,
@@ -237,8 +240,11 @@ def front_command(config_path: Path, listen: str | None, prefix: Path | None) ->
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
                         stream=sys.stderr)
     click.echo(f"tenlayer registry front: http://{address} before {upstream.url}", err=True)
-    run_front(app, upstream=upstream.url.rstrip("/"), listen=address,
-              prefix=str(prefix) if prefix else None)
+    try:
+        run_front(app, upstream=upstream.url.rstrip("/"), listen=address,
+                  prefix=str(prefix) if prefix else None)
+    finally:
+        writer.close()
 
 
 @registry_group.group("keys")

@@ -18,6 +18,7 @@ import datetime
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -279,10 +280,35 @@ class UpstreamSignatures:
     (signing/verify.py). The payload must name the image's digest and the same repository
     path (on any host: clients reach the registry through the front, under its name)."""
 
-    def __init__(self, upstream: Upstream) -> None:
+    def __init__(
+        self, upstream: Upstream, *, ttl: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.upstream = upstream
+        self.ttl = ttl
+        self.monotonic = monotonic
+        self._valid: dict[tuple[str, str, tuple[str, ...]], float] = {}
+        self._lock = threading.Lock()
 
     def __call__(self, repository: str, digest: str, keys: tuple[str, ...]) -> str | None:
+        """A valid result is kept `ttl` seconds (a manifest's signatures are only ever
+        added to); an invalid one is asked again at the next pull, so a new signature
+        counts at once."""
+        key = (repository, digest, keys)
+        now = self.monotonic()
+        with self._lock:
+            until = self._valid.get(key)
+        if until is not None and until > now:
+            return None
+        problem = self._check(repository, digest, keys)
+        if problem is None:
+            with self._lock:
+                if len(self._valid) > 10_000:
+                    self._valid = {k: v for k, v in self._valid.items() if v > now}
+                self._valid[key] = now + self.ttl
+        return problem
+
+    def _check(self, repository: str, digest: str, keys: tuple[str, ...]) -> str | None:
         from tenlayer.errors import TenlayerError
         from tenlayer.image.oci import OCI_MANIFEST
         from tenlayer.signing.keys import load_public_key

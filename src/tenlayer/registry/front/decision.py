@@ -21,6 +21,7 @@ comes back with a token, which the gate then judges.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -102,7 +103,9 @@ class DecisionApp:
             return None
         who = identity(headers.get("authorization"), self.verify)
         request = PullRequest(who, manifest.repository, manifest.reference, method)
-        decision = self._decide(request, client)
+        # in a thread: a gate may read a database or ask the registry (signatures), and the
+        # event loop keeps answering every other request meanwhile
+        decision = await asyncio.to_thread(self._decide, request, client)
         if decision.allowed:
             return None
         if who is None and await self._wants_login(uri, headers):
