@@ -752,12 +752,14 @@ class Store:
         with self._session() as session:
             row = session.scalar(select(ImageRow).where(
                 ImageRow.repository == repository, ImageRow.digest == digest))
-            if row is None:
-                for candidate in session.scalars(select(ImageRow).where(
-                        ImageRow.repository == repository, ImageRow.status == "scanned")):
-                    if digest in (candidate.manifests or ()):
-                        row = candidate
-                        break
+            if row is None:  # only the small manifests column is read for the search
+                found = next((
+                    image_id for image_id, manifests in session.execute(
+                        select(ImageRow.id, ImageRow.manifests).where(
+                            ImageRow.repository == repository, ImageRow.status == "scanned"))
+                    if digest in (manifests or ())
+                ), None)
+                row = session.get(ImageRow, found) if found is not None else None
             return _stored_image(row) if row is not None else None
 
     def list_images(self) -> list[StoredImage]:
