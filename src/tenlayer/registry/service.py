@@ -91,17 +91,19 @@ class TokenService:
 
     def login(self, account: str, password: str, client: str) -> Principal:
         keys = [f"account:{account}", f"client:{client}"]
-        wait = self.throttle.retry_after(keys, self.monotonic())
+        wait = self.throttle.begin(keys, self.monotonic())
         if wait is not None:
             log.info("login throttled account=%s client=%s", account, client)
             raise Throttled(wait)
-        principal = self.store.authenticate(account, password, now=self.now())
+        principal = None
+        try:
+            principal = self.store.authenticate(account, password, now=self.now())
+        finally:
+            self.throttle.end(keys, self.monotonic(), succeeded=principal is not None)
         if principal is None:
-            self.throttle.failure(keys, self.monotonic())
             log.info("login refused account=%s client=%s", account, client)
             self._audit(account, "login", "", False, "invalid username or password", client)
             raise LoginRefused("invalid username or password")
-        self.throttle.success(keys[0])
         return principal
 
     def grant_scopes(self, principal: Principal, scopes: list[Scope]) -> tuple[AccessEntry, ...]:

@@ -5,6 +5,11 @@ The first `free` failures of a key cost nothing; after that each failure locks t
 Retry-After before any password is checked. A success clears the account's count (not the
 client's: one right password must not let a client keep guessing other accounts for free).
 Counts are forgotten after `cap` seconds without failures.
+
+Checking a password takes ~50 ms (scrypt), so many guesses can be in flight at once: an
+attempt is reserved before the check (`begin`) and counts as a failure until it ends (`end`).
+Beyond the free failures only one attempt per key is in flight, so concurrent guesses cannot
+outrun the lock.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ class _Entry:
     failures: int
     locked_until: float
     last: float
+    in_flight: int = 0
 
 
 class Throttle:
@@ -43,6 +49,33 @@ class Throttle:
                 if (entry := self._entries.get(key)) is not None and entry.locked_until > now
             ]
         return max(1, math.ceil(max(waits))) if waits else None
+
+    def begin(self, keys: list[str], now: float) -> int | None:
+        """Reserve an attempt for `keys`: None to go on (then `end` it), or seconds to wait."""
+        with self._lock:
+            self._forget(now)
+            waits = [entry.locked_until - now for key in keys
+                     if (entry := self._entries.get(key)) is not None and entry.locked_until > now]
+            if waits:
+                return max(1, math.ceil(max(waits)))
+            entries = [self._entries.setdefault(key, _Entry(0, 0.0, now)) for key in keys]
+            if any(e.in_flight and e.failures + e.in_flight >= self.policy.free for e in entries):
+                return max(1, math.ceil(self.policy.base))
+            for entry in entries:
+                entry.in_flight += 1
+        return None
+
+    def end(self, keys: list[str], now: float, *, succeeded: bool) -> None:
+        """The reserved attempt's outcome: a success clears the account (`keys[0]`)."""
+        with self._lock:
+            for key in keys:
+                entry = self._entries.get(key)
+                if entry is not None and entry.in_flight:
+                    entry.in_flight -= 1
+        if succeeded:
+            self.success(keys[0])
+        else:
+            self.failure(keys, now)
 
     def failure(self, keys: list[str], now: float) -> None:
         with self._lock:
@@ -64,6 +97,7 @@ class Throttle:
         stale = [
             key for key, entry in self._entries.items()
             if entry.locked_until <= now and now - entry.last > self.policy.cap
+            and not entry.in_flight
         ]
         for key in stale:
             del self._entries[key]

@@ -1,0 +1,34 @@
+"""The login throttle under concurrency: attempts in flight count until they end, so guesses
+sent together cannot outrun the lock (a password check takes ~50 ms)."""
+
+from __future__ import annotations
+
+from tenlayer.registry.throttle import Throttle, ThrottlePolicy
+
+KEYS = ["account:dev", "client:10.0.0.9"]
+
+
+def test_at_most_the_free_attempts_are_in_flight_at_once() -> None:
+    throttle = Throttle(ThrottlePolicy(free=3, base=2, cap=60))
+    assert [throttle.begin(KEYS, 0.0) for _ in range(3)] == [None, None, None]
+    assert throttle.begin(KEYS, 0.0) == 2  # a fourth guess waits for the three to end
+    for _ in range(3):
+        throttle.end(KEYS, 0.1, succeeded=False)
+    assert throttle.begin(KEYS, 0.2) is None  # the budget is spent: one at a time from now
+    assert throttle.begin(KEYS, 0.2) == 2
+    throttle.end(KEYS, 0.3, succeeded=False)  # the fourth failure locks for base seconds
+    assert throttle.begin(KEYS, 0.4) == 2
+    assert throttle.begin(KEYS, 2.4) is None
+
+
+def test_a_success_clears_the_account_not_the_client() -> None:
+    throttle = Throttle(ThrottlePolicy(free=1, base=1, cap=60))
+    assert throttle.begin(KEYS, 0.0) is None
+    throttle.end(KEYS, 0.0, succeeded=False)
+    assert throttle.begin(KEYS, 0.0) is None
+    throttle.end(KEYS, 0.0, succeeded=True)
+    other_account = ["account:ops", KEYS[1]]
+    assert throttle.begin(other_account, 0.0) is None  # the client's failure is remembered
+    throttle.end(other_account, 0.0, succeeded=False)  # second failure of the client: locked
+    assert throttle.begin(other_account, 0.5) == 1
+    assert throttle.begin(["account:dev", "client:10.0.0.10"], 0.5) is None
