@@ -135,6 +135,8 @@ def start_nginx(
     prefix.mkdir(parents=True, exist_ok=True)
     config = prefix / "nginx.conf"
     config.write_text(nginx_config(prefix, listen=listen, upstream=upstream, decision=decision))
+    pid_file = prefix / "nginx.pid"
+    pid_file.unlink(missing_ok=True)  # before nginx starts: it may write its own at once
     with (prefix / "stderr.log").open("wb") as sink:
         process = subprocess.Popen(
             [binary, "-p", str(prefix), "-c", str(config), "-e", str(prefix / "error.log")],
@@ -142,8 +144,6 @@ def start_nginx(
             preexec_fn=_die_with_parent,
         )
     running = Nginx(process, prefix, listen)
-    pid_file = prefix / "nginx.pid"
-    pid_file.unlink(missing_ok=True)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
