@@ -75,6 +75,10 @@ def test_strict_json(app: App) -> None:
     raw = app.client.post("/api/v1/users", auth=ROOT, content=b"{not json",
                           headers={"Content-Type": "application/json"})
     assert raw.status_code == 400
+    deep = app.client.post("/api/v1/users", auth=ROOT, content=b"[" * 30000 + b"]" * 30000,
+                           headers={"Content-Type": "application/json"})
+    assert deep.status_code == 400  # not a RecursionError and a 500
+    assert deep.json()["errors"][0]["message"] == "the body is nested too deeply"
     form = app.client.post("/api/v1/users", auth=ROOT, content=b"a=b",
                            headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert form.status_code == 415

@@ -326,6 +326,8 @@ def _run(service: TokenService, handler: Handler, request: Request, body: bytes)
             document = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             raise HttpError(400, "invalid_request", "the body is not JSON") from None
+        except RecursionError:  # `[[[[…]]]]` thirty thousand deep: not a request, an attack
+            raise HttpError(400, "invalid_request", "the body is nested too deeply") from None
     elif request.method in ("POST", "PATCH"):
         raise HttpError(400, "invalid_request", "a JSON body is required")
     params = {key: str(value) for key, value in request.path_params.items()}

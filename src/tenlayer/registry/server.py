@@ -213,6 +213,9 @@ def serve(service: TokenService, scans: ScanQueue | None = None) -> None:
         uvicorn.run(
             create_app(service, scans), host=config.host, port=config.port,
             log_level="warning", access_log=False, server_header=False,
+            # the client address feeds the login throttle: never taken from X-Forwarded-For,
+            # which any client on loopback could set to spray passwords from "other" hosts
+            proxy_headers=False,
         )
     finally:
         service.audit.close()
