@@ -139,16 +139,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     tokens = support.TokenServer(
         work / "tokens", users={ALICE: ALICE_PASSWORD, ROBOT: ROBOT_PASSWORD}
     )
-    registry = support.start_registry(work / "registry", auth=tokens.registry_auth())
-    policy = work / "policy.json"
-    policy.write_text(json.dumps(
-        {"rules": [{"repository": "quarantine/*", "reason": REASON, "exempt": [ROBOT]}]}
-    ))
-    front = start_front(
-        work, registry.url, "--policy", str(policy), "--trust", str(tokens.cert_path),
-        "--audience", tokens.service, "--issuer", tokens.issuer,
-    )
-    try:
+    registry = front = None
+    try:  # whatever fails to start, what did start is stopped
+        registry = support.start_registry(work / "registry", auth=tokens.registry_auth())
+        policy = work / "policy.json"
+        policy.write_text(json.dumps(
+            {"rules": [{"repository": "quarantine/*", "reason": REASON, "exempt": [ROBOT]}]}
+        ))
+        front = start_front(
+            work, registry.url, "--policy", str(policy), "--trust", str(tokens.cert_path),
+            "--audience", tokens.service, "--issuer", tokens.issuer,
+        )
         layout = work / "layout"
         support.build_layout(layout, "v1", LAYERS)
         for repository in ("open/app", "quarantine/app"):
@@ -160,8 +161,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             assert pushed.returncode == 0, pushed.stderr
         yield Stack(work, tokens, registry, front, support.describe_layout_image(layout, "v1"))
     finally:
-        front.stop()
-        registry.stop()
+        if front is not None:
+            front.stop()
+        if registry is not None:
+            registry.stop()
         tokens.stop()
 
 
@@ -338,7 +341,11 @@ def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Plain]:
     need(find_nginx() is not None, "needs nginx with auth_request (Debian: nginx-light)")
     work = tmp_path_factory.mktemp("plain")
     registry = start_registry_with_host(work / "registry")
-    front = start_front(work, registry.url)
+    try:
+        front = start_front(work, registry.url)
+    except BaseException:
+        registry.stop()
+        raise
     try:
         yield Plain(work, registry, front)
     finally:
