@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 from typing import Any
 
 from tenlayer.registry.access import Role
+from tenlayer.registry.config import ScannerConfig
 from tenlayer.registry.tokens import verify_token
 from tests.registry.conftest import PASSWORD, SERVICE, App
 
@@ -203,3 +205,18 @@ def test_rotation_keeps_old_tokens_valid_until_retired(app: App, tmp_path: Any) 
         assert isinstance(error, RetiredKey)
     else:
         raise AssertionError("a retired key's token verified")
+
+
+def test_the_scanner_robot_is_never_locked_out(app: App) -> None:
+    """Failed logins from the scanner's address, or against its name, must not stop scans."""
+    scanner = app.store.add_robot("scanner", {"team": ["pull"]}, expires_at=None)
+    secret_file = app.config.path.parent / "scanner.secret"
+    secret_file.write_text(scanner.secret + "\n")
+    app.service.config = replace(app.config, scanner=ScannerConfig("robot$scanner", secret_file))
+    for n in range(10):
+        assert get(app, auth=(f"nobody{n}", "wrong")).status_code in (401, 429)
+        assert get(app, auth=("robot$scanner", "wrong")).status_code == 401
+    assert get(app, auth=("alice", PASSWORD)).status_code == 429  # the address is locked
+    answer = get(app, "repository:team/x:pull", auth=("robot$scanner", scanner.secret))
+    assert answer.status_code == 200
+    assert claims(app, answer.json()["token"]).subject == "robot$scanner"
