@@ -220,3 +220,16 @@ def test_the_scanner_robot_is_never_locked_out(app: App) -> None:
     answer = get(app, "repository:team/x:pull", auth=("robot$scanner", scanner.secret))
     assert answer.status_code == 200
     assert claims(app, answer.json()["token"]).subject == "robot$scanner"
+
+
+def test_the_scanner_robot_pulls_from_every_project_and_nothing_more(app: App) -> None:
+    scanner = app.store.add_robot("scanner", {"team": ["pull"]}, expires_at=None)
+    app.store.add_project("other")
+    ask = ("repository:other/app:pull,push,delete", "repository:pub/x:pull",
+           "repository:missing/x:pull", "repository:team/app:push")
+    body = get(app, *ask, auth=("robot$scanner", scanner.secret)).json()
+    access = {(entry.name, entry.actions) for entry in claims(app, body["token"]).access}
+    assert access == {("other/app", ("pull",)), ("pub/x", ("pull",))}
+    ci = app.store.add_robot("ci", {"team": ["pull"]}, expires_at=None)  # another robot: no
+    body = get(app, "repository:other/app:pull", auth=("robot$ci", ci.secret)).json()
+    assert claims(app, body["token"]).access == ()

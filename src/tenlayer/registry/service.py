@@ -134,9 +134,17 @@ class TokenService:
                 project = project_of(scope.name)
                 facts = self.store.facts(principal, project) if project else None
             entry = grant(scope, principal, facts)
+            if (entry is None and facts is not None and facts.exists
+                    and self._is_scanner(principal) and "pull" in scope.actions):
+                entry = AccessEntry("repository", scope.name, ("pull",))
             if entry is not None:
                 granted.append(entry)
         return tuple(granted)
+
+    def _is_scanner(self, principal: Principal) -> bool:
+        """The configured scanner robot pulls from every project: scan on push and the pull
+        gate cover them all, and a project it could not read would refuse every pull."""
+        return principal.kind == "robot" and principal.name == self.config.scanner.account
 
     def issue(
         self, principal: Principal, scopes: list[Scope], *, offline: bool = False
