@@ -36,7 +36,7 @@ def refuse_output_over_input(path: Path, inputs: Iterable[str]) -> None:
     directories included), so a report may still go beside them."""
     if not path.exists():
         return
-    for name in inputs:
+    for name in dict.fromkeys(inputs):  # one stat per file, not per object read from it
         if name == "-":
             continue
         try:
