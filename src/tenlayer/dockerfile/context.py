@@ -58,7 +58,8 @@ class Context:
 
     @classmethod
     def of(cls, dockerfile: Dockerfile) -> Context:
-        stages = stages_of(dockerfile)
+        global_values = global_args(dockerfile)
+        stages = stages_of(dockerfile, global_values)
         windows: set[int] = set()
         for stage in stages:
             if _is_windows(stage) or (stage.parent in windows):
@@ -78,7 +79,12 @@ class Context:
                     f"{instruction.keyword}[{counts[instruction.keyword]}]")
                 counts[instruction.keyword] += 1
         return cls(dockerfile, stages, lineage(stages), frozenset(windows), locations,
-                   global_args(dockerfile))
+                   global_values)
+
+    @property
+    def windows_image(self) -> bool:
+        """The image itself (its final stage) is Windows."""
+        return bool(self.shipped) and self.shipped[0].index in self.windows
 
     def expanded(self, stage: Stage, instruction: Instruction, word: str) -> str | None:
         """A word of the instruction as BuildKit reads it: the ARG and ENV values the stage

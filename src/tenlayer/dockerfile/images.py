@@ -24,8 +24,7 @@ from tenlayer.dockerfile.context import Context, Hit
 from tenlayer.dockerfile.stages import BUILD_ARG, Opened, Stage, expand_open, with_platform
 from tenlayer.dockerfile.syntax import Instruction
 from tenlayer.errors import BadInput
-from tenlayer.image.registry.reference import parse_reference
-from tenlayer.model import Severity
+from tenlayer.image.registry.reference import Reference, parse_reference
 from tenlayer.policy.workloads import registry_allowed
 
 _WHY = "invalid image reference: "
@@ -108,33 +107,44 @@ def _judge(context: Context, pulled: Pulled, allowed: tuple[str, ...]) -> Iterat
         return
     image = pulled.opened.text
     shown = image if image == pulled.written else f"{pulled.written}, which is {image},"
-
-    def hit(check_id: str, title: str, evidence: dict[str, str],
-            severity: Severity | None = None) -> Hit:
-        return context.hit(check_id, pulled.stage, pulled.instruction, title=title,
-                           detail=pulled.detail, evidence=evidence, severity=severity)
-
+    evidence = {"image": image}
     try:
         reference = parse_reference(image)
     except BadInput as error:
-        why = str(error).rpartition(_WHY)[2]
-        yield hit("build/image-reference-invalid",
-                  f"{pulled.what} {shown} is not a valid image reference: {why}",
-                  {"image": image, "why": why})
+        yield _invalid(context, pulled, shown, error, evidence)
         return
     if reference.digest is None and reference.tag == "latest":
         implied = ":" not in image.rpartition("/")[2]
-        yield hit("build/image-latest-tag", f"{pulled.what} {shown} "
-                  + ("has no tag (latest is implied)" if implied else "is tagged latest"),
-                  {"image": image})
+        yield _hit(context, pulled, "build/image-latest-tag", f"{pulled.what} {shown} "
+                   + ("has no tag (latest is implied)" if implied else "is tagged latest"),
+                   evidence)
     elif reference.digest is None:
-        yield hit("build/image-not-pinned", f"{pulled.what} {shown} is not pinned by digest",
-                  {"image": image})
+        yield _hit(context, pulled, "build/image-not-pinned",
+                   f"{pulled.what} {shown} is not pinned by digest", evidence)
+    yield from _registry(context, pulled, shown, reference, allowed, evidence)
+
+
+def _hit(context: Context, pulled: Pulled, check_id: str, title: str,
+         evidence: dict[str, str]) -> Hit:
+    return context.hit(check_id, pulled.stage, pulled.instruction, title=title,
+                       detail=pulled.detail, evidence=evidence)
+
+
+def _invalid(context: Context, pulled: Pulled, shown: str, error: BadInput,
+             evidence: dict[str, str]) -> Hit:
+    why = str(error).rpartition(_WHY)[2]
+    return _hit(context, pulled, "build/image-reference-invalid",
+                f"{pulled.what} {shown} is not a valid image reference: {why}",
+                {**evidence, "why": why})
+
+
+def _registry(context: Context, pulled: Pulled, shown: str, reference: Reference,
+              allowed: tuple[str, ...], evidence: dict[str, str]) -> Iterator[Hit]:
     repository = f"{reference.registry.lower()}/{reference.repository}"
     if allowed and not registry_allowed(repository, allowed):
-        yield hit("build/image-registry-not-allowed",
-                  f"{pulled.what} {shown} is from {reference.registry}, which is not an "
-                  "allowed registry", {"image": image, "registry": reference.registry})
+        yield _hit(context, pulled, "build/image-registry-not-allowed",
+                   f"{pulled.what} {shown} is from {reference.registry}, which is not an "
+                   "allowed registry", {**evidence, "registry": reference.registry})
 
 
 def _known_prefix(name: str) -> str | None:
@@ -154,55 +164,37 @@ def _chosen_at_build_time(context: Context, pulled: Pulled,
                           allowed: tuple[str, ...]) -> Iterator[Hit]:
     """`$IMG`, `${REG}/app:1`, `debian:${TAG}` with ARGs without a default: the registry
     is known only when the open part is the tag or the digest."""
-    text = pulled.opened.text
     written = pulled.written
     arguments = ", ".join(pulled.opened.build_args)
     evidence = {"image": written, "build_args": arguments}
-    rest = text.partition("@")[0]
+    chosen = f"{pulled.what} {written} is chosen at build time (--build-arg {arguments})"
+    rest = pulled.opened.text.partition("@")[0]
     colon, slash = rest.rfind(":"), rest.rfind("/")
     name = rest[:colon] if colon > slash else rest
-
-    def hit(check_id: str, title: str, severity: Severity | None = None,
-            more: dict[str, str] | None = None) -> Hit:
-        return context.hit(check_id, pulled.stage, pulled.instruction, title=title,
-                           detail=pulled.detail, evidence={**evidence, **(more or {})},
-                           severity=severity)
-
-    if BUILD_ARG in name:
-        yield hit("build/image-not-pinned",
-                  f"{pulled.what} {written} is chosen at build time (--build-arg "
-                  f"{arguments}): it is not pinned")
-        if not allowed:
+    if BUILD_ARG not in name:
+        try:
+            reference = parse_reference(name)
+        except BadInput as error:
+            yield _invalid(context, pulled, written, error, evidence)
             return
-        known = _known_prefix(name)
-        if known is None:
-            yield hit("build/image-registry-not-allowed",
-                      f"{pulled.what} {written} is chosen at build time (--build-arg "
-                      f"{arguments}): its registry cannot be checked")
-        elif not registry_allowed(known, allowed):
-            host = known.partition("/")[0]
-            if any(registry_allowed(host, (prefix.partition("/")[0],)) for prefix in allowed):
-                yield hit("build/image-registry-not-allowed",
-                          f"{pulled.what} {written} is chosen at build time (--build-arg "
-                          f"{arguments}): whether its path is allowed cannot be checked")
-            else:
-                yield hit("build/image-registry-not-allowed",
-                          f"{pulled.what} {written} is from {host}, which is not an allowed "
-                          "registry", more={"registry": host})
+        yield _hit(context, pulled, "build/image-not-pinned",
+                   f"{chosen}: its tag is not pinned by digest", evidence)
+        yield from _registry(context, pulled, written, reference, allowed, evidence)
         return
-    try:
-        reference = parse_reference(name)
-    except BadInput as error:
-        why = str(error).rpartition(_WHY)[2]
-        yield hit("build/image-reference-invalid",
-                  f"{pulled.what} {written} is not a valid image reference: {why}",
-                  more={"why": why})
+    yield _hit(context, pulled, "build/image-not-pinned", f"{chosen}: it is not pinned",
+               evidence)
+    if not allowed:
         return
-    yield hit("build/image-not-pinned",
-              f"{pulled.what} {written} is chosen at build time (--build-arg {arguments}): "
-              "its tag is not pinned by digest")
-    repository = f"{reference.registry.lower()}/{reference.repository}"
-    if allowed and not registry_allowed(repository, allowed):
-        yield hit("build/image-registry-not-allowed",
-                  f"{pulled.what} {written} is from {reference.registry}, which is not an "
-                  "allowed registry", more={"registry": reference.registry})
+    known = _known_prefix(name)
+    if known is None:
+        yield _hit(context, pulled, "build/image-registry-not-allowed",
+                   f"{chosen}: its registry cannot be checked", evidence)
+    elif not registry_allowed(known, allowed):
+        host = known.partition("/")[0]
+        if any(registry_allowed(host, (prefix.partition("/")[0],)) for prefix in allowed):
+            yield _hit(context, pulled, "build/image-registry-not-allowed",
+                       f"{chosen}: whether its path is allowed cannot be checked", evidence)
+        else:
+            yield _hit(context, pulled, "build/image-registry-not-allowed",
+                       f"{pulled.what} {written} is from {host}, which is not an allowed "
+                       "registry", {**evidence, "registry": host})

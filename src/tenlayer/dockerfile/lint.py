@@ -40,7 +40,10 @@ def lint(dockerfile: Dockerfile, options: LintOptions | None = None,
         *no_healthcheck(context), *image_rules(context, options.allowed_registries),
         *run_rules(context),
     ]
-    return sorted((h.finding for h in hits if not _ignored(h)), key=Finding.sort_key)
+    hit_at = {id(hit.instruction): hit.instruction for hit in hits}
+    ignored = {key: ignored_ids(instruction) for key, instruction in hit_at.items()}
+    return sorted((h.finding for h in hits if h.finding.check_id not in ignored[id(h.instruction)]),
+                  key=Finding.sort_key)
 
 
 _KNOWN = frozenset(check.id for check in CHECKS)
@@ -72,11 +75,11 @@ def ignore_warnings(dockerfile: Dockerfile) -> list[LintWarning]:
         first = instruction.start_line - len(instruction.comments)  # they are just above it
         for offset, comment in enumerate(instruction.comments):
             line = first + offset
-            match = _IGNORE.match(comment.strip())
-            if match and not _ids_in(comment):
+            ids = _ids_in(comment)
+            if not ids and _IGNORE.match(comment.strip()):
                 warnings.append(LintWarning(dockerfile.path, line,
                                             "ignore comment names no check"))
-            for check_id in _ids_in(comment):
+            for check_id in ids:
                 if check_id in _KNOWN:
                     continue
                 message = (f"{check_id} in ignore comment is not a Dockerfile check"
@@ -84,7 +87,3 @@ def ignore_warnings(dockerfile: Dockerfile) -> list[LintWarning]:
                            f"unknown check {check_id} in ignore comment")
                 warnings.append(LintWarning(dockerfile.path, line, message))
     return warnings
-
-
-def _ignored(hit: Hit) -> bool:
-    return hit.finding.check_id in ignored_ids(hit.instruction)

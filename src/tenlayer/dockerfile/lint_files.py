@@ -54,7 +54,7 @@ def windows_note(path: str, context: Context) -> Note | None:
     it skips are not skipped silently."""
     if not context.windows:
         return None
-    if context.shipped and context.shipped[0].index in context.windows:
+    if context.windows_image:
         final = context.shipped[0]
         base = next((s.base for s in reversed(context.shipped) if s.parent is None),
                     final.base)
@@ -84,7 +84,7 @@ def lint_paths(paths: Sequence[str], options: LintOptions | None = None,
             notes.append(note)
         files.append(FileSummary(
             dockerfile.path, len(dockerfile.instructions), len(context.stages),
-            bool(context.shipped) and context.shipped[0].index in context.windows,
+            context.windows_image,
             dockerfile.template,
         ))
     return LintResult(tuple(files), tuple(sorted(findings, key=Finding.sort_key)),

@@ -28,7 +28,7 @@ def user_root(context: Context) -> Iterator[Hit]:
     `0`, `00`, `+0`, `0:1`). A USER whose variables are not set in the stage (`USER
     $NOTSET`, or an ARG before FROM that the stage does not declare again) ends up empty,
     which is root too (medium); one chosen by an ARG without a default is `--build-arg`'s."""
-    if not context.shipped or context.shipped[0].index in context.windows:
+    if not context.shipped or context.windows_image:
         return  # Windows has no root user; ContainerAdministrator is another matter
     final = context.shipped[0]
     for stage in context.shipped:

@@ -108,8 +108,8 @@ def _pipe_to_shell(context: Context, stage: Stage, instruction: Instruction,
             if _runs_shell(after):
                 yield context.hit(
                     "build/curl-pipe-shell", stage, instruction,
-                    title=f"{before.name} output piped into {_shell_name(after)}",
-                    evidence={"downloader": before.name, "shell": _shell_name(after)})
+                    title=f"{before.name} output piped into {after.name}",
+                    evidence={"downloader": before.name, "shell": after.name})
                 return
             if after.name not in _PASS_THROUGH:
                 break
@@ -125,8 +125,8 @@ def _powershell_download_run(context: Context, stage: Stage) -> Iterator[Hit]:
         run = _run_of(instruction)
         if run is None:
             continue
-        match = _POWERSHELL_PIPED.search(script_of(run)) or _POWERSHELL_RUN.search(
-            script_of(run))
+        script = script_of(run)
+        match = _POWERSHELL_PIPED.search(script) or _POWERSHELL_RUN.search(script)
         if match:
             yield context.hit("build/curl-pipe-shell", stage, instruction,
                               title="A downloaded PowerShell script is run (Invoke-Expression)",
@@ -136,10 +136,6 @@ def _powershell_download_run(context: Context, stage: Stage) -> Iterator[Hit]:
 def _runs_shell(command: Command) -> bool:
     """A shell, or an interpreter that runs the script it reads (`| python3 -`)."""
     return command.name in SHELLS or bool(_INTERPRETER.match(command.name))
-
-
-def _shell_name(command: Command) -> str:
-    return command.name
 
 
 def _chmod(context: Context, stage: Stage, instruction: Instruction,

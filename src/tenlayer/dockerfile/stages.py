@@ -202,8 +202,10 @@ def expand_word(word: str, values: Variables, escape: str) -> str | None:
     return None if expanded is None else unquote(expanded, escape)
 
 
-def stages_of(dockerfile: Dockerfile) -> list[Stage]:
-    values = global_args(dockerfile)
+def stages_of(dockerfile: Dockerfile, values: Variables | None = None) -> list[Stage]:
+    """The stages, FROMs expanded with `values`: the global ARGs (`global_args`)."""
+    if values is None:
+        values = global_args(dockerfile)
     stages: list[Stage] = []
     start: Instruction | None = None
     body: list[Instruction] = []

@@ -46,19 +46,16 @@ def _summary(result: LintResult) -> dict[str, Any]:
 def render_lint_table(result: LintResult, *, width: int | None = None,
                       color: bool = False) -> bytes:
     from tenlayer.report.file_findings import print_findings
+    from tenlayer.report.manifests import plural
     from tenlayer.report.table import console_for
 
     console, buffer = console_for(width, color)
     summary = _summary(result)
-    console.print(f"{_count(summary['files'], 'Dockerfile')}, "
-                  f"{_count(summary['instructions'], 'instruction')}", highlight=False)
+    console.print(f"{plural(summary['files'], 'Dockerfile')}, "
+                  f"{plural(summary['instructions'], 'instruction')}", highlight=False)
     print_findings(console, list(result.findings))
     severities = ", ".join(f"{n} {name}" for name, n in summary["by_severity"].items() if n)
-    console.print(_count(summary["findings"], "finding")
+    console.print(plural(summary["findings"], "finding")
                   + (f" ({severities})" if severities else ""), highlight=False)
     lines = buffer.getvalue().split("\n")
     return "\n".join(line.rstrip() for line in lines).encode()
-
-
-def _count(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
