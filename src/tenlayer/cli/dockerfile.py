@@ -39,7 +39,7 @@ def lint_command(paths: tuple[str, ...], allowed_registries: str | None, output_
     *Dockerfile and Containerfile; a file found there that is not a Dockerfile is skipped
     with a warning. `# tenlayer ignore=<id>[,<id>]` on the lines just above an instruction
     silences those checks there (an id that is no check is warned about)."""
-    from tenlayer.cli.options import exit_for_findings, registries_option
+    from tenlayer.cli.options import exit_for_findings, registries_option, terminal_width
     from tenlayer.dockerfile.lint import LintOptions
     from tenlayer.dockerfile.lint_files import lint_paths
     from tenlayer.report.output import write_output
@@ -61,7 +61,7 @@ def lint_command(paths: tuple[str, ...], allowed_registries: str | None, output_
 
         terminal = destination is None and sys.stdout.isatty()
         data = render_lint_table(_printable_paths(result), color=terminal,
-                                 width=_width(terminal))
+                                 width=terminal_width(terminal))
     write_output(data, destination, inputs=[*paths, *(f.path for f in result.files),
                                             *(s.path for s in result.skipped)])
     for skipped in result.skipped:
@@ -95,9 +95,4 @@ def _show(path: str) -> str:
         return path
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
-
-def _width(terminal: bool) -> int | None:
-    import shutil
-
-    return shutil.get_terminal_size().columns if terminal else None
 

@@ -70,7 +70,7 @@ def check_command(
     Standards as their namespaces' labels (or --pss) choose, and the workload checks."""
     import gc
 
-    from tenlayer.cli.options import registries_option
+    from tenlayer.cli.options import registries_option, terminal_width
     from tenlayer.policy.manifests import CheckOptions, check_manifests
     from tenlayer.policy.pod_security import LevelVersion
     from tenlayer.report.output import write_output
@@ -111,7 +111,7 @@ def check_command(
         from tenlayer.report.manifests import render_check_table
 
         terminal = destination is None and sys.stdout.isatty()
-        data = render_check_table(result, color=terminal, width=_terminal_width(terminal))
+        data = render_check_table(result, color=terminal, width=terminal_width(terminal))
     write_output(data, destination, inputs=[*paths, *scc_policy, *manifests.sources,
                                             *(o.source for o in policy_objects)])
     for skipped in result.skipped:
@@ -122,13 +122,6 @@ def check_command(
         threshold = Severity.parse(fail_on)
         if any(f.severity >= threshold for f in result.findings):
             sys.exit(EXIT_FINDINGS)
-
-
-def _terminal_width(terminal: bool) -> int | None:
-    """Fold the table to the terminal; piped, lines stay whole (for grep)."""
-    import shutil
-
-    return shutil.get_terminal_size().columns if terminal else None
 
 
 def _load(paths: tuple[str, ...], *, quiet: bool) -> Manifests:

@@ -83,3 +83,10 @@ def registries_option(text: str | None) -> tuple[str, ...]:
             raise BadInput(f"--allowed-registries {registry!r}: a wildcard may only open a "
                            "host name, as in *.example.com")
     return registries
+
+
+def terminal_width(terminal: bool) -> int | None:
+    """Fold a table to the terminal; piped, lines stay whole (for grep)."""
+    import shutil
+
+    return shutil.get_terminal_size().columns if terminal else None
