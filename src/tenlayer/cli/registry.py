@@ -52,9 +52,12 @@ def _config(path: Path) -> RegistryConfig:
 
 
 def _store(path: Path) -> Store:
+    return _open_store(_config(path))
+
+
+def _open_store(config: RegistryConfig) -> Store:
     from tenlayer.registry.store import Store
 
-    config = _config(path)
     try:
         return Store(config.database)
     except Exception as error:  # SQLAlchemy's errors: unreachable or unwritable database
@@ -95,7 +98,7 @@ def serve_command(config_path: Path) -> None:
     except OSError as error:
         raise EnvironmentProblem(
             f"cannot listen on {config.host}:{config.port}: {error.strerror}") from None
-    store = _store(config_path)
+    store = _open_store(config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
                         stream=sys.stderr)
     click.echo(f"tenlayer registry: token service on http://{config.host}:{config.port} "
@@ -134,7 +137,7 @@ def rescan_command(config_path: Path, as_json: bool) -> None:
     from tenlayer.registry.scanner import ScanQueue
 
     config = _config(config_path)
-    store = _store(config_path)
+    store = _open_store(config)
     queue = ScanQueue(store, _upstream(config), database=config.vulndb)
     results = []
     for image in store.list_images():
@@ -220,7 +223,7 @@ def front_command(config_path: Path, listen: str | None, prefix: Path | None) ->
     if parsed.scheme != "http" or not parsed.port or parsed.path.strip("/"):
         raise BadInput(f"{config.path}: upstream must be http://HOST:PORT for the front "
                        "(distribution on a private address)")
-    store = _store(config_path)
+    store = _open_store(config)
     gate = ProjectRulesGate(store, scanner=config.scanner.account,
                             signatures=UpstreamSignatures(upstream),
                             tag_exists=upstream_tag_exists(upstream))
@@ -287,9 +290,9 @@ def keys_bundle(config_path: Path, output: Path | None) -> None:
     if output is None:
         click.echo(bundle.decode(), nl=False)
         return
-    temporary = output.with_name(output.name + ".tmp")
-    temporary.write_bytes(bundle)
-    temporary.replace(output)
+    from tenlayer.report.output import write_output
+
+    write_output(bundle, output)
     click.echo(f"wrote {output}", err=True)
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -60,6 +61,11 @@ class ScannerConfig:
     secret_file: Path | None = None
 
     def secret(self) -> str:
+        return self._secret
+
+    @cached_property
+    def _secret(self) -> str:
+        """Read once per loaded configuration, not at each of the scanner's logins."""
         return _read_secret(self.secret_file) if self.secret_file else ""
 
 

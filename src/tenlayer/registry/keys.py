@@ -16,8 +16,8 @@ from __future__ import annotations
 import base64
 import datetime
 import hashlib
-import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography import x509
@@ -49,7 +49,7 @@ class TokenKey:
     retired: bool = False
     pending: bool = False
 
-    @property
+    @cached_property
     def public_key(self) -> ec.EllipticCurvePublicKey:
         key = self.certificate.public_key()
         assert isinstance(key, ec.EllipticCurvePublicKey)
@@ -59,8 +59,10 @@ class TokenKey:
     def not_before(self) -> datetime.datetime:
         return self.certificate.not_valid_before_utc
 
-    @property
+    @cached_property
     def certificate_der(self) -> bytes:
+        """Computed once per key: every token issued carries it (x5c), and every token
+        verified by its x5c is matched against it."""
         return self.certificate.public_bytes(serialization.Encoding.DER)
 
     @property
@@ -100,7 +102,9 @@ class KeyRing:
 
 def generate_key(common_name: str, *, days: int = 3650) -> tuple[bytes, bytes]:
     """A new EC P-256 key and its self-signed certificate, both PEM."""
-    key = ec.generate_private_key(ec.SECP256R1())
+    from tenlayer.signing.keys import generate_private_key
+
+    key = generate_private_key()
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     now = datetime.datetime.now(datetime.UTC)
     certificate = (
@@ -123,17 +127,18 @@ def generate_key(common_name: str, *, days: int = 3650) -> tuple[bytes, bytes]:
 
 
 def write_key(directory: Path, common_name: str) -> tuple[Path, Path]:
-    """Write token.key (mode 0600) and token.crt into `directory`; refuse to overwrite."""
+    """Write token.key (mode 0600) and token.crt into `directory`, each atomically;
+    refuse to overwrite."""
+    from tenlayer.report.output import write_file
+
     key_path, cert_path = directory / KEY_FILE, directory / CERT_FILE
     for path in (key_path, cert_path):
         if path.exists():
             raise BadInput(f"{path}: already exists; choose another directory")
     directory.mkdir(parents=True, exist_ok=True)
     key_pem, cert_pem = generate_key(common_name)
-    descriptor = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as sink:
-        sink.write(key_pem)
-    cert_path.write_bytes(cert_pem)
+    write_file(key_path, key_pem, mode=0o600, overwrite=False)
+    write_file(cert_path, cert_pem, mode=0o644, overwrite=False)
     return key_path, cert_path
 
 

@@ -168,12 +168,7 @@ def event_routes(scans: ScanQueue, secret: str) -> list[BaseRoute]:
             given = bearer_token(request) or ""
             if not hmac.compare_digest(given.encode("utf-8"), expected):
                 raise HttpError(401, "UNAUTHORIZED", "the events secret is missing or wrong")
-            body = b""
-            async for chunk in request.stream():
-                body += chunk
-                if len(body) > MAX_EVENTS_BODY:
-                    raise HttpError(413, "too_large",
-                                    f"the body is larger than {MAX_EVENTS_BODY} bytes")
+            body = await read_body(request, MAX_EVENTS_BODY)
             try:
                 pushes = push_events(orjson.loads(body))
             except (orjson.JSONDecodeError, BadEnvelope) as error:

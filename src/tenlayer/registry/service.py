@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tenlayer.registry.access import Principal, Scope, grant, project_of
+from tenlayer.registry.access import Principal, ProjectFacts, Scope, grant, project_of
 from tenlayer.registry.audit import AuditWriter
 from tenlayer.registry.config import RegistryConfig
 from tenlayer.registry.keys import KeyRing
@@ -128,11 +128,14 @@ class TokenService:
 
     def grant_scopes(self, principal: Principal, scopes: list[Scope]) -> tuple[AccessEntry, ...]:
         granted: list[AccessEntry] = []
+        known: dict[str, ProjectFacts] = {}  # one query per project, not per scope
         for scope in scopes:
             facts = None
             if scope.type == "repository":
                 project = project_of(scope.name)
-                facts = self.store.facts(principal, project) if project else None
+                if project and project not in known:
+                    known[project] = self.store.facts(principal, project)
+                facts = known[project] if project else None
             entry = grant(scope, principal, facts)
             if (entry is None and facts is not None and facts.exists
                     and self._is_scanner(principal) and "pull" in scope.actions):

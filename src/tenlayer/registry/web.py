@@ -56,13 +56,15 @@ def bearer_token(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
-async def read_body(request: Request) -> bytes:
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The request's body; 413 as soon as it is (or claims to be) over `limit` bytes."""
+    too_large = HttpError(413, "too_large", f"the body is larger than {limit} bytes")
     length = request.headers.get("content-length")
-    if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-        raise HttpError(413, "too_large", f"the body is larger than {MAX_BODY} bytes")
+    if length is not None and (not length.isdigit() or int(length) > limit):
+        raise too_large
     body = b""
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_BODY:
-            raise HttpError(413, "too_large", f"the body is larger than {MAX_BODY} bytes")
+        if len(body) > limit:
+            raise too_large
     return body

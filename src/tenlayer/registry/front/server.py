@@ -28,6 +28,7 @@ import orjson
 import uvicorn
 from cryptography import x509
 
+from tenlayer.errors import BadInput
 from tenlayer.registry.front.decision import DecisionApp
 from tenlayer.registry.front.gate import AuditRecord, RuleSetGate, rules_from_document
 from tenlayer.registry.front.identity import (
@@ -47,10 +48,6 @@ class JsonLinesAudit:
     def __call__(self, record: AuditRecord) -> None:
         with self.path.open("ab") as sink:
             sink.write(orjson.dumps(dataclasses.asdict(record)) + b"\n")
-
-
-class BadInput(Exception):
-    """One line for stderr naming the file and what is wrong with it (exit 2)."""
 
 
 def policy_gate(path: Path | None) -> RuleSetGate:
