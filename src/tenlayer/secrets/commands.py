@@ -131,8 +131,9 @@ def _url_passwords(text: str) -> Iterator[CommandSecret]:
 
 def _shapes(text: str) -> Iterator[CommandSecret]:
     data = text.encode("utf-8", "surrogateescape")
+    lower = data.lower()
     for rule in RULES:
-        if not any(keyword in data.lower() for keyword in rule.keywords):
+        if not any(keyword in lower for keyword in rule.keywords):
             continue
         for m in rule.pattern.finditer(data):
             start = len(data[: m.start(1)].decode("utf-8", "surrogateescape"))
@@ -189,6 +190,7 @@ def _sshpass(text: str, words: Words) -> Iterator[CommandSecret]:
 
 
 _CURL_USER = re.compile(r"-[A-Za-z]*[uU]|--user|--proxy-user")
+_CURL_USER_GLUED = re.compile(r"-[uU].")
 
 
 def _curl(text: str, words: Words) -> Iterator[CommandSecret]:
@@ -199,7 +201,7 @@ def _curl(text: str, words: Words) -> Iterator[CommandSecret]:
         elif word.startswith(("--user=", "--proxy-user=")):
             option = word[: word.index("=")]
             credentials = _value(text, start + len(option) + 1, end)
-        elif re.match(r"-[uU].", word):
+        elif _CURL_USER_GLUED.match(word):
             option = word[:2]
             credentials = _value(text, start + 2, end)
         else:

@@ -67,7 +67,7 @@ def secret_reason(name: str, value: str) -> str | None:
             return f"its value has the shape of {what}"
     if value.strip().strip("'\"").lower() in _SWITCHES:
         return None
-    if _name_says_secret(name):
+    if name_says_secret(name):
         return f"its name ({name}) says it holds a secret"
     return None
 
@@ -75,10 +75,6 @@ def secret_reason(name: str, value: str) -> str | None:
 def name_says_secret(name: str) -> bool:
     """The variable's (or option's) name says it holds a secret: `DB_PASSWORD`, `apiKey`,
     `PGPASSWORD`, `SSHPASS`; not `PASSWORD_FILE` nor the shell's `PWD`."""
-    return _name_says_secret(name)
-
-
-def _name_says_secret(name: str) -> bool:
     words = [w.upper() for w in _SPLIT.split(name) if w]
     if not words or words[-1] in _NOT_THE_SECRET:
         return False

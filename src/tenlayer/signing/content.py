@@ -17,12 +17,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tenlayer.errors import BadInput
-from tenlayer.image.blobs import MAX_JSON_BLOB, VerifyingReader, new_hash, parse_json
+from tenlayer.image.blobs import MAX_JSON_BLOB, VerifyingReader, parse_json
 from tenlayer.image.oci import (
     INDEX_TYPES,
     MANIFEST_TYPES,
     MAX_INDEX_DEPTH,
     Descriptor,
+    check_blob,
     media_type_of,
 )
 
@@ -140,11 +141,10 @@ class _Walk:
         self.seen.add(descriptor.digest)
 
     def _check_bytes(self, descriptor: Descriptor, data: bytes) -> None:
-        hasher = new_hash(descriptor.digest)
-        hasher.update(data)
-        actual = f"{descriptor.digest.partition(':')[0]}:{hasher.hexdigest()}"
-        if len(data) != descriptor.size or actual != descriptor.digest:
-            raise _Mismatch(mismatch(descriptor.digest))
+        try:
+            check_blob(data, descriptor, context=self.context)
+        except BadInput:
+            raise _Mismatch(mismatch(descriptor.digest)) from None
         self.seen.add(descriptor.digest)
 
 

@@ -25,6 +25,7 @@ import orjson
 from tenlayer.errors import BadInput
 from tenlayer.image.blobs import MAX_JSON_BLOB, check_digest
 from tenlayer.image.oci import INDEX_TYPES, MANIFEST_TYPES, OCI_MANIFEST, Descriptor
+from tenlayer.image.oci_layout import REF_NAME, blob_path
 from tenlayer.signing.content import ContentCheck, Stream, check_content
 from tenlayer.signing.manifest import (
     NewManifest,
@@ -37,7 +38,6 @@ from tenlayer.signing.payload import MAX_PAYLOAD
 
 log = logging.getLogger("tenlayer.signing")
 
-REF_NAME = "org.opencontainers.image.ref.name"
 SIGNATURE_TAG = re.compile(r"sha256-[0-9a-f]{64}\.sig")
 _PATH_TRANSPORTS = ("oci:",)
 _REGISTRY_TRANSPORTS = ("docker://", "registry:")
@@ -199,8 +199,7 @@ class LayoutTarget:
         self._index_path = root / "index.json"
         if not (root / "oci-layout").is_file() or not self._index_path.is_file():
             raise BadInput(f"{description}: not an OCI image layout (no oci-layout, index.json)")
-        index = self._read_index()
-        entries = [e for e in index["manifests"] if isinstance(e, dict)]
+        entries = [e for e in self._read_index()["manifests"] if isinstance(e, dict)]
         images = [e for e in entries if not SIGNATURE_TAG.fullmatch(_ref_name(e))]
         if tag is not None:
             chosen = [e for e in images if _ref_name(e) == tag]
@@ -223,6 +222,9 @@ class LayoutTarget:
                            "its digest")
         self.identity = tag or _ref_name(entry)
         self._tag = signature_tag(self.image_digest)
+        self._signature_entry: dict[str, Any] | None = next(
+            (e for e in entries if _ref_name(e) == self._tag), None
+        )
         self.signature_location = f"{root}:{self._tag}"
 
     @classmethod
@@ -261,14 +263,13 @@ class LayoutTarget:
         return data
 
     def _blob_path(self, digest: str) -> Path:
-        algorithm, _, encoded = digest.partition(":")
-        return self.root / "blobs" / algorithm / encoded
+        return self.root / blob_path(digest)
 
     def _read_blob(self, digest: str, limit: int) -> bytes:
         return self._read_file(self._blob_path(digest), limit)
 
     def read_signatures(self) -> list[SignatureLayer] | None:
-        entry = self._signature_entry(self._read_index())
+        entry = self._signature_entry  # from the index.json read when the layout was opened
         if entry is None:
             return None
         context = self.signature_location
@@ -277,12 +278,6 @@ class LayoutTarget:
         if sha256_digest(data) != digest:
             raise BadInput(f"{context}: signature manifest blob does not match its digest {digest}")
         return parse_signature_manifest(data, context=context)
-
-    def _signature_entry(self, index: dict[str, Any]) -> dict[str, Any] | None:
-        for entry in index["manifests"]:
-            if isinstance(entry, dict) and _ref_name(entry) == self._tag:
-                return entry
-        return None
 
     def fetch_blob(self, digest: str) -> bytes:
         return self._read_blob(digest, MAX_PAYLOAD + 1)
@@ -293,14 +288,15 @@ class LayoutTarget:
         index = self._read_index()
         manifests = [e for e in index["manifests"]
                      if not (isinstance(e, dict) and _ref_name(e) == self._tag)]
-        manifests.append({
+        entry: dict[str, Any] = {
             "mediaType": OCI_MANIFEST,
             "digest": sha256_digest(new.manifest),
             "size": len(new.manifest),
             "annotations": {REF_NAME: self._tag},
-        })
-        index["manifests"] = manifests
+        }
+        index["manifests"] = [*manifests, entry]
         _replace(self._index_path, orjson.dumps(index))
+        self._signature_entry = entry
 
     def check_content(self) -> ContentCheck:
         return check_content(self, self.image_digest, self._manifest, self._media_type,
