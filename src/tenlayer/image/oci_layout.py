@@ -18,7 +18,8 @@ from tenlayer.image.platform import Platform
 from tenlayer.image.source import LayerHandle, local_layer_handle
 
 REF_NAME = "org.opencontainers.image.ref.name"
-_SIGNATURE_TAG = re.compile(r"sha256-[0-9a-f]{64}\.sig")
+SIGNATURE_TAG = re.compile(r"sha256-[0-9a-f]{64}\.sig")
+"""cosign's tag for the signatures of an image digest (`sha256-<hex>.sig`)."""
 
 
 class LayoutFiles(Protocol):
@@ -112,11 +113,11 @@ class LayoutImage:
             Descriptor.parse(raw, context=f"{self._reference}: index.json manifests[{n}]")
             for n, raw in enumerate(entries)
         ]
-        if tag is None or not _SIGNATURE_TAG.fullmatch(tag):
+        if tag is None or not SIGNATURE_TAG.fullmatch(tag):
             # cosign signature manifests (tenlayer image sign) are not images to choose
             descriptors = [
                 d for d in descriptors
-                if not _SIGNATURE_TAG.fullmatch((d.annotations or {}).get(REF_NAME, ""))
+                if not SIGNATURE_TAG.fullmatch((d.annotations or {}).get(REF_NAME, ""))
             ] or descriptors
         names = sorted(
             {d.annotations.get(REF_NAME, "") for d in descriptors if d.annotations} - {""}

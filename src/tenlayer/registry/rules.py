@@ -27,17 +27,16 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tenlayer.image.oci_layout import SIGNATURE_TAG
 from tenlayer.model import FixStatus, Severity
 from tenlayer.registry.access import project_of
 from tenlayer.registry.front.gate import Decision, PullRequest
 from tenlayer.registry.store import GRADES, NotFound, Project, Store, StoredFinding
 
 SCANNER = "robot$scanner"
-SIGNATURE_TAG = re.compile(r"sha256-[0-9a-f]{64}\.sig")
 
 TagExists = Callable[[str, str], bool]
 """(repository, tag) -> whether the registry already has a manifest under that tag."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import stat
 import tempfile
 from pathlib import Path
@@ -25,7 +24,7 @@ import orjson
 from tenlayer.errors import BadInput
 from tenlayer.image.blobs import MAX_JSON_BLOB, check_digest
 from tenlayer.image.oci import INDEX_TYPES, MANIFEST_TYPES, OCI_MANIFEST, Descriptor
-from tenlayer.image.oci_layout import REF_NAME, blob_path
+from tenlayer.image.oci_layout import REF_NAME, SIGNATURE_TAG, blob_path
 from tenlayer.signing.content import ContentCheck, Stream, check_content
 from tenlayer.signing.manifest import (
     NewManifest,
@@ -38,7 +37,6 @@ from tenlayer.signing.payload import MAX_PAYLOAD
 
 log = logging.getLogger("tenlayer.signing")
 
-SIGNATURE_TAG = re.compile(r"sha256-[0-9a-f]{64}\.sig")
 _PATH_TRANSPORTS = ("oci:",)
 _REGISTRY_TRANSPORTS = ("docker://", "registry:")
 _UNSUPPORTED_TRANSPORTS = (
