@@ -237,3 +237,6 @@ def _requester(user: str | None, groups: tuple[str, ...], service_account: str |
     if AUTHENTICATED not in requester.groups:
         requester = Requester(requester.user, (*requester.groups, AUTHENTICATED))
     return requester
+
+
+from tenlayer.cli import k8s_netpol  # noqa: E402,F401  (registers `k8s netpol` on the group)

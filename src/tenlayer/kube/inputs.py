@@ -39,6 +39,7 @@ class Manifests:
     repeats: int = 0
     """Files met again (already read through another path): not counted in `files`."""
     read: set[tuple[int, int]] = field(default_factory=set)
+    typed_lists: bool = False
     """(device, inode) of every file read: a file named and also inside a named directory
     (or reached twice through links) is read once, so its findings are not doubled."""
 
@@ -55,16 +56,17 @@ class Manifests:
 
 
 def load_manifests(
-    paths: Sequence[str], *, stdin: BinaryIO | None = None, limits: Limits = DEFAULT_LIMITS
+    paths: Sequence[str], *, stdin: BinaryIO | None = None, limits: Limits = DEFAULT_LIMITS,
+    typed_lists: bool = False,
 ) -> Manifests:
     """Every object in `paths` (`-` is stdin), in the order given, directories walked in
-    sorted order."""
-    manifests = Manifests()
+    sorted order. `typed_lists`: see `objects_of` (items of a PodList need no kind)."""
+    manifests = Manifests(typed_lists=typed_lists)
     for text in dict.fromkeys(paths):  # a path named twice is read once
         if text == STDIN:
             stream = stdin if stdin is not None else sys.stdin.buffer
             data = _read_limited(stream, "<stdin>", limits)
-            manifests.objects.extend(_named_objects(data, "<stdin>", limits))
+            manifests.objects.extend(_named_objects(data, "<stdin>", limits, manifests))
             manifests.files += 1
             continue
         path = Path(text)
@@ -76,15 +78,18 @@ def load_manifests(
             continue
         manifests.sources.append(text)
         if manifests.first_time(path):
-            manifests.objects.extend(_named_objects(_read_file(path, limits), text, limits))
+            manifests.objects.extend(
+                _named_objects(_read_file(path, limits), text, limits, manifests))
             manifests.files += 1
     return manifests
 
 
-def _named_objects(data: bytes, source: str, limits: Limits) -> list[KubeObject]:
+def _named_objects(
+    data: bytes, source: str, limits: Limits, manifests: Manifests
+) -> list[KubeObject]:
     """A file named on the command line (or stdin) must hold objects: an empty one is most
     often a rendering step (`helm template`, `kustomize build`) that failed."""
-    objects = _objects(data, source, limits)
+    objects = _objects(data, source, limits, manifests.typed_lists)
     if not objects:
         raise BadInput(f"{source}: no Kubernetes objects in it (empty, or only comments)")
     return objects
@@ -98,12 +103,15 @@ def _nothing_in(directory: str, skipped: list[Skipped]) -> str:
             f"{first.source}: {first.reason}")
 
 
-def _objects(data: bytes, source: str, limits: Limits) -> list[KubeObject]:
+def _objects(
+    data: bytes, source: str, limits: Limits, typed_lists: bool = False
+) -> list[KubeObject]:
     """All of a file's objects, or BadInput: a file is taken whole or not at all."""
     if source.endswith(".json"):
         _check_json(data, source)
     try:
-        return list(objects_of(load_documents(data, source, limits=limits)))
+        return list(objects_of(load_documents(data, source, limits=limits),
+                               typed_lists=typed_lists))
     except BadInput as error:
         message = str(error)
         if b"{{" in data and ("not valid YAML" in message or "not a scalar" in message):
@@ -134,7 +142,8 @@ def _walk(root: Path, manifests: Manifests, limits: Limits) -> None:
                 continue
             manifests.sources.append(str(path))
             try:
-                objects = _objects(_read_file(path, limits), str(path), limits)
+                objects = _objects(_read_file(path, limits), str(path), limits,
+                                   manifests.typed_lists)
             except BadInput as error:
                 manifests.skipped.append(Skipped(str(path), _reason(str(error), str(path))))
                 continue

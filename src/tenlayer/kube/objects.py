@@ -49,19 +49,22 @@ class KubeObject:
 MAX_LIST_NESTING = 8
 
 
-def objects_of(documents: Iterable[Document]) -> Iterator[KubeObject]:
+def objects_of(documents: Iterable[Document], *, typed_lists: bool = False) -> Iterator[KubeObject]:
     """Every object in the documents, Lists (nested ones too, as kubectl reads them)
-    flattened; a document that is not an object raises BadInput."""
+    flattened; a document that is not an object raises BadInput. With `typed_lists`, the
+    items of a typed list (`PodList`, `NamespaceList`) that do not name their kind are of
+    the list's kind and apiVersion, as the API server returns them."""
     for document in documents:
         body = document.body
         where = f"{document.source}: document {document.index + 1} (line {document.line})"
         if not isinstance(body, dict):
             raise BadInput(f"{where} is {_describe(body)}, not a Kubernetes object")
-        yield from _flatten(body, document, (), where)
+        yield from _flatten(body, document, (), where, typed_lists)
 
 
 def _flatten(
-    body: dict[str, Any], document: Document, prefix: tuple[str | int, ...], where: str
+    body: dict[str, Any], document: Document, prefix: tuple[str | int, ...], where: str,
+    typed_lists: bool = False,
 ) -> Iterator[KubeObject]:
     items = body.get("items")
     kind = body.get("kind")
@@ -74,7 +77,10 @@ def _flatten(
         item_where = f"{where}: items[{number}]" if not prefix else f"{where}[{number}]"
         if not isinstance(item, dict):
             raise BadInput(f"{item_where} is {_describe(item)}, not an object")
-        yield from _flatten(item, document, (*prefix, "items", number), item_where)
+        if typed_lists and kind != "List" and "kind" not in item:
+            item = {"kind": kind.removesuffix("List"), "apiVersion": body.get("apiVersion"),
+                    **item}
+        yield from _flatten(item, document, (*prefix, "items", number), item_where, typed_lists)
 
 
 def _object(

@@ -1,0 +1,63 @@
+"""`tenlayer k8s netpol`: which workloads can reach which, from the manifests alone."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from tenlayer.cli.k8s import _output, _paths, k8s_group
+from tenlayer.errors import BadInput
+
+NETPOL_FORMATS = ["txt", "json"]
+DIRECTIONS = ["ingress", "egress"]
+
+
+def _names(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Repeated options and comma-separated lists, as netpol-analyzer takes them."""
+    names = tuple(n.strip() for value in values for n in value.split(",") if n.strip())
+    if len(names) != sum(1 for value in values for n in value.split(",")):
+        raise BadInput("--focus-workload/--focus-workload-peer: empty workload name")
+    return names
+
+
+@k8s_group.command("netpol")
+@_paths
+@click.option("--format", "-f", "output_format", default="txt", show_default=True,
+              type=click.Choice(NETPOL_FORMATS, case_sensitive=False), help="Output format.")
+@click.option("--focus-workload", "focus_workloads", multiple=True, metavar="NAME",
+              help="Only connections from or to this workload (name or namespace/name; "
+              "repeatable or comma-separated).")
+@click.option("--focus-workload-peer", "focus_peers", multiple=True, metavar="NAME",
+              help="With --focus-workload: only connections with this other end.")
+@click.option("--focus-direction", type=click.Choice(DIRECTIONS, case_sensitive=False),
+              help="With --focus-workload: only traffic into it (ingress) or out of it (egress).")
+@_output
+def netpol_command(
+    paths: tuple[str, ...], output_format: str, focus_workloads: tuple[str, ...],
+    focus_peers: tuple[str, ...], focus_direction: str | None, output: Path | None,
+) -> None:
+    """The connectivity the NetworkPolicies, AdminNetworkPolicies, the
+    BaselineAdminNetworkPolicy, Ingresses and Routes in PATH... allow between workloads and
+    external addresses, as np-guard's netpol-analyzer lists it
+    (`ns/name[Kind] => ns/name[Kind] : TCP 8080`)."""
+    from tenlayer.kube.inputs import load_manifests
+    from tenlayer.netpol.connectivity import Options, analyze
+    from tenlayer.netpol.output import RENDERERS
+    from tenlayer.report.output import write_output
+
+    focus = _names(focus_workloads)
+    peers = _names(focus_peers)
+    if (peers or focus_direction) and not focus:
+        raise BadInput("--focus-workload-peer and --focus-direction need --focus-workload")
+    manifests = load_manifests(paths, typed_lists=True)
+    analysis = analyze(manifests.objects, Options(focus, peers, (focus_direction or "").lower()
+                                                  or None))
+    destination = None if output is None or str(output) == "-" else output
+    data = RENDERERS[output_format.lower()](analysis)
+    write_output(data, destination, inputs=[*paths, *manifests.sources])
+    for skipped in manifests.skipped:
+        sys.stderr.write(f"tenlayer: warning: skipped {skipped.source}: {skipped.reason}\n")
+    for warning in analysis.warnings:
+        sys.stderr.write(f"tenlayer: warning: {warning}\n")

@@ -1,0 +1,45 @@
+"""The two ends of a connection: a class of pods, or an interval of external addresses.
+
+Pods that share a namespace, pod labels and named ports are indistinguishable to every policy,
+so the engine evaluates one `PodClass` per such group and copies the result to its workloads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tenlayer.netpol.resources import NamedPort
+
+
+@dataclass(frozen=True, slots=True)
+class PodClass:
+    namespace: str
+    namespace_labels: tuple[tuple[str, str], ...]
+    labels: tuple[tuple[str, str], ...]
+    ports: tuple[NamedPort, ...]
+    label_map: dict[str, str] = field(compare=False, hash=False, repr=False)
+    namespace_label_map: dict[str, str] = field(compare=False, hash=False, repr=False)
+
+    @staticmethod
+    def make(namespace: str, namespace_labels: dict[str, str], labels: dict[str, str],
+             ports: tuple[NamedPort, ...]) -> PodClass:
+        return PodClass(namespace, tuple(sorted(namespace_labels.items())),
+                        tuple(sorted(labels.items())), ports, dict(labels),
+                        dict(namespace_labels))
+
+    def named_port(self, name: str, protocol: str | None) -> NamedPort | None:
+        """The container port of this name (and protocol, when the rule gives one)."""
+        for port in self.ports:
+            if port.name == name and (protocol is None or port.protocol == protocol):
+                return port
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalRange:
+    """Addresses outside the cluster, one interval of the split (see ipranges)."""
+
+    interval: tuple[int, int]
+
+
+Endpoint = PodClass | ExternalRange

@@ -1,0 +1,132 @@
+"""The objects the engine reads, parsed from manifests into plain frozen records.
+
+Workloads are what netpol-analyzer reports: a Pod without an owner is itself; a Pod with
+`ownerReferences` is its controller (`ns/name[ReplicaSet]`); every other workload kind is
+itself with its pod template's labels. Everything about a policy that the API server would
+refuse raises BadInput naming the policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tenlayer.errors import BadInput
+from tenlayer.kube.objects import KubeObject
+from tenlayer.kube.workloads import pod_template
+from tenlayer.netpol.selectors import string_labels
+
+DEFAULT_NAMESPACE = "default"
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+WORKLOAD_KINDS = frozenset({
+    "Pod", "ReplicaSet", "ReplicationController", "Deployment", "StatefulSet", "DaemonSet",
+    "Job", "CronJob", "DeploymentConfig",
+})
+
+
+@dataclass(frozen=True, slots=True)
+class NamedPort:
+    name: str
+    protocol: str
+    port: int
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    namespace: str
+    name: str
+    kind: str
+    labels: tuple[tuple[str, str], ...]
+    ports: tuple[NamedPort, ...]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}[{self.kind}]"
+
+    @property
+    def label_map(self) -> dict[str, str]:
+        return dict(self.labels)
+
+    def named_port(self, name: str) -> NamedPort | None:
+        for port in self.ports:
+            if port.name == name:
+                return port
+        return None
+
+
+def object_namespace(obj: KubeObject) -> str:
+    return obj.namespace or DEFAULT_NAMESPACE
+
+
+def where(obj: KubeObject) -> str:
+    """How messages name an object: `file: Kind ns/name`."""
+    namespace = f"{obj.namespace}/" if obj.namespace else ""
+    return f"{obj.source}: {obj.kind} {namespace}{obj.name}"
+
+
+def namespace_labels(objects: Iterable[KubeObject]) -> dict[str, dict[str, str]]:
+    """Declared namespaces' labels, each with the name label the API server adds."""
+    result: dict[str, dict[str, str]] = {}
+    for obj in objects:
+        if obj.kind != "Namespace" or obj.group != "":
+            continue
+        if obj.name in result:
+            raise BadInput(f"{where(obj)}: namespace {obj.name!r} is defined twice")
+        metadata = obj.body.get("metadata")
+        labels = string_labels(metadata.get("labels") if isinstance(metadata, dict) else None)
+        labels[NAMESPACE_NAME_LABEL] = obj.name
+        result[obj.name] = labels
+    return result
+
+
+def default_namespace_labels(name: str) -> dict[str, str]:
+    return {NAMESPACE_NAME_LABEL: name}
+
+
+def workloads_of(objects: Iterable[KubeObject]) -> list[Workload]:
+    """One Workload per workload object, and one per owner for owned Pods."""
+    found: dict[tuple[str, str, str], Workload] = {}
+    for obj in objects:
+        if obj.kind not in WORKLOAD_KINDS:
+            continue
+        template = pod_template(obj, None)
+        if template is None:
+            continue
+        namespace = object_namespace(obj)
+        name, kind = obj.name, obj.kind
+        if obj.kind == "Pod":
+            owner = _controller(obj.body.get("metadata"))
+            if owner is not None:
+                kind, name = owner
+        labels = tuple(sorted(string_labels(template.metadata.get("labels")).items()))
+        workload = Workload(namespace, name, kind, labels, _named_ports(template.spec))
+        found.setdefault((namespace, name, kind), workload)
+    return list(found.values())
+
+
+def _controller(metadata: Any) -> tuple[str, str] | None:
+    if not isinstance(metadata, dict):
+        return None
+    owners = metadata.get("ownerReferences")
+    if not isinstance(owners, list):
+        return None
+    for owner in owners:
+        if isinstance(owner, dict) and owner.get("kind") and owner.get("name"):
+            return str(owner["kind"]), str(owner["name"])
+    return None
+
+
+def _named_ports(spec: Mapping[str, Any]) -> tuple[NamedPort, ...]:
+    ports: list[NamedPort] = []
+    for key in ("containers", "initContainers"):
+        containers = spec.get(key)
+        for container in containers if isinstance(containers, list) else ():
+            if not isinstance(container, dict):
+                continue
+            container_ports = container.get("ports")
+            for port in container_ports if isinstance(container_ports, list) else ():
+                if (isinstance(port, dict) and isinstance(port.get("name"), str)
+                        and isinstance(port.get("containerPort"), int)):
+                    protocol = port.get("protocol") or "TCP"
+                    ports.append(NamedPort(port["name"], str(protocol), port["containerPort"]))
+    return tuple(ports)
