@@ -24,6 +24,7 @@ from tenlayer.netpol.resources import (
     namespace_labels,
     workloads_of,
 )
+from tenlayer.netpol.selectors import Selector
 
 INGRESS_CONTROLLER = "{ingress-controller}"
 INGRESS_CONTROLLER_NAMESPACE = "ingress-controller-ns"
@@ -96,8 +97,38 @@ class Cluster:
             namespaces.setdefault(workload.namespace, default_namespace_labels(workload.namespace))
         cluster = Cluster(workloads, namespaces, policies, sort_admin_policies(admin), baseline,
                           IngressTraffic())
+        cluster.check_owner_variants()
         cluster.ingress = ingress_traffic(objects, cluster.workloads, cluster.warnings)
         return cluster
+
+    def pod_selectors(self) -> list[Selector]:
+        """Every selector of pods (not namespaces) the policies hold."""
+        selectors = [p.selector for p in self.policies]
+        for policy in self.policies:
+            selectors.extend(peer.pods for rule in (*policy.ingress, *policy.egress)
+                             for peer in rule.peers if peer.pods is not None)
+        for admin in (*self.admin, *([self.baseline] if self.baseline else [])):
+            for pods in (admin.subject, *(p for r in (*admin.ingress, *admin.egress)
+                                          for p in r.peers)):
+                if pods.pods is not None:
+                    selectors.append(pods.pods)
+        return selectors
+
+    def check_owner_variants(self) -> None:
+        """Pods of one owner with labels a policy tells apart cannot be one workload (so
+        netpol-analyzer refuses them too)."""
+        variable = [w for w in self.workloads if w.variants]
+        if not variable:
+            return
+        selectors = self.pod_selectors()
+        for workload in variable:
+            label_sets = [workload.label_map, *(dict(v) for v in workload.variants)]
+            for selector in selectors:
+                if len({selector.matches(labels) for labels in label_sets}) > 1:
+                    raise BadInput(
+                        f"pods of {workload.namespace}/{workload.name} (one owner) have labels "
+                        "that a policy selects differently: not supported, as one workload "
+                        "has one set of labels")
 
     def pod_class(self, workload: Workload) -> PodClass:
         return PodClass.make(workload.namespace, self.namespaces[workload.namespace],

@@ -9,7 +9,7 @@ refuse raises BadInput naming the policy.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tenlayer.errors import BadInput
@@ -39,6 +39,8 @@ class Workload:
     kind: str
     labels: tuple[tuple[str, str], ...]
     ports: tuple[NamedPort, ...]
+    variants: tuple[tuple[tuple[str, str], ...], ...] = ()
+    """Other label sets of Pods with the same owner: policies must not tell them apart."""
 
     def __str__(self) -> str:
         return f"{self.namespace}/{self.name}[{self.kind}]"
@@ -99,8 +101,12 @@ def workloads_of(objects: Iterable[KubeObject]) -> list[Workload]:
             if owner is not None:
                 kind, name = owner
         labels = tuple(sorted(string_labels(template.metadata.get("labels")).items()))
-        workload = Workload(namespace, name, kind, labels, _named_ports(template.spec))
-        found.setdefault((namespace, name, kind), workload)
+        key = (namespace, name, kind)
+        first = found.get(key)
+        if first is None:
+            found[key] = Workload(namespace, name, kind, labels, _named_ports(template.spec))
+        elif labels != first.labels and labels not in first.variants:
+            found[key] = replace(first, variants=(*first.variants, labels))
     return list(found.values())
 
 
@@ -111,8 +117,8 @@ def _controller(metadata: Any) -> tuple[str, str] | None:
     if not isinstance(owners, list):
         return None
     for owner in owners:
-        if isinstance(owner, dict) and owner.get("kind") and owner.get("name"):
-            return str(owner["kind"]), str(owner["name"])
+        if isinstance(owner, dict) and owner.get("name"):
+            return str(owner.get("kind") or "Pod"), str(owner["name"])
     return None
 
 
