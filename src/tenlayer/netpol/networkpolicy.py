@@ -10,7 +10,7 @@ from tenlayer.kube.objects import KubeObject
 from tenlayer.netpol.endpoints import Endpoint, ExternalRange, PodClass
 from tenlayer.netpol.ipranges import IPSet, ip_block
 from tenlayer.netpol.ports import MAX_PORT, MIN_PORT, NONE, ConnectionSet
-from tenlayer.netpol.resources import object_namespace, where
+from tenlayer.netpol.resources import object_namespace
 from tenlayer.netpol.selectors import Selector, parse_selector
 
 PROTOCOLS = ("TCP", "UDP", "SCTP")
@@ -112,7 +112,7 @@ class NetworkPolicy:
 
 
 def parse_network_policy(obj: KubeObject) -> NetworkPolicy:
-    place = where(obj)
+    place = f"{obj.source}: NetworkPolicy {object_namespace(obj)}/{obj.name}"
     spec = obj.body.get("spec")
     if spec is None:
         spec = {}
