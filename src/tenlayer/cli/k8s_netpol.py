@@ -33,17 +33,20 @@ def _names(values: tuple[str, ...]) -> tuple[str, ...]:
               help="With --focus-workload: only connections with this other end.")
 @click.option("--focus-direction", type=click.Choice(DIRECTIONS, case_sensitive=False),
               help="With --focus-workload: only traffic into it (ingress) or out of it (egress).")
+@click.option("--focus-conn", metavar="PROTOCOL-PORT",
+              help="Only connections that allow this port, e.g. tcp-8080; lists pairs only.")
 @_output
 def netpol_command(
     paths: tuple[str, ...], output_format: str, focus_workloads: tuple[str, ...],
-    focus_peers: tuple[str, ...], focus_direction: str | None, output: Path | None,
+    focus_peers: tuple[str, ...], focus_direction: str | None, focus_conn: str | None,
+    output: Path | None,
 ) -> None:
     """The connectivity the NetworkPolicies, AdminNetworkPolicies, the
     BaselineAdminNetworkPolicy, Ingresses and Routes in PATH... allow between workloads and
     external addresses, as np-guard's netpol-analyzer lists it
     (`ns/name[Kind] => ns/name[Kind] : TCP 8080`)."""
     from tenlayer.kube.inputs import load_manifests
-    from tenlayer.netpol.connectivity import Options, analyze
+    from tenlayer.netpol.connectivity import Options, analyze, parse_focus_conn
     from tenlayer.netpol.output import RENDERERS
     from tenlayer.report.output import write_output
 
@@ -51,9 +54,10 @@ def netpol_command(
     peers = _names(focus_peers)
     if (peers or focus_direction) and not focus:
         raise BadInput("--focus-workload-peer and --focus-direction need --focus-workload")
+    conn = None if focus_conn is None else parse_focus_conn(focus_conn)
     manifests = load_manifests(paths, typed_lists=True)
-    analysis = analyze(manifests.objects, Options(focus, peers, (focus_direction or "").lower()
-                                                  or None))
+    options = Options(focus, peers, (focus_direction or "").lower() or None, conn)
+    analysis = analyze(manifests.objects, options)
     destination = None if output is None or str(output) == "-" else output
     data = RENDERERS[output_format.lower()](analysis)
     write_output(data, destination, inputs=[*paths, *manifests.sources])

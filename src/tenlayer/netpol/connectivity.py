@@ -17,7 +17,14 @@ from tenlayer.netpol.endpoints import Endpoint, ExternalRange, PodClass
 from tenlayer.netpol.ingress import IngressTraffic, ingress_traffic
 from tenlayer.netpol.ipranges import IPSet, interval_text, split_points
 from tenlayer.netpol.networkpolicy import NetworkPolicy, parse_network_policy
-from tenlayer.netpol.ports import ALL, NONE, ConnectionSet
+from tenlayer.netpol.networks import (
+    POD_NETWORK,
+    Network,
+    policy_networks,
+    primary_networks,
+    uses_networks,
+)
+from tenlayer.netpol.ports import ALL, MAX_PORT, MIN_PORT, NONE, PROTOCOLS, ConnectionSet
 from tenlayer.netpol.resources import (
     Workload,
     default_namespace_labels,
@@ -40,6 +47,8 @@ class Options:
     """With focus_workloads: only connections whose other end is one of these."""
     focus_direction: str | None = None
     """With focus_workloads: `ingress` (into them) or `egress` (out of them)."""
+    focus_conn: tuple[str, int] | None = None
+    """Only connections that allow this (protocol, port)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +56,27 @@ class Connection:
     src: str
     dst: str
     conns: ConnectionSet
+    network: Network = POD_NETWORK
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkMapping:
+    """One workload's line in the workload-to-networks mapping."""
+
+    workload: str
+    primary: Network
+    secondary: tuple[Network, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Analysis:
     connections: tuple[Connection, ...]
     warnings: tuple[str, ...] = ()
+    networks: tuple[NetworkMapping, ...] = ()
+    """Set when the input has user-defined or secondary networks: output is per network."""
+    pod_network_workloads: int = 0
+    focus_conn: str | None = None
+    """`TCP 80` when the list was restricted to one connection."""
 
 
 @dataclass(slots=True)
@@ -196,85 +220,155 @@ class Cluster:
         return result
 
 
-def _name_matches(name: str, namespace: str, wanted: tuple[str, ...]) -> bool:
-    return name in wanted or f"{namespace}/{name}" in wanted
+def parse_focus_conn(text: str) -> tuple[str, int]:
+    """`tcp-80` -> ("TCP", 80), as netpol-analyzer's --focus-conn takes it."""
+    protocol, dash, port = text.strip().partition("-")
+    if not dash or protocol.upper() not in PROTOCOLS or not port.isdigit() or not (
+            MIN_PORT <= int(port) <= MAX_PORT):
+        raise BadInput(f"--focus-conn {text!r}: expected PROTOCOL-PORT, e.g. tcp-8080 "
+                       "(TCP, UDP or SCTP; port 1-65535)")
+    return protocol.upper(), int(port)
 
 
-def analyze(objects: Sequence[KubeObject], options: Options = Options()) -> Analysis:
-    """The connection list of `objects`, as netpol-analyzer's `list` command gives it."""
-    cluster = Cluster.from_objects(objects)
-    if not cluster.workloads:
-        raise BadInput("no workloads in the input (Pods, Deployments, StatefulSets, "
-                       "DaemonSets, ReplicaSets, Jobs, CronJobs …): nothing to analyse")
-    focus = options.focus_workloads
-    warnings = set(cluster.warnings)
-    for name in focus:
-        if not any(_name_matches(w.name, w.namespace, (name,)) for w in cluster.workloads) and not (
-                name == INGRESS_CONTROLLER and cluster.ingress.backends):
-            warnings.add(f"workload {name} does not exist in the input resources")
-    classes = {w: cluster.pod_class(w) for w in cluster.workloads}
-    sources, destinations = cluster.external_ranges()
+def _name_matches(workload: Workload, wanted: tuple[str, ...]) -> bool:
+    return workload.name in wanted or f"{workload.namespace}/{workload.name}" in wanted
 
-    def focused(workload: Workload) -> bool:
-        return not focus or _name_matches(workload.name, workload.namespace, focus)
 
-    def peer_ok(workload: Workload | None) -> bool:
-        if not options.focus_workload_peers:
+@dataclass(slots=True)
+class _Lister:
+    """Lists the connections of one network's workloads, honouring the focus options."""
+
+    cluster: Cluster
+    options: Options
+    names: dict[Workload, str]
+    result: list[Connection] = field(default_factory=list)
+    cache: dict[tuple[Endpoint, Endpoint], ConnectionSet] = field(default_factory=dict)
+
+    def focused(self, workload: Workload) -> bool:
+        return not self.options.focus_workloads or _name_matches(
+            workload, self.options.focus_workloads)
+
+    def include(self, src: Workload | None, dst: Workload | None) -> bool:
+        options = self.options
+        if not options.focus_workloads:
             return True
-        return workload is not None and _name_matches(
-            workload.name, workload.namespace, options.focus_workload_peers)
 
-    def include(src: Workload | None, dst: Workload | None) -> bool:
-        if not focus:
-            return True
-        src_focus = src is not None and focused(src)
-        dst_focus = dst is not None and focused(dst)
+        def peer_ok(workload: Workload | None) -> bool:
+            return not options.focus_workload_peers or (
+                workload is not None and _name_matches(workload, options.focus_workload_peers))
+
+        src_focus = src is not None and self.focused(src)
+        dst_focus = dst is not None and self.focused(dst)
         if options.focus_direction == "ingress":
             return dst_focus and peer_ok(src)
         if options.focus_direction == "egress":
             return src_focus and peer_ok(dst)
         return (src_focus and peer_ok(dst)) or (dst_focus and peer_ok(src))
 
-    result: list[Connection] = []
-    pair_cache: dict[tuple[Endpoint, Endpoint], ConnectionSet] = {}
-
-    def between(src: Endpoint, dst: Endpoint) -> ConnectionSet:
-        key = (src, dst)
-        conns = pair_cache.get(key)
+    def between(self, src: Endpoint, dst: Endpoint) -> ConnectionSet:
+        conns = self.cache.get((src, dst))
         if conns is None:
-            conns = cluster.allowed(src, dst)
-            pair_cache[key] = conns
+            conns = self.cluster.allowed(src, dst)
+            self.cache[(src, dst)] = conns
         return conns
 
-    for workload in cluster.workloads:
-        pod = classes[workload]
-        for external in sources:
-            if include(None, workload):
-                _add(result, interval_text(external.interval) + "[External]", str(workload),
-                     between(external, pod))
-        for external in destinations:
-            if include(workload, None):
-                _add(result, str(workload), interval_text(external.interval) + "[External]",
-                     between(pod, external))
-        for other in cluster.workloads:
-            if other is workload or str(other) == str(workload) or not include(workload, other):
+    def add(self, src: str, dst: str, conns: ConnectionSet, network: Network) -> None:
+        focus = self.options.focus_conn
+        if focus is not None:
+            conns = conns.intersection(ConnectionSet.of(focus[0], [(focus[1], focus[1])]))
+        if not conns.is_empty:
+            self.result.append(Connection(src, dst, conns, network))
+
+    def list(self, workloads: list[Workload], network: Network, external: bool) -> None:
+        cluster = self.cluster
+        classes = {w: cluster.pod_class(w) for w in workloads}
+        sources, destinations = cluster.external_ranges() if external else ([], [])
+        for workload in workloads:
+            pod, name = classes[workload], self.names[workload]
+            for source in sources:
+                if self.include(None, workload):
+                    self.add(interval_text(source.interval) + "[External]", name,
+                             self.between(source, pod), network)
+            for destination in destinations:
+                if self.include(workload, None):
+                    self.add(name, interval_text(destination.interval) + "[External]",
+                             self.between(pod, destination), network)
+            for other in workloads:
+                if other is workload or self.names[other] == name or not self.include(
+                        workload, other):
+                    continue
+                self.add(name, self.names[other], self.between(pod, classes[other]), network)
+
+    def list_ingress(self, networks: dict[Workload, Network]) -> None:
+        cluster, options = self.cluster, self.options
+        controller = cluster.ingress_controller()
+        for backend, conns in cluster.ingress.backends.items():
+            if options.focus_workloads and not (
+                    self.focused(backend) or INGRESS_CONTROLLER in options.focus_workloads):
                 continue
-            _add(result, str(workload), str(other), between(pod, classes[other]))
-    controller = cluster.ingress_controller()
-    for backend, conns in cluster.ingress.backends.items():
-        if focus and not (focused(backend) or INGRESS_CONTROLLER in focus):
-            continue
-        if options.focus_direction == "egress" or options.focus_workload_peers:
-            continue
-        allowed = conns.intersection(cluster.allowed(controller, classes[backend]))
-        if allowed.is_empty:
-            warnings.add(f"the traffic from the ingress controller to {backend} is blocked by "
-                         "network policies")
-        _add(result, INGRESS_CONTROLLER, str(backend), allowed)
-    return Analysis(tuple(sorted(result, key=lambda c: (c.src, c.dst))),
-                    tuple(sorted(warnings)))
+            if options.focus_direction == "egress" or options.focus_workload_peers:
+                continue
+            allowed = conns.intersection(cluster.allowed(controller, cluster.pod_class(backend)))
+            if allowed.is_empty:
+                cluster.warnings.add(f"the traffic from the ingress controller to {backend} is "
+                                     "blocked by network policies")
+            self.add(INGRESS_CONTROLLER, self.names[backend], allowed, networks[backend])
 
 
-def _add(result: list[Connection], src: str, dst: str, conns: ConnectionSet) -> None:
-    if not conns.is_empty:
-        result.append(Connection(src, dst, conns))
+def analyze(objects: Sequence[KubeObject], options: Options | None = None) -> Analysis:
+    """The connection list of `objects`, as netpol-analyzer's `list` command gives it."""
+    options = options or Options()
+    cluster = Cluster.from_objects(objects)
+    if not cluster.workloads:
+        raise BadInput("no workloads in the input (Pods, Deployments, StatefulSets, "
+                       "DaemonSets, ReplicaSets, Jobs, CronJobs, VirtualMachines …): nothing "
+                       "to analyse")
+    for name in options.focus_workloads:
+        if not any(_name_matches(w, (name,)) for w in cluster.workloads) and not (
+                name == INGRESS_CONTROLLER and cluster.ingress.backends):
+            cluster.warnings.add(f"workload {name} does not exist in the input resources")
+    primaries = primary_networks(objects, cluster.namespaces)
+    networks = {w: primaries.get(w.namespace, POD_NETWORK) for w in cluster.workloads}
+    names = {w: (f"{w.namespace}[udn]/{w.name}[{w.kind}]" if networks[w].kind == "UDN"
+                 else str(w)) for w in cluster.workloads}
+    lister = _Lister(cluster, options, names)
+    for network in sorted(set(networks.values())):
+        lister.list([w for w in cluster.workloads if networks[w] == network], network, True)
+    lister.list_ingress(networks)
+    secondary = _secondary_networks(objects, cluster)
+    for nad_name, (workloads, policies) in sorted(secondary.items()):
+        nad = Network(3, "NAD", nad_name)
+        nad_cluster = Cluster(workloads, cluster.namespaces, policies, [], None,
+                              IngressTraffic(), cluster.warnings)
+        _Lister(nad_cluster, options, names, lister.result).list(workloads, nad, False)
+    mapping: tuple[NetworkMapping, ...] = ()
+    if uses_networks(objects) or secondary:
+        mapping = tuple(sorted(
+            (NetworkMapping(str(w), networks[w], tuple(
+                Network(3, "NAD", n) for n in sorted(w.secondary) if n in secondary))
+             for w in cluster.workloads),
+            key=lambda m: m.workload))
+    return Analysis(tuple(sorted(lister.result, key=lambda c: (c.src, c.dst))),
+                    tuple(sorted(cluster.warnings)), mapping,
+                    sum(1 for n in networks.values() if n == POD_NETWORK),
+                    None if options.focus_conn is None
+                    else f"{options.focus_conn[0]} {options.focus_conn[1]}")
+
+
+def _secondary_networks(
+    objects: Sequence[KubeObject], cluster: Cluster
+) -> dict[str, tuple[list[Workload], list[NetworkPolicy]]]:
+    """NetworkAttachmentDefinition name -> (workloads attached, its MultiNetworkPolicies)."""
+    defined = {obj.name for obj in objects if obj.kind == "NetworkAttachmentDefinition"}
+    result: dict[str, tuple[list[Workload], list[NetworkPolicy]]] = {}
+    for workload in cluster.workloads:
+        for name in workload.secondary:
+            if name in defined:
+                result.setdefault(name, ([], []))[0].append(workload)
+    for obj in objects:
+        if obj.kind == "MultiNetworkPolicy" and obj.group == "k8s.cni.cncf.io":
+            policy = parse_network_policy(obj)
+            for name in policy_networks(obj):
+                if name in result:
+                    result[name][1].append(policy)
+    return result

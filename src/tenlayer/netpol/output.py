@@ -1,19 +1,74 @@
-"""The connection list as netpol-analyzer prints it: `txt` lines and `json` objects."""
+"""The connection list as netpol-analyzer prints it: `txt` lines and `json` objects.
+
+With user-defined or secondary networks in the input, the txt output has one section per
+network (pod network first, then primary UDNs, primary CUDNs, secondary NADs, each by name)
+and ends with the workload-to-networks mapping; json stays one sorted list.
+"""
 
 from __future__ import annotations
 
 import orjson
 
-from tenlayer.netpol.connectivity import Analysis
+from tenlayer.netpol.connectivity import Analysis, Connection
+from tenlayer.netpol.networks import POD_NETWORK, Network
+
+SECTION = "Permitted connectivity analyzed in {}:"
+NO_POD_NETWORK_WORKLOADS = (
+    "all input workloads are configured with (C)UDN as their primary network interface")
+POD_NETWORK_BLOCKED = "All connections are not allowed for the workloads in the pod-network"
+
+
+def _line(connection: Connection) -> str:
+    return f"{connection.src} => {connection.dst} : {connection.conns.text()}"
 
 
 def render_txt(analysis: Analysis) -> bytes:
-    lines = [f"{c.src} => {c.dst} : {c.conns.text()}" for c in analysis.connections]
-    return ("\n".join(lines) + "\n").encode() if lines else b""
+    """With a focus connection (`TCP 80`) the lines name pairs only."""
+    connections = analysis.connections
+    if analysis.focus_conn is not None:
+        return _render_focus_conn(analysis, analysis.focus_conn)
+    if not analysis.networks:
+        lines = [_line(c) for c in connections]
+        return ("\n".join(lines) + "\n").encode() if lines else b""
+    by_network: dict[Network, list[str]] = {}
+    for connection in connections:
+        by_network.setdefault(connection.network, []).append(_line(connection))
+    lines = []
+    pod_lines = by_network.pop(POD_NETWORK, [])
+    if by_network:
+        lines.append(SECTION.format(POD_NETWORK.section))
+        if not pod_lines:
+            lines.append(POD_NETWORK_BLOCKED if analysis.pod_network_workloads
+                         else NO_POD_NETWORK_WORKLOADS)
+    lines.extend(pod_lines)
+    for network in sorted(by_network):
+        lines.extend(["", SECTION.format(network.section), *by_network[network]])
+    lines.extend(["", "Workload-to-Networks Mapping:"])
+    for mapping in analysis.networks:
+        lines.extend([f"{mapping.workload}: ", f"\tPrimary Network: {mapping.primary.label}"])
+        if mapping.secondary:
+            lines.append("\tSecondary Networks: " + ",".join(n.label for n in mapping.secondary))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _render_focus_conn(analysis: Analysis, focus_conn: str) -> bytes:
+    by_network: dict[Network, list[str]] = {}
+    for connection in analysis.connections:
+        by_network.setdefault(connection.network, []).append(
+            f"{connection.src} => {connection.dst}")
+    lines = [f"Permitted connections on {focus_conn}:"]
+    pod_lines = by_network.pop(POD_NETWORK, [])
+    if by_network and pod_lines:
+        lines.append(SECTION.format(POD_NETWORK.section))
+    lines.extend(pod_lines)
+    for network in sorted(by_network):
+        lines.extend(["", SECTION.format(network.section), *by_network[network]])
+    return ("\n".join(lines) + "\n").encode()
 
 
 def render_json(analysis: Analysis) -> bytes:
-    items = [{"src": c.src, "dst": c.dst, "conn": c.conns.text()} for c in analysis.connections]
+    items = [{"src": c.src, "dst": c.dst} if analysis.focus_conn is not None else
+             {"src": c.src, "dst": c.dst, "conn": c.conns.text()} for c in analysis.connections]
     return orjson.dumps(items, option=orjson.OPT_INDENT_2) + b"\n"
 
 

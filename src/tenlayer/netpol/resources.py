@@ -15,10 +15,12 @@ from typing import Any
 from tenlayer.errors import BadInput
 from tenlayer.kube.objects import KubeObject
 from tenlayer.kube.workloads import pod_template
+from tenlayer.netpol.networks import attachments
 from tenlayer.netpol.selectors import string_labels
 
 DEFAULT_NAMESPACE = "default"
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+VIRTUAL_MACHINE = "VirtualMachine"
 WORKLOAD_KINDS = frozenset({
     "Pod", "ReplicaSet", "ReplicationController", "Deployment", "StatefulSet", "DaemonSet",
     "Job", "CronJob", "DeploymentConfig",
@@ -41,6 +43,8 @@ class Workload:
     ports: tuple[NamedPort, ...]
     variants: tuple[tuple[tuple[str, str], ...], ...] = ()
     """Other label sets of Pods with the same owner: policies must not tell them apart."""
+    secondary: tuple[str, ...] = ()
+    """Secondary networks (NetworkAttachmentDefinition names) the pods are attached to."""
 
     def __str__(self) -> str:
         return f"{self.namespace}/{self.name}[{self.kind}]"
@@ -89,25 +93,41 @@ def workloads_of(objects: Iterable[KubeObject]) -> list[Workload]:
     """One Workload per workload object, and one per owner for owned Pods."""
     found: dict[tuple[str, str, str], Workload] = {}
     for obj in objects:
-        if obj.kind not in WORKLOAD_KINDS:
+        found_template = _template(obj)
+        if found_template is None:
             continue
-        template = pod_template(obj, None)
-        if template is None:
-            continue
+        metadata, spec = found_template
         namespace = object_namespace(obj)
         name, kind = obj.name, obj.kind
         if obj.kind == "Pod":
             owner = _controller(obj.body.get("metadata"))
             if owner is not None:
                 kind, name = owner
-        labels = tuple(sorted(string_labels(template.metadata.get("labels")).items()))
+        labels = tuple(sorted(string_labels(metadata.get("labels")).items()))
         key = (namespace, name, kind)
         first = found.get(key)
         if first is None:
-            found[key] = Workload(namespace, name, kind, labels, _named_ports(template.spec))
+            found[key] = Workload(namespace, name, kind, labels, _named_ports(spec),
+                                  secondary=attachments(metadata, spec))
         elif labels != first.labels and labels not in first.variants:
             found[key] = replace(first, variants=(*first.variants, labels))
     return list(found.values())
+
+
+def _template(obj: KubeObject) -> tuple[Mapping[str, Any], Mapping[str, Any]] | None:
+    """(metadata, spec) of the pods a workload makes (of a VirtualMachine's template)."""
+    if obj.kind == VIRTUAL_MACHINE and obj.group == "kubevirt.io":
+        spec = obj.body.get("spec")
+        template = spec.get("template") if isinstance(spec, dict) else None
+        if not isinstance(template, dict):
+            return None
+        metadata, vm_spec = template.get("metadata"), template.get("spec")
+        return (metadata if isinstance(metadata, dict) else {},
+                vm_spec if isinstance(vm_spec, dict) else {})
+    if obj.kind not in WORKLOAD_KINDS:
+        return None
+    template = pod_template(obj, None)
+    return None if template is None else (template.metadata, template.spec)
 
 
 def _controller(metadata: Any) -> tuple[str, str] | None:

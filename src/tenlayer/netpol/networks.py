@@ -1,0 +1,122 @@
+"""Which networks a workload is on: its primary network and secondary attachments.
+
+OVN-Kubernetes gives a namespace labelled `k8s.ovn.org/primary-user-defined-network` the
+primary network of the UserDefinedNetwork in it (or of the ClusterUserDefinedNetwork whose
+namespaceSelector selects it); pods there are isolated from every other primary network.
+Multus attaches pods to NetworkAttachmentDefinitions named in their
+`k8s.v1.cni.cncf.io/networks` annotation (VirtualMachines: `multus.networkName`); there,
+MultiNetworkPolicies with `k8s.v1.cni.cncf.io/policy-for` naming the network decide.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tenlayer.kube.objects import KubeObject
+from tenlayer.kube.workloads import DEFAULT_NAMESPACE
+from tenlayer.netpol.selectors import parse_selector
+
+PRIMARY_UDN_LABEL = "k8s.ovn.org/primary-user-defined-network"
+NETWORKS_ANNOTATION = "k8s.v1.cni.cncf.io/networks"
+POLICY_FOR_ANNOTATION = "k8s.v1.cni.cncf.io/policy-for"
+NETWORK_KINDS = frozenset({"UserDefinedNetwork", "ClusterUserDefinedNetwork",
+                           "NetworkAttachmentDefinition"})
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Network:
+    order: int
+    """0 pod network, 1 UDN, 2 CUDN, 3 NAD: the order of the output's sections."""
+    kind: str
+    name: str
+
+    @property
+    def label(self) -> str:
+        """As the workload-to-networks mapping names it: `pod-network`, `blue[UDN]`."""
+        return "pod-network" if self.order == 0 else f"{self.name}[{self.kind}]"
+
+    @property
+    def section(self) -> str:
+        if self.order == 0:
+            return "Pod network"
+        role = "secondary" if self.kind == "NAD" else "primary"
+        return f"{role} {self.kind} {self.name}"
+
+
+POD_NETWORK = Network(0, "pod-network", "")
+
+
+def _role(spec: Mapping[str, Any]) -> str | None:
+    for topology in ("layer2", "layer3"):
+        node = spec.get(topology)
+        if isinstance(node, dict) and isinstance(node.get("role"), str):
+            return str(node["role"])
+    return None
+
+
+def primary_networks(objects: Sequence[KubeObject],
+                     namespaces: Mapping[str, Mapping[str, str]]) -> dict[str, Network]:
+    """Namespace -> its primary user-defined network (absent: the pod network)."""
+    result: dict[str, Network] = {}
+    wanting = {name for name, labels in namespaces.items() if PRIMARY_UDN_LABEL in labels}
+    for obj in objects:
+        spec = obj.body.get("spec")
+        if not isinstance(spec, dict):
+            continue
+        if obj.kind == "UserDefinedNetwork":
+            namespace = obj.namespace or DEFAULT_NAMESPACE
+            if _role(spec) == "Primary" and namespace in wanting:
+                result[namespace] = Network(1, "UDN", namespace)
+        elif obj.kind == "ClusterUserDefinedNetwork":
+            network = spec.get("network")
+            if not isinstance(network, dict) or _role(network) != "Primary":
+                continue
+            selector = parse_selector(spec.get("namespaceSelector") or {},
+                                      f"{obj.source}: ClusterUserDefinedNetwork {obj.name}")
+            for name in sorted(wanting):
+                if name not in result and selector.matches(namespaces[name]):
+                    result[name] = Network(2, "CUDN", obj.name)
+    return result
+
+
+def uses_networks(objects: Sequence[KubeObject]) -> bool:
+    return any(obj.kind in NETWORK_KINDS for obj in objects)
+
+
+def _network_name(text: str) -> str:
+    return text.strip().rpartition("/")[2].partition("@")[0]
+
+
+def attachments(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> tuple[str, ...]:
+    """Secondary networks a pod template (or VirtualMachine template) names."""
+    names: list[str] = []
+    annotations = metadata.get("annotations")
+    value = annotations.get(NETWORKS_ANNOTATION) if isinstance(annotations, dict) else None
+    if isinstance(value, str) and value.strip():
+        if value.strip().startswith("["):
+            try:
+                items = json.loads(value)
+            except ValueError:
+                items = []
+            names.extend(_network_name(str(i.get("name", ""))) for i in items
+                         if isinstance(i, dict))
+        else:
+            names.extend(_network_name(part) for part in value.split(","))
+    for network in spec.get("networks") or []:
+        multus = network.get("multus") if isinstance(network, dict) else None
+        if isinstance(multus, dict) and not multus.get("default") and multus.get("networkName"):
+            names.append(_network_name(str(multus["networkName"])))
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
+def policy_networks(obj: KubeObject) -> tuple[str, ...]:
+    """The networks a MultiNetworkPolicy is for."""
+    metadata = obj.body.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    value = annotations.get(POLICY_FOR_ANNOTATION) if isinstance(annotations, dict) else None
+    if not isinstance(value, str):
+        return ()
+    return tuple(_network_name(part) for part in value.split(",") if part.strip())
