@@ -73,13 +73,7 @@ REJECTED: dict[str, str] = {
 }
 """Case (directory or file under cases/) -> part of the one-line error tenlayer gives."""
 
-_SECONDARY_IPS = ("MultiNetworkPolicy ipBlocks that match workloads by their own addresses on "
-                  "the secondary network (cloud-init networkData, the networks annotation's "
-                  "ips): not modelled")
-KNOWN_FAILING: dict[str, str] = {
-    "nad_test_16": _SECONDARY_IPS,
-    "nad_test_17": _SECONDARY_IPS,
-}
+KNOWN_FAILING: dict[str, str] = {}
 """Expected output (name without the suffix) -> why tenlayer does not match it yet."""
 
 ADMIN_KINDS = ("kind: AdminNetworkPolicy", "kind: BaselineAdminNetworkPolicy")

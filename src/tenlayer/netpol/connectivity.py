@@ -90,6 +90,8 @@ class Cluster:
     baseline: AdminPolicy | None
     ingress: IngressTraffic
     warnings: set[str] = field(default_factory=set)
+    secondary_network: str | None = None
+    """Set for a NetworkAttachmentDefinition's evaluation: pods carry their addresses there."""
     _selecting: dict[PodClass, tuple[list[NetworkPolicy], list[NetworkPolicy]]] = field(
         default_factory=dict)
 
@@ -155,8 +157,10 @@ class Cluster:
                         "has one set of labels")
 
     def pod_class(self, workload: Workload) -> PodClass:
+        addresses = () if self.secondary_network is None else tuple(
+            a for n, a in workload.addresses if n == self.secondary_network)
         return PodClass.make(workload.namespace, self.namespaces[workload.namespace],
-                             workload.label_map, workload.ports)
+                             workload.label_map, workload.ports, addresses)
 
     def ingress_controller(self) -> PodClass:
         namespace = INGRESS_CONTROLLER_NAMESPACE
@@ -339,7 +343,7 @@ def analyze(objects: Sequence[KubeObject], options: Options | None = None) -> An
     for nad_name, (workloads, policies) in sorted(secondary.items()):
         nad = Network(3, "NAD", nad_name)
         nad_cluster = Cluster(workloads, cluster.namespaces, policies, [], None,
-                              IngressTraffic(), cluster.warnings)
+                              IngressTraffic(), cluster.warnings, nad_name)
         _Lister(nad_cluster, options, names, lister.result).list(workloads, nad, False)
     mapping: tuple[NetworkMapping, ...] = ()
     if uses_networks(objects) or secondary:

@@ -17,14 +17,16 @@ class PodClass:
     namespace_labels: tuple[tuple[str, str], ...]
     labels: tuple[tuple[str, str], ...]
     ports: tuple[NamedPort, ...]
+    addresses: tuple[int, ...]
+    """Addresses on the secondary network being analysed (ipBlocks match them there)."""
     label_map: dict[str, str] = field(compare=False, hash=False, repr=False)
     namespace_label_map: dict[str, str] = field(compare=False, hash=False, repr=False)
 
     @staticmethod
     def make(namespace: str, namespace_labels: dict[str, str], labels: dict[str, str],
-             ports: tuple[NamedPort, ...]) -> PodClass:
+             ports: tuple[NamedPort, ...], addresses: tuple[int, ...] = ()) -> PodClass:
         return PodClass(namespace, tuple(sorted(namespace_labels.items())),
-                        tuple(sorted(labels.items())), ports, dict(labels),
+                        tuple(sorted(labels.items())), ports, addresses, dict(labels),
                         dict(namespace_labels))
 
     def named_port(self, name: str, protocol: str | None) -> NamedPort | None:

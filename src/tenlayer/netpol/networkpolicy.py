@@ -52,7 +52,7 @@ class PeerRule:
         if isinstance(peer, ExternalRange):
             return self.ips is not None and self.ips.contains(peer.interval)
         if self.ips is not None:
-            return False
+            return any(self.ips.contains((a, a)) for a in peer.addresses)
         if self.namespaces is None:
             if peer.namespace != policy_namespace:
                 return False

@@ -10,10 +10,13 @@ MultiNetworkPolicies with `k8s.v1.cni.cncf.io/policy-for` naming the network dec
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import yaml
 
 from tenlayer.kube.objects import KubeObject
 from tenlayer.kube.workloads import DEFAULT_NAMESPACE
@@ -90,9 +93,17 @@ def _network_name(text: str) -> str:
     return text.strip().rpartition("/")[2].partition("@")[0]
 
 
-def attachments(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> tuple[str, ...]:
-    """Secondary networks a pod template (or VirtualMachine template) names."""
+Addresses = tuple[tuple[str, int], ...]
+"""(secondary network name, IPv4 address as a number) pairs."""
+
+
+def attachments(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> tuple[
+        tuple[str, ...], Addresses]:
+    """Secondary networks a pod template (or VirtualMachine template) names, and the static
+    addresses it has on them (the annotation's `ips`; a VirtualMachine's cloud-init
+    networkData, which counts for each of its secondary networks)."""
     names: list[str] = []
+    addresses: list[tuple[str, int]] = []
     annotations = metadata.get("annotations")
     value = annotations.get(NETWORKS_ANNOTATION) if isinstance(annotations, dict) else None
     if isinstance(value, str) and value.strip():
@@ -101,15 +112,51 @@ def attachments(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> tuple[s
                 items = json.loads(value)
             except ValueError:
                 items = []
-            names.extend(_network_name(str(i.get("name", ""))) for i in items
-                         if isinstance(i, dict))
+            for item in items if isinstance(items, list) else []:
+                if isinstance(item, dict):
+                    name = _network_name(str(item.get("name", "")))
+                    names.append(name)
+                    addresses.extend((name, a) for a in _ipv4s(item.get("ips")))
         else:
             names.extend(_network_name(part) for part in value.split(","))
     for network in spec.get("networks") or []:
         multus = network.get("multus") if isinstance(network, dict) else None
         if isinstance(multus, dict) and not multus.get("default") and multus.get("networkName"):
             names.append(_network_name(str(multus["networkName"])))
-    return tuple(dict.fromkeys(n for n in names if n))
+    unique = tuple(dict.fromkeys(n for n in names if n))
+    vm_addresses = _cloud_init_addresses(spec)
+    addresses.extend((name, a) for name in unique for a in vm_addresses)
+    return unique, tuple(dict.fromkeys(addresses))
+
+
+def _ipv4s(values: Any) -> list[int]:
+    result = []
+    for value in values if isinstance(values, list) else []:
+        try:
+            interface = ipaddress.ip_interface(str(value))
+        except ValueError:
+            continue
+        if isinstance(interface, ipaddress.IPv4Interface):
+            result.append(int(interface.ip))
+    return result
+
+
+def _cloud_init_addresses(spec: Mapping[str, Any]) -> list[int]:
+    result: list[int] = []
+    for volume in spec.get("volumes") or []:
+        cloud_init = volume.get("cloudInitNoCloud") if isinstance(volume, dict) else None
+        data = cloud_init.get("networkData") if isinstance(cloud_init, dict) else None
+        if not isinstance(data, str):
+            continue
+        try:
+            parsed = yaml.safe_load(data[:65536])
+        except yaml.YAMLError:
+            continue
+        ethernets = parsed.get("ethernets") if isinstance(parsed, dict) else None
+        for interface in ethernets.values() if isinstance(ethernets, dict) else ():
+            if isinstance(interface, dict):
+                result.extend(_ipv4s(interface.get("addresses")))
+    return result
 
 
 def policy_networks(obj: KubeObject) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from typing import Any
 from tenlayer.errors import BadInput
 from tenlayer.kube.objects import KubeObject
 from tenlayer.kube.workloads import pod_template
-from tenlayer.netpol.networks import attachments
+from tenlayer.netpol.networks import Addresses, attachments
 from tenlayer.netpol.selectors import string_labels
 
 DEFAULT_NAMESPACE = "default"
@@ -45,6 +45,8 @@ class Workload:
     """Other label sets of Pods with the same owner: policies must not tell them apart."""
     secondary: tuple[str, ...] = ()
     """Secondary networks (NetworkAttachmentDefinition names) the pods are attached to."""
+    addresses: Addresses = ()
+    """Static addresses on those networks, which MultiNetworkPolicy ipBlocks can match."""
 
     def __str__(self) -> str:
         return f"{self.namespace}/{self.name}[{self.kind}]"
@@ -107,8 +109,9 @@ def workloads_of(objects: Iterable[KubeObject]) -> list[Workload]:
         key = (namespace, name, kind)
         first = found.get(key)
         if first is None:
+            secondary, addresses = attachments(metadata, spec)
             found[key] = Workload(namespace, name, kind, labels, _named_ports(spec),
-                                  secondary=attachments(metadata, spec))
+                                  secondary=secondary, addresses=addresses)
         elif labels != first.labels and labels not in first.variants:
             found[key] = replace(first, variants=(*first.variants, labels))
     return list(found.values())
