@@ -70,6 +70,10 @@ REJECTED: dict[str, str] = {
     "banp_bad_path_test_14": "unknown rule action 'Pass'",
     "banp_bad_path_test_15": "invalid CIDR address",
     "bad_path_namespace_with_same_name": "namespace 'blue' is defined twice",
+    "udn_bad_path_test_1": "invalid value 'Layer4' for key topology",
+    "udn_bad_path_test_6": "a UserDefinedNetwork cannot be in namespace openshift-oc",
+    "udn_bad_path_test_7": "namespace blue can have one primary user-defined network, and has "
+                           "blue/separate-namespace and blue/namespace-scoped",
 }
 """Case (directory or file under cases/) -> part of the one-line error tenlayer gives."""
 
@@ -153,3 +157,20 @@ def test_netpol_analyzer_cases_agree() -> None:
                        total=len(outcomes), failures=failures)
     assert not unexpected, f"{len(unexpected)} disagree:\n" + "\n".join(unexpected)
     assert not fixed, "now agree, remove from KNOWN_FAILING: " + ", ".join(fixed)
+
+
+def test_cases_without_a_reference_output_run_or_are_refused_in_one_line() -> None:
+    """The other cases (exposure-analysis inputs, warnings) have no connectivity list to
+    compare with: each must give one, or one clear BadInput, never a traceback."""
+    if not CASES.is_dir():
+        pytest.skip(f"conformance data absent: {DATA} (see ../shared/README.md)")
+    named = {e.name.rsplit(SUFFIX, 1)[0] for e in EXPECTED.iterdir()}
+    named |= {case for case, _options in FOCUS_VARIANTS.values()}
+    named |= {case.split("/")[0] for case in REJECTED}
+    others = [c for c in sorted(CASES.iterdir()) if c.name not in named]
+    assert len(others) > 50
+    for case in others:
+        try:
+            analyze(load_manifests([str(case)], typed_lists=True).objects)
+        except BadInput as error:
+            assert "\n" not in str(error), case

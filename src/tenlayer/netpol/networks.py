@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from tenlayer.errors import BadInput
 from tenlayer.kube.objects import KubeObject
 from tenlayer.kube.workloads import DEFAULT_NAMESPACE
 from tenlayer.netpol.selectors import parse_selector
@@ -52,36 +53,67 @@ class Network:
 POD_NETWORK = Network(0, "pod-network", "")
 
 
-def _role(spec: Mapping[str, Any]) -> str | None:
-    for topology in ("layer2", "layer3"):
-        node = spec.get(topology)
-        if isinstance(node, dict) and isinstance(node.get("role"), str):
-            return str(node["role"])
-    return None
+TOPOLOGIES = {"Layer2": "layer2", "Layer3": "layer3"}
+ROLES = ("Primary", "Secondary")
+
+
+def _role(spec: Mapping[str, Any], place: str) -> str | None:
+    """The role of a (C)UDN's network, after the checks OVN-Kubernetes makes."""
+    topology = spec.get("topology")
+    if topology is None:
+        return None
+    if topology not in TOPOLOGIES:
+        raise BadInput(f"{place}: invalid value {topology!r} for key topology "
+                       f"(one of {', '.join(TOPOLOGIES)})")
+    layer = spec.get(TOPOLOGIES[topology])
+    if not isinstance(layer, dict):
+        raise BadInput(f"{place}: topology is {topology} but there is no "
+                       f"{TOPOLOGIES[topology]} configuration")
+    role = layer.get("role")
+    if role not in ROLES:
+        raise BadInput(f"{place}: invalid value {role!r} for key role (one of "
+                       f"{', '.join(ROLES)})")
+    return str(role)
 
 
 def primary_networks(objects: Sequence[KubeObject],
                      namespaces: Mapping[str, Mapping[str, str]]) -> dict[str, Network]:
     """Namespace -> its primary user-defined network (absent: the pod network)."""
     result: dict[str, Network] = {}
+    owners: dict[str, str] = {}
     wanting = {name for name, labels in namespaces.items() if PRIMARY_UDN_LABEL in labels}
+
+    def assign(namespace: str, network: Network, owner: str, place: str) -> None:
+        if namespace in result:
+            raise BadInput(f"{place}: namespace {namespace} can have one primary user-defined "
+                           f"network, and has {owners[namespace]} and {owner}")
+        result[namespace], owners[namespace] = network, owner
+
     for obj in objects:
         spec = obj.body.get("spec")
         if not isinstance(spec, dict):
             continue
         if obj.kind == "UserDefinedNetwork":
             namespace = obj.namespace or DEFAULT_NAMESPACE
-            if _role(spec) == "Primary" and namespace in wanting:
-                result[namespace] = Network(1, "UDN", namespace)
+            place = f"{obj.source}: UserDefinedNetwork {namespace}/{obj.name}"
+            if obj.name == "default":
+                raise BadInput(f"{place}: a UserDefinedNetwork cannot be named 'default'")
+            if namespace == "default" or namespace.startswith("openshift"):
+                raise BadInput(f"{place}: a UserDefinedNetwork cannot be in namespace "
+                               f"{namespace}")
+            if _role(spec, place) == "Primary" and namespace in wanting:
+                assign(namespace, Network(1, "UDN", namespace), f"{namespace}/{obj.name}",
+                       place)
         elif obj.kind == "ClusterUserDefinedNetwork":
+            place = f"{obj.source}: ClusterUserDefinedNetwork {obj.name}"
             network = spec.get("network")
-            if not isinstance(network, dict) or _role(network) != "Primary":
+            if not isinstance(network, dict) or _role(network, place) != "Primary":
                 continue
             selector = parse_selector(spec.get("namespaceSelector") or {},
-                                      f"{obj.source}: ClusterUserDefinedNetwork {obj.name}")
+                                      f"{place}: spec.namespaceSelector")
             for name in sorted(wanting):
-                if name not in result and selector.matches(namespaces[name]):
-                    result[name] = Network(2, "CUDN", obj.name)
+                if selector.matches(namespaces[name]):
+                    assign(name, Network(2, "CUDN", obj.name), obj.name, place)
     return result
 
 
