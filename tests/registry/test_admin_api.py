@@ -79,6 +79,13 @@ def test_strict_json(app: App) -> None:
                            headers={"Content-Type": "application/json"})
     assert deep.status_code == 400  # not a RecursionError and a 500
     assert deep.json()["errors"][0]["message"] == "the body is nested too deeply"
+    twice = app.client.post("/api/v1/users", auth=ROOT, headers={
+        "Content-Type": "application/json"},
+        content=b'{"name": "mallory", "password": "long enough", "admin": false, '
+                b'"admin": true}')
+    assert twice.status_code == 400
+    assert twice.json()["errors"][0]["message"] == "the body repeats the key 'admin'"
+    assert "mallory" not in [u["name"] for u in call(app, "GET", "/users").json()]
     form = app.client.post("/api/v1/users", auth=ROOT, content=b"a=b",
                            headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert form.status_code == 415

@@ -32,9 +32,9 @@ def test_tokens_and_refused_logins_are_audited(app: App) -> None:
                for e in app.store.audit_log()]
     assert entries == [
         ("alice", "token", "repository:other/x repository:team/app", "", True,
-         f"token {jti(granted.json())} granted repository:team/app:pull,push", ""),
+         f"token {jti(granted.json())} granted repository:team/app:pull,push", "testclient"),
         ("", "token", "repository:team/app", "", True,
-         f"token {jti(anonymous.json())} granted nothing", ""),
+         f"token {jti(anonymous.json())} granted nothing", "testclient"),
         ("alice", "login", "", "", False, "invalid username or password", "testclient"),
     ]
     assert all(e.at == app.clock.now() for e in app.store.audit_log())

@@ -69,6 +69,8 @@ def test_bad_configuration_is_one_line_exit_2(tmp_path: Path) -> None:
         "issuer: i\nservice: s\nkeys: [{certificate: c, key: k}]\nbad: !!python/object:os.system x":
             "not valid YAML",
     }
+    # a problem found at the end of a two-line file is on line 2, not on a line 3
+    cases["issuer: i\nservice: 'open"] = "not valid YAML at line 2"
     for text, message in cases.items():
         config = tmp_path / "c.yml"
         config.write_text(text)
@@ -148,3 +150,12 @@ def test_serve_on_a_taken_address_is_exit_3(tmp_path: Path) -> None:
         done = tenlayer("serve", "--config", str(config))
     assert done.returncode == 3, done.stderr
     assert done.stderr.startswith("tenlayer: cannot listen on 127.0.0.1:")
+
+
+def test_a_missing_events_secret_stops_serve_before_it_announces_itself(tmp_path: Path) -> None:
+    config = write_config(tmp_path, upstream="http://127.0.0.1:5000",
+                          events={"secret_file": "missing.secret"})
+    serve = tenlayer("serve", "--config", str(config))
+    assert serve.returncode == 2
+    assert serve.stderr.count("\n") == 1, serve.stderr
+    assert "missing.secret: cannot read the secret" in serve.stderr

@@ -84,31 +84,54 @@ def test_images_and_audit_lists_start_empty(tmp_path: Path) -> None:
         assert (done.returncode, json.loads(done.stdout)) == (0, [])
 
 
-def test_push_events_keep_manifest_pushes_only() -> None:
-    from tenlayer.registry.scanner import BadEnvelope, PushEvent, push_events
+def test_registry_events_keep_manifest_pushes_pulls_and_deletes() -> None:
+    """The envelope shapes distribution 2.8.2 sends (recorded from the real registry):
+    blob events and HEAD pulls are left out; a manifest delete comes with one event per tag."""
+    from tenlayer.registry.scanner import BadEnvelope, RegistryEvent, registry_events
 
     digest = "sha256:" + "1" * 64
+    manifest = "application/vnd.oci.image.manifest.v1+json"
+    request = {"addr": "192.0.2.7:4000", "method": "GET"}
     envelope = {"events": [
         {"action": "push", "target": {"mediaType": "application/octet-stream",
                                       "digest": digest, "repository": "team/app"}},
-        {"action": "pull", "target": {"mediaType": "application/vnd.oci.image.manifest.v1+json",
-                                      "digest": digest, "repository": "team/app", "tag": "1"}},
+        {"action": "pull", "target": {"mediaType": manifest, "digest": digest,
+                                      "repository": "team/app", "tag": "1"},
+         "actor": {"name": "bob"}, "request": request},
+        {"action": "pull", "target": {"mediaType": manifest, "digest": digest,
+                                      "repository": "team/app"},
+         "request": {**request, "method": "HEAD"}},
+        {"action": "pull", "target": {"mediaType": "application/octet-stream",
+                                      "digest": digest, "repository": "team/app"},
+         "request": request},
         {"action": "push", "actor": {"name": "alice"},
-         "target": {"mediaType": "application/vnd.oci.image.manifest.v1+json",
-                    "digest": digest, "repository": "team/app", "tag": "1"}},
+         "target": {"mediaType": manifest, "digest": digest, "repository": "team/app",
+                    "tag": "1"}, "request": {"addr": "192.0.2.8:5000", "method": "PUT"}},
         {"action": "push", "target": {
             "mediaType": "application/vnd.docker.distribution.manifest.list.v2+json",
             "digest": digest, "repository": "team/multi", "tag": ""}},
+        {"action": "delete", "target": {"digest": digest, "repository": "team/app"},
+         "actor": {"name": "maria"}, "request": {"addr": "192.0.2.9:1", "method": "DELETE"}},
+        {"action": "delete", "target": {"repository": "team/app", "tag": "1"},
+         "actor": {"name": "maria"}, "request": {"addr": "192.0.2.9:1", "method": "DELETE"}},
+        {"action": "mount", "target": {"mediaType": manifest, "digest": digest,
+                                       "repository": "team/app"}},
     ]}
-    assert push_events(envelope) == [PushEvent("team/app", digest, "1", "alice"),
-                                     PushEvent("team/multi", digest, None, "")]
+    assert registry_events(envelope) == [
+        RegistryEvent("pull", "team/app", digest, "1", "bob", "192.0.2.7:4000", "GET"),
+        RegistryEvent("push", "team/app", digest, "1", "alice", "192.0.2.8:5000", "PUT"),
+        RegistryEvent("push", "team/multi", digest, None, "", "", ""),
+        RegistryEvent("delete", "team/app", digest, None, "maria", "192.0.2.9:1", "DELETE"),
+        RegistryEvent("delete", "team/app", None, "1", "maria", "192.0.2.9:1", "DELETE"),
+    ]
     for bad, message in (([], "no events list"), ({"events": {}}, "no events list"), (
             {"events": [{"action": "push", "target": {
-                "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                "repository": "team/app"}}]},
-            "a push event without a repository and a digest")):
+                "mediaType": manifest, "repository": "team/app"}}]},
+            "a push event without a repository and a digest"), (
+            {"events": [{"action": "delete", "target": {"repository": "team/app"}}]},
+            "a delete event without a repository and a digest")):
         with pytest.raises(BadEnvelope) as raised:
-            push_events(bad)
+            registry_events(bad)
         assert str(raised.value) == message
 
 
@@ -122,3 +145,38 @@ def test_signature_manifests_are_recognised() -> None:
     assert not is_signature_manifest(json.dumps({"layers": []}).encode())
     assert not is_signature_manifest(b"not json")
     assert not is_signature_manifest(b"[]")
+
+
+def test_a_scan_the_registry_could_not_answer_is_retried(tmp_path: Path) -> None:
+    """A scan that failed because the registry did not answer is tried again after each
+    delay, then left `failed` (until `registry rescan`)."""
+    import datetime
+    import time
+
+    from tenlayer.registry.scanner import RegistryEvent, ScanQueue, Upstream
+    from tenlayer.registry.store import Store
+    from tests.support.registry import refused_address
+
+    store = Store(f"sqlite:///{tmp_path / 'registry.db'}")
+    queue = ScanQueue(store, Upstream(f"http://{refused_address()}", timeout=2),
+                      database=None, retry_delays=(0.05, 0.1))
+    digest = "sha256:" + "2" * 64
+    queue.start()
+    try:
+        queue.handle(RegistryEvent("push", "team/app", digest, "1", "alice"))
+        deadline = time.monotonic() + 30
+        while len(scans := [e for e in store.audit_log() if e.action == "scan"]) < 3:
+            assert time.monotonic() < deadline, scans
+            time.sleep(0.05)
+        time.sleep(0.3)
+        scans = [e for e in store.audit_log() if e.action == "scan"]
+    finally:
+        queue.stop()
+    endings = [e.reason.rpartition(";")[2].strip() for e in scans]
+    assert endings == ["retry 1 of 2 in 0.05 s", "retry 2 of 2 in 0.1 s",
+                       "no more retries (registry rescan)"]
+    assert all(e.reason.startswith("scan failed: ") and not e.allowed for e in scans)
+    image = store.image("team/app", digest)
+    assert image is not None and image.status == "failed"
+    assert isinstance(image.scanned_at, datetime.datetime)
+    store.close()

@@ -133,8 +133,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     store.add_user("alice", PASSWORD)
     store.add_project("quarantine", settings=ProjectSettings(severity_threshold="high"))
     store.add_member("quarantine", "user", "alice", Role.DEVELOPER)
+    store.add_user("maria", PASSWORD)
+    store.add_member("quarantine", "user", "maria", Role.MAINTAINER)
     store.add_project("frozen", settings=ProjectSettings(immutable_tags=("v*",)))
     store.add_member("frozen", "user", "alice", Role.DEVELOPER)
+    store.add_member("frozen", "user", "maria", Role.MAINTAINER)
     for name in ("trusted", "untrusted"):
         done = tenlayer("keys", "generate", "--output-key-prefix", str(work / name))
         assert done.returncode == 0, done.stderr
@@ -278,8 +281,81 @@ def test_vulnerable_refused_fixed_allowed_rescan_refuses(world: World) -> None:
             ("robot$scanner", "scan", vulnerable, True,
              "grade F, worst severity critical, 1 vulnerabilities"),
             ("alice", "pull", "1", False, reason),
-            ("robot$scanner", "pull", "1", True, "robot$scanner is the scanner"),
-            ("alice", "pull", "1", True, "quarantine/app:1: meets project quarantine's rules"))
+            ("robot$scanner", "pull", "1", True, f"pulled quarantine/app@{vulnerable}"),
+            ("alice", "pull", "1", True, f"pulled quarantine/app@{fixed}"))
+    # who, and from where: the token service's and distribution's records carry the client
+    entries = world.store.audit_log(limit=100_000)
+    clients = {e.client.partition(":")[0] for e in entries
+               if e.action in ("token", "push", "pull")}
+    assert clients == {"127.0.0.1"}
+
+
+def delete(world: World, creds: str, target: str) -> subprocess.CompletedProcess[str]:
+    return skopeo(world, "delete", "--tls-verify=false", "--creds", creds,
+                  f"docker://{world.front}/{target}")
+
+
+def forgotten(world: World, repository: str, digest: str) -> None:
+    deadline = time.monotonic() + 30
+    while world.store.image(repository, digest) is not None:
+        assert time.monotonic() < deadline, "no delete notification"
+        time.sleep(0.1)
+
+
+def test_a_maintainer_deletes_a_refused_image(world: World) -> None:
+    push(world, "vulnerable", "quarantine/doomed:1")
+    digest = digest_of(world, "vulnerable")
+    assert scanned_in(world, "quarantine/doomed", digest).tags == ("1",)
+    reason = ("quarantine/doomed:1: critical CVE-2024-3094 (xz-utils) at or above the "
+              "project's threshold high")
+    refused = skopeo(world, "copy", "--src-tls-verify=false", "--src-creds",
+                     f"maria:{PASSWORD}", f"docker://{world.front}/quarantine/doomed:1",
+                     f"dir:{world.work / 'doomed'}")
+    assert refused.returncode != 0
+    assert reason in refused.stderr
+    # a developer may not delete: distribution refuses (the token grants no delete)
+    done = delete(world, f"alice:{PASSWORD}", "quarantine/doomed:1")
+    assert done.returncode != 0
+    assert world.store.image("quarantine/doomed", digest) is not None
+    done = delete(world, f"maria:{PASSWORD}", "quarantine/doomed:1")
+    assert done.returncode == 0, done.stderr
+    forgotten(world, "quarantine/doomed", digest)
+    assert world.store.tag_digest("quarantine/doomed", "1") is None
+    audited(world,
+            ("maria", "pull", "1", False, reason),
+            ("maria", "pull", "1", True, f"{reason}; let through: maria may delete "
+             "quarantine/doomed (a delete reads the manifest first)"),
+            ("maria", "delete", digest, True, f"deleted quarantine/doomed@{digest}"),
+            ("maria", "delete", "1", True, "deleted tag 1"))
+    listed = tenlayer("registry", "images", "--config", str(world.config))
+    assert "quarantine/doomed" not in listed.stdout
+
+
+def test_a_deleted_immutable_tag_can_be_pushed_again(world: World) -> None:
+    push(world, "vulnerable", "frozen/gone:v1")
+    digest = digest_of(world, "vulnerable")
+    scanned_in(world, "frozen/gone", digest)
+    assert push_to(world, "fixed", "frozen/gone:v1").returncode != 0
+    done = delete(world, f"maria:{PASSWORD}", "frozen/gone:v1")
+    assert done.returncode == 0, done.stderr
+    forgotten(world, "frozen/gone", digest)
+    push(world, "fixed", "frozen/gone:v1")
+    deadline = time.monotonic() + 30
+    while world.store.tag_digest("frozen/gone", "v1") != digest_of(world, "fixed"):
+        assert time.monotonic() < deadline, "no push notification for frozen/gone:v1"
+        time.sleep(0.1)
+
+
+def test_tags_of_one_digest_are_all_listed(world: World) -> None:
+    push(world, "fixed", "frozen/many:a")
+    push(world, "fixed", "frozen/many:b")
+    digest = digest_of(world, "fixed")
+    deadline = time.monotonic() + 30
+    while (image := scanned_in(world, "frozen/many", digest)).tags != ("a", "b"):
+        assert time.monotonic() < deadline, image
+        time.sleep(0.1)
+    listed = tenlayer("registry", "images", "--config", str(world.config))
+    assert f"frozen/many@{digest} tags=a,b scanned grade=" in listed.stdout
 
 
 def audited(world: World, *expected: tuple[str, str, str, bool, str]) -> None:
@@ -375,3 +451,24 @@ def test_events_need_the_secret(world: World) -> None:
     assert answer.status_code == 400
     assert answer.json()["errors"][0]["message"] == (
         "not a notification envelope: no events list")
+
+
+def test_a_client_cannot_choose_its_address_in_the_audit(world: World) -> None:
+    """distribution believes X-Forwarded-For for its notifications; the front replaces it."""
+    push(world, "fixed", "frozen/addr:1")
+    service = json.loads(world.config.read_text())["listen"]
+    answer = httpx.get(f"http://{service}/token", params={
+        "service": SERVICE, "scope": "repository:frozen/addr:pull"}, auth=("alice", PASSWORD))
+    bearer = answer.json()["token"]
+    pulled = httpx.get(f"http://{world.front}/v2/frozen/addr/manifests/1", headers={
+        "Authorization": f"Bearer {bearer}", "X-Forwarded-For": "203.0.113.9",
+        "X-Real-IP": "203.0.113.9",
+        "Accept": "application/vnd.oci.image.manifest.v1+json"})
+    assert pulled.status_code == 200
+    deadline = time.monotonic() + 10
+    while not (pulls := [e for e in world.store.audit_log(limit=100_000)
+                         if e.action == "pull" and e.repository == "frozen/addr"
+                         and e.identity == "alice"]):
+        assert time.monotonic() < deadline, "no pull notification"
+        time.sleep(0.1)
+    assert [(e.identity, e.client) for e in pulls] == [("alice", "127.0.0.1")]

@@ -99,12 +99,12 @@ def serve_command(config_path: Path) -> None:
         raise EnvironmentProblem(
             f"cannot listen on {config.host}:{config.port}: {error.strerror}") from None
     store = _open_store(config)
+    scans = _scan_queue(config, store)  # reads the events and scanner secrets: fail early
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
                         stream=sys.stderr)
     click.echo(f"tenlayer registry: token service on http://{config.host}:{config.port} "
                f"(realm {config.realm}, service {config.service}, issuer {config.issuer})",
                err=True)
-    scans = _scan_queue(config, store)
     if scans is not None:
         click.echo(f"tenlayer registry: scanning pushes to {config.upstream} "
                    f"(notifications at http://{config.host}:{config.port}/events)", err=True)
@@ -170,7 +170,7 @@ def images_command(config_path: Path, as_json: bool) -> None:
         _print_json([image.to_json() for image in images])
         return
     for image in images:
-        tag = f" tag={image.tag}" if image.tag else ""
+        tag = f" tags={','.join(image.tags)}" if image.tags else ""
         detail = (f" grade={image.grade} worst={image.worst_severity or 'none'}"
                   if image.status == "scanned" else
                   f" error={image.error}" if image.status == "failed" else "")
@@ -182,7 +182,8 @@ def images_command(config_path: Path, as_json: bool) -> None:
 @json_option
 @click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
 def audit_command(config_path: Path, as_json: bool, limit: int) -> None:
-    """The newest audit records: pulls the front decided, pushes, scans."""
+    """The newest audit records: tokens issued, pulls, pushes and deletes (as the registry
+    reports them), the front's refusals, scans."""
     entries = _store(config_path).audit_log(limit=limit)
     if as_json:
         _print_json([entry.to_json() for entry in entries])
@@ -202,16 +203,17 @@ def audit_command(config_path: Path, as_json: bool, limit: int) -> None:
               help="nginx's directory (default: a new temporary one).")
 def front_command(config_path: Path, listen: str | None, prefix: Path | None) -> None:
     """Run the pull gate before the registry (`upstream`): nginx with auth_request to the
-    project-rules gate (pull rules, tag immutability on manifest pushes); every decision is
+    project-rules gate (pull rules, tag immutability on manifest pushes); every refusal is
     written to the audit table."""
     import datetime
     import logging
     import urllib.parse
 
     from tenlayer.registry.audit import AuditWriter
+    from tenlayer.registry.config import load_config
     from tenlayer.registry.front.decision import DecisionApp
     from tenlayer.registry.front.gate import AuditRecord
-    from tenlayer.registry.front.identity import ring_verifier
+    from tenlayer.registry.front.identity import ReloadingVerifier
     from tenlayer.registry.front.server import run_front
     from tenlayer.registry.rules import ProjectRulesGate
     from tenlayer.registry.scanner import UpstreamSignatures, upstream_tag_exists
@@ -237,7 +239,8 @@ def front_command(config_path: Path, listen: str | None, prefix: Path | None) ->
             record.repository, record.reference, record.allowed, record.reason, record.client,
         ))
 
-    verify = ring_verifier(config.key_ring(), audience=config.service, issuer=config.issuer)
+    verify = ReloadingVerifier(lambda: load_config(config.path).key_ring(),
+                               audience=config.service, issuer=config.issuer)
     app = DecisionApp(gate, upstream.url, verify=verify, on_decision=audit)
     address = listen or config.front_listen
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",

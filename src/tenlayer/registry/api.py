@@ -318,12 +318,32 @@ def _authenticate(service: TokenService, request: Request) -> Principal:
     return principal
 
 
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different: `{"role": "guest", "role": "admin"}`
+    means whatever the reader keeps, so it is refused rather than guessed at."""
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise _RepeatedKey(key)
+        document[key] = value
+    return document
+
+
 def _run(service: TokenService, handler: Handler, request: Request, body: bytes) -> Response:
     principal = _authenticate(service, request)
     document: Any = None
     if body:
         try:
-            document = json.loads(body)
+            document = json.loads(body, object_pairs_hook=_unique_keys)
+        except _RepeatedKey as repeated:
+            raise HttpError(400, "invalid_request",
+                            f"the body repeats the key {repeated.key!r}") from None
         except (ValueError, UnicodeDecodeError):
             raise HttpError(400, "invalid_request", "the body is not JSON") from None
         except RecursionError:  # `[[[[…]]]]` thirty thousand deep: not a request, an attack

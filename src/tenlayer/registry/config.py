@@ -189,8 +189,11 @@ def load_config(path: Path) -> RegistryConfig:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise _fail(path, f"not valid YAML{where}") from None
+        # a problem found at the end of the text is marked on the line after the last one
+        line = min(mark.line + 1, max(1, len(text.splitlines()))) if mark is not None else 0
+        where = f" at line {line}" if line else ""
+        problem = getattr(error, "problem", None)
+        raise _fail(path, f"not valid YAML{where}" + (f" ({problem})" if problem else "")) from None
     if not isinstance(data, dict):
         raise _fail(path, "the configuration must be a mapping")
     unknown = sorted(str(k) for k in set(data) - FIELDS)

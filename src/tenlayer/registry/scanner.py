@@ -43,37 +43,62 @@ MAX_EVENTS_BODY = 4 << 20
 
 
 @dataclass(frozen=True)
-class PushEvent:
+class RegistryEvent:
+    """One manifest push, pull or delete (or tag delete) that distribution reports."""
+
+    action: str
+    """`push`, `pull` or `delete`."""
     repository: str
-    digest: str
+    digest: str | None
+    """None for a tag delete (distribution reports the tag alone)."""
     tag: str | None
     actor: str
+    """The token's subject as distribution saw it; "" for anonymous."""
+    client: str = ""
+    """The client's address (`request.addr`: the front passes the client's own)."""
+    method: str = ""
 
 
 class BadEnvelope(ValueError):
     """The body is not distribution's notification envelope."""
 
 
-def push_events(document: Any) -> list[PushEvent]:
-    """The manifest pushes of a notification envelope (blob pushes, pulls and deletes are
-    left out)."""
+def registry_events(document: Any) -> list[RegistryEvent]:
+    """The manifest pushes, manifest GETs and deletes of a notification envelope. Blob
+    events, and the HEAD requests that only ask whether a manifest exists, are left out."""
     if not isinstance(document, dict) or not isinstance(document.get("events"), list):
         raise BadEnvelope("no events list")
-    pushes = []
+    events = []
     for event in document["events"]:
-        if not isinstance(event, dict) or event.get("action") != "push":
+        if not isinstance(event, dict) or event.get("action") not in ("push", "pull", "delete"):
             continue
-        target = event.get("target")
-        if not isinstance(target, dict) or target.get("mediaType") not in MANIFEST_MEDIA_TYPES:
+        action = event["action"]
+        target, request = event.get("target"), event.get("request")
+        if not isinstance(target, dict):
+            continue
+        request = request if isinstance(request, dict) else {}
+        method = _text(request.get("method"))
+        if action != "delete" and target.get("mediaType") not in MANIFEST_MEDIA_TYPES:
+            continue
+        if action == "pull" and method != "GET":
             continue
         repository, digest, tag = target.get("repository"), target.get("digest"), target.get("tag")
-        if not isinstance(repository, str) or not isinstance(digest, str) or ":" not in digest:
-            raise BadEnvelope("a push event without a repository and a digest")
+        digest = digest if isinstance(digest, str) and ":" in digest else None
+        tag = tag if isinstance(tag, str) and tag else None
+        if not isinstance(repository, str) or not repository or (
+                digest is None and (action != "delete" or tag is None)):
+            raise BadEnvelope(f"a {action} event without a repository and a digest")
         actor = event.get("actor")
-        name = actor.get("name") if isinstance(actor, dict) else None
-        pushes.append(PushEvent(repository, digest, tag if isinstance(tag, str) and tag else None,
-                                name if isinstance(name, str) else ""))
-    return pushes
+        events.append(RegistryEvent(
+            action, repository, digest, tag,
+            _text(actor.get("name")) if isinstance(actor, dict) else "",
+            _text(request.get("addr")), method,
+        ))
+    return events
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
 
 
 # -- pulling and scanning from the registry ------------------------------------------------
@@ -123,7 +148,7 @@ def scan_manifest(
 ) -> ScanOutcome:
     """Pull `repository@digest` from the registry and scan it; a failure is an outcome with
     `error` set, never an exception (EnvironmentProblem, BadInput alike)."""
-    from tenlayer.errors import TenlayerError
+    from tenlayer.errors import EnvironmentProblem, TenlayerError
     from tenlayer.image.open import OpenOptions
     from tenlayer.image.registry.source import RegistryImage
     from tenlayer.image.walker import walk
@@ -146,7 +171,8 @@ def scan_manifest(
         inventory = assemble(opened.image, walked)
         result = scan_inventory(inventory, ScanOptions(database=database), now=now)
     except TenlayerError as error:
-        return ScanOutcome(now, None, None, error=str(error).splitlines()[0])
+        return ScanOutcome(now, None, None, error=str(error).splitlines()[0],
+                           transient=isinstance(error, EnvironmentProblem))
     findings = tuple(
         StoredFinding(
             m.vulnerability.id, tuple(m.vulnerability.aliases), m.package.name,
@@ -185,28 +211,51 @@ def is_signature_manifest(data: bytes) -> bool:
 class ScanQueue:
     """Pushed manifests waiting for a scan, and the one thread that scans them in order."""
 
+    RETRY_DELAYS = (10.0, 60.0, 300.0)
+    """Seconds before each new attempt at a scan that failed for a reason that may pass
+    (the registry unreachable, a timeout: EnvironmentProblem); a malformed image is not
+    retried. After the last, the image stays `failed` until `registry rescan`."""
+
     def __init__(
         self, store: Store, upstream: Upstream, *, database: Path | None,
         now: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC),
+        retry_delays: tuple[float, ...] = RETRY_DELAYS,
     ) -> None:
         self.store = store
         self.upstream = upstream
         self.database = database
         self.now = now
+        self.retry_delays = retry_delays
+        self._failures: dict[tuple[str, str], int] = {}
         self._queue: queue.Queue[tuple[str, str] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self.idle = threading.Event()
         self.idle.set()
 
-    def pushed(self, event: PushEvent) -> None:
-        """Record the push at once; queue a scan when the digest is new to the repository."""
+    def handle(self, event: RegistryEvent) -> None:
+        """Record what distribution reports: a push (queue a scan when the digest is new to
+        the repository), a pull, a delete (forget the image or tag, so the gate and the tag
+        rules no longer see it). Each goes to the audit table with who did it and from
+        where."""
         now = self.now()
-        new = self.store.record_push(event.repository, event.digest, event.tag, now=now)
         reference = f"{event.repository}@{event.digest}"
-        self.store.audit(AuditEntry(now, event.actor, "push", event.repository,
-                                    event.tag or event.digest, True,
-                                    f"pushed {reference}" + ("" if new else " (seen before)")))
-        if new:
+        if event.action == "push" and event.digest is not None:
+            new = self.store.record_push(event.repository, event.digest, event.tag, now=now)
+            reason = f"pushed {reference}" + ("" if new else " (seen before)")
+        elif event.action == "pull":
+            new, reason = False, f"pulled {reference}"
+        else:
+            new = False
+            known = self.store.record_delete(event.repository, digest=event.digest,
+                                             tag=event.tag)
+            if event.digest is None:  # distribution follows a manifest's delete with one
+                reason = f"deleted tag {event.tag}"  # event per tag that named it
+            else:
+                reason = f"deleted {reference}" + ("" if known else " (not known to tenlayer)")
+        self.store.audit(AuditEntry(now, event.actor, event.action, event.repository,
+                                    event.tag or event.digest or "", True, reason,
+                                    event.client))
+        if new and event.digest is not None:
             self.submit(event.repository, event.digest)
 
     def submit(self, repository: str, digest: str) -> None:
@@ -217,8 +266,9 @@ class ScanQueue:
         outcome = scan_manifest(self.upstream, repository, digest, database=self.database,
                                 now=self.now())
         self.store.record_scan(repository, digest, outcome)
+        retry = self._retry(repository, digest, outcome)
         if outcome.error:
-            reason = f"scan failed: {outcome.error}"
+            reason = f"scan failed: {outcome.error}{retry}"
         elif outcome.signature:
             reason = "a signature manifest: nothing to scan"
         else:
@@ -228,6 +278,24 @@ class ScanQueue:
                                     digest, not outcome.error, reason))
         log.info("scanned %s@%s: %s", repository, digest, reason)
         return outcome
+
+    def _retry(self, repository: str, digest: str, outcome: ScanOutcome) -> str:
+        """Queue the scan again later when its failure may pass (forget earlier failures
+        after a success); what the audit adds to the reason."""
+        key = (repository, digest)
+        failures = self._failures.get(key, 0)
+        if not outcome.error:
+            self._failures.pop(key, None)
+            return ""
+        if not outcome.transient or failures >= len(self.retry_delays):
+            self._failures.pop(key, None)
+            return "" if not outcome.transient else "; no more retries (registry rescan)"
+        self._failures[key] = failures + 1
+        delay = self.retry_delays[failures]
+        timer = threading.Timer(delay, self.submit, (repository, digest))
+        timer.daemon = True
+        timer.start()
+        return f"; retry {failures + 1} of {len(self.retry_delays)} in {delay:g} s"
 
     def start(self) -> None:
         """Start the worker, with the pushes a previous run left unscanned queued first."""

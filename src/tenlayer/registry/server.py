@@ -79,7 +79,8 @@ def _get_token(service: TokenService, request: Request) -> JSONResponse:
             raise HttpError(400, "invalid_request",
                             "the account parameter is not the signed-in account")
     offline = params.get("offline_token", "").lower() == "true"
-    grant = service.issue(principal, scopes, offline=offline)
+    grant = service.issue(principal, scopes, offline=offline,
+                          client=client_address(request))
     return JSONResponse(_token_body(grant, oauth=False), headers={"Cache-Control": "no-store"})
 
 
@@ -113,7 +114,8 @@ def _post_token(service: TokenService, request: Request, body: bytes) -> JSONRes
         raise HttpError(400, "unsupported_grant_type",
                         "grant_type must be password or refresh_token")
     offline = one("access_type") == "offline" and grant_type == "password"
-    grant = service.issue(principal, scopes, offline=offline)
+    grant = service.issue(principal, scopes, offline=offline,
+                          client=client_address(request))
     return JSONResponse(_token_body(grant, oauth=True), headers={"Cache-Control": "no-store"})
 
 
@@ -159,7 +161,7 @@ def event_routes(scans: ScanQueue, secret: str) -> list[BaseRoute]:
     """`POST /events`: distribution's notifications (`Authorization: Bearer SECRET`)."""
     import orjson
 
-    from tenlayer.registry.scanner import MAX_EVENTS_BODY, BadEnvelope, push_events
+    from tenlayer.registry.scanner import MAX_EVENTS_BODY, BadEnvelope, registry_events
 
     expected = secret.encode("utf-8")
 
@@ -170,13 +172,13 @@ def event_routes(scans: ScanQueue, secret: str) -> list[BaseRoute]:
                 raise HttpError(401, "UNAUTHORIZED", "the events secret is missing or wrong")
             body = await read_body(request, MAX_EVENTS_BODY)
             try:
-                pushes = push_events(orjson.loads(body))
+                reported = registry_events(orjson.loads(body))
             except (orjson.JSONDecodeError, BadEnvelope) as error:
                 raise HttpError(400, "invalid_request", f"not a notification envelope: "
                                 f"{error}") from None
-            for push in pushes:
-                await run_in_threadpool(scans.pushed, push)
-            return JSONResponse({"pushes": len(pushes)})
+            for event in reported:
+                await run_in_threadpool(scans.handle, event)
+            return JSONResponse({"events": len(reported)})
         except HttpError as error:
             return error.response()
 

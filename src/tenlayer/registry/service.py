@@ -150,7 +150,8 @@ class TokenService:
         return principal.kind == "robot" and principal.name == self.config.scanner.account
 
     def issue(
-        self, principal: Principal, scopes: list[Scope], *, offline: bool = False
+        self, principal: Principal, scopes: list[Scope], *, offline: bool = False,
+        client: str = "",
     ) -> Grant:
         access = self.grant_scopes(principal, scopes)
         now = self.now()
@@ -169,7 +170,7 @@ class TokenService:
                  token.jti, granted)
         asked = " ".join(sorted({f"{scope.type}:{scope.name}" for scope in scopes}))
         self._audit(principal.name, "token", asked, True,
-                    f"token {token.jti} granted {granted or 'nothing'}", "")
+                    f"token {token.jti} granted {granted or 'nothing'}", client)
         return Grant(principal, token, access, refresh)
 
     def _audit(

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import create_engine, delete, event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -741,6 +741,27 @@ class Store:
             row.manifests = list(outcome.manifests)
             row.error = outcome.error[:2000]
 
+    def record_delete(self, repository: str, *, digest: str | None, tag: str | None) -> bool:
+        """Forget a deleted manifest (its scan and every tag naming it) or a deleted tag,
+        as distribution's delete notifications say; True when something was known."""
+        with self._session() as session:
+            statements = []
+            if digest is not None:
+                statements += [
+                    delete(ImageRow).where(ImageRow.repository == repository,
+                                           ImageRow.digest == digest),
+                    delete(TagRow).where(TagRow.repository == repository,
+                                         TagRow.digest == digest),
+                ]
+            if tag is not None:
+                statements.append(delete(TagRow).where(TagRow.repository == repository,
+                                                        TagRow.tag == tag))
+            forgotten = 0
+            for statement in statements:
+                result = session.execute(statement)
+                forgotten += result.rowcount if isinstance(result, CursorResult) else 0
+            return forgotten > 0
+
     def tag_digest(self, repository: str, tag: str) -> str | None:
         with self._session() as session:
             row = session.get(TagRow, (repository, tag))
@@ -760,13 +781,22 @@ class Store:
                     if digest in (manifests or ())
                 ), None)
                 row = session.get(ImageRow, found) if found is not None else None
-            return _stored_image(row) if row is not None else None
+            if row is None:
+                return None
+            tags = session.scalars(select(TagRow.tag).where(
+                TagRow.repository == row.repository, TagRow.digest == row.digest)).all()
+            return _stored_image(row, tuple(sorted(tags)))
 
     def list_images(self) -> list[StoredImage]:
         with self._session() as session:
             rows = session.scalars(
                 select(ImageRow).order_by(ImageRow.repository, ImageRow.digest)).all()
-            return [_stored_image(row) for row in rows]
+            tags: dict[tuple[str, str], list[str]] = {}
+            for repository, tag, digest in session.execute(
+                    select(TagRow.repository, TagRow.tag, TagRow.digest).order_by(TagRow.tag)):
+                tags.setdefault((repository, digest), []).append(tag)
+            return [_stored_image(row, tuple(tags.get((row.repository, row.digest), ())))
+                    for row in rows]
 
     # -- audit -------------------------------------------------------------------------
 
@@ -838,6 +868,8 @@ class ScanOutcome:
     error: str = ""
     signature: bool = False
     """A cosign signature manifest (simple-signing layers only): nothing to scan or run."""
+    transient: bool = False
+    """The scan failed for a reason that may pass (the registry unreachable): retried."""
 
 
 @dataclass(frozen=True)
@@ -853,10 +885,13 @@ class StoredImage:
     findings: tuple[StoredFinding, ...]
     manifests: tuple[str, ...]
     error: str
+    tags: tuple[str, ...] = ()
+    """Every tag that names this digest now (`tag` is the one it was last pushed as)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "repository": self.repository, "digest": self.digest, "tag": self.tag,
+            "tags": list(self.tags),
             "pushed_at": self.pushed_at.isoformat(), "status": self.status,
             "scanned_at": self.scanned_at.isoformat() if self.scanned_at else None,
             "grade": self.grade, "worst_severity": self.worst_severity,
@@ -865,12 +900,12 @@ class StoredImage:
         }
 
 
-def _stored_image(row: ImageRow) -> StoredImage:
+def _stored_image(row: ImageRow, tags: tuple[str, ...]) -> StoredImage:
     return StoredImage(
         row.repository, row.digest, row.tag, _utc(row.pushed_at) or row.pushed_at, row.status,
         _utc(row.scanned_at), row.grade, row.worst_severity,
         tuple(StoredFinding.from_json(f) for f in row.findings or ()),
-        tuple(row.manifests or ()), row.error or "",
+        tuple(row.manifests or ()), row.error or "", tags,
     )
 
 
@@ -880,7 +915,7 @@ class AuditEntry:
     identity: str
     """The account, or "" for anonymous."""
     action: str
-    """pull, push, scan, token."""
+    """token, pull, push, delete, scan."""
     repository: str
     reference: str
     allowed: bool

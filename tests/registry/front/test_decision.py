@@ -26,7 +26,7 @@ from tenlayer.registry.front.gate import (
 )
 from tenlayer.registry.front.identity import ring_from_certificates, ring_verifier
 from tenlayer.registry.keys import KeyRing, load_key, write_key
-from tenlayer.registry.tokens import issue_token
+from tenlayer.registry.tokens import AccessEntry, issue_token
 from tests.support.registry import refused_address
 
 REASON = "quarantine/app: critical CVE-2024-3094 at or above the project's threshold (high)"
@@ -43,12 +43,15 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> KeyRing:
     return ring(tmp_path_factory.mktemp("keys"))
 
 
-def token(keys: KeyRing, subject: str, *, minutes: int = 5, audience: str = AUDIENCE) -> str:
+def token(
+    keys: KeyRing, subject: str, *, minutes: int = 5, audience: str = AUDIENCE,
+    access: tuple[AccessEntry, ...] = (),
+) -> str:
     now = datetime.datetime.now(datetime.UTC)
     if minutes < 0:
         now += datetime.timedelta(minutes=minutes * 2)
     return issue_token(
-        keys, issuer=ISSUER, audience=audience, subject=subject, access=[], now=now,
+        keys, issuer=ISSUER, audience=audience, subject=subject, access=list(access), now=now,
         lifetime=datetime.timedelta(minutes=abs(minutes)),
     ).token
 
@@ -101,10 +104,41 @@ def test_exempt_robot_may_pull(keys: KeyRing) -> None:
     bearer = token(keys, "robot$scanner")
     answer = ask(app(keys, audit), "HEAD", "/v2/quarantine/app/manifests/v1", bearer)
     assert (answer.status_code, answer.headers.get("x-tenlayer-denied")) == (204, None)
-    assert audit.records == [
-        AuditRecord("robot$scanner", "quarantine/app", "v1", "HEAD", True,
-                    f"robot$scanner is exempt: {REASON}", "192.0.2.7:40000")
-    ]
+    # allowed reads are not the front's to record: distribution's notifications say which
+    # pulls happened (and it may still refuse one the gate allows)
+    assert audit.records == []
+
+
+@pytest.mark.parametrize("actions", [("delete",), ("*",), ("pull", "push", "delete")])
+def test_a_token_that_may_delete_reads_a_refused_manifest(
+    keys: KeyRing, actions: tuple[str, ...]
+) -> None:
+    """skopeo delete GETs the manifest before it DELETEs it: whoever may delete a refused
+    image must get past the gate, and the audit says so."""
+    audit = AuditTrail()
+    bearer = token(keys, "maria", access=(AccessEntry("repository", "quarantine/app", actions),))
+    answer = ask(app(keys, audit), "GET", "/v2/quarantine/app/manifests/v1", bearer)
+    assert (answer.status_code, answer.headers.get("x-tenlayer-denied")) == (204, None)
+    assert audit.records == [AuditRecord(
+        "maria", "quarantine/app", "v1", "GET", True,
+        f"{REASON}; let through: maria may delete quarantine/app (a delete reads the manifest "
+        "first)", "192.0.2.7:40000")]
+
+
+@pytest.mark.parametrize("access", [
+    (AccessEntry("repository", "quarantine/app", ("pull", "push")),),
+    (AccessEntry("repository", "quarantine/other", ("delete",)),),
+    (AccessEntry("registry", "catalog", ("*",)),),
+])
+def test_a_token_without_delete_on_the_repository_is_refused(
+    keys: KeyRing, access: tuple[AccessEntry, ...]
+) -> None:
+    audit = AuditTrail()
+    answer = ask(app(keys, audit), "GET", "/v2/quarantine/app/manifests/v1",
+                 token(keys, "maria", access=access))
+    assert answer.status_code == 403
+    assert [(r.identity, r.allowed, r.reason) for r in audit.records] == [
+        ("maria", False, REASON)]
 
 
 @pytest.mark.parametrize("kind", ["foreign key", "expired", "other audience", "garbage"])
@@ -137,11 +171,24 @@ def test_unverified_token_is_anonymous(keys: KeyRing, tmp_path: Path, kind: str)
     ],
 )
 def test_only_manifest_pulls_are_gated(keys: KeyRing, method: str, uri: str) -> None:
-    audit = AuditTrail()
-    answer = ask(app(keys, audit), method, uri, token(keys, "alice"))
+    audit, gate = AuditTrail(), AskedGate()
+    answer = ask(app(keys, audit, gate), method, uri, token(keys, "alice"))
     assert answer.status_code == 204
     gated = uri.startswith("/v2/open/app/manifests/")
-    assert [r.allowed for r in audit.records] == ([True] if gated else [])
+    assert gate.asked == ([("alice", "open/app", "v1", "GET")] if gated else [])
+    assert audit.records == []
+
+
+class AskedGate:
+    """Allows everything outside quarantine/ and notes what it was asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str | None, str, str, str]] = []
+
+    def decide(self, request: PullRequest) -> Decision:
+        self.asked.append((request.identity, request.repository, request.reference,
+                           request.method))
+        return Decision(not request.repository.startswith("quarantine/"), "asked")
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,13 @@ An anonymous client that the gate refuses may simply not have logged in yet: the
 endpoint asks distribution the same request, and if distribution wants a login (401) lets
 it through, so that the client gets distribution's challenge (the token realm), logs in and
 comes back with a token, which the gate then judges.
+
+A delete (`skopeo delete`, the registry API) first GETs the manifest to learn its digest,
+so a refused image could never be deleted through the front: a manifest read whose token
+grants `delete` on the repository is let through, and audited as such. It follows that
+whoever may delete an image (maintainers, project admins, robots given delete) can also
+read it by asking for a delete token; the gate guards what deployments pull with their
+pull credentials, and every such read is in the audit log with who made it.
 """
 
 from __future__ import annotations
@@ -37,7 +44,7 @@ from tenlayer.registry.front.gate import (
     PullRequest,
     PushGate,
 )
-from tenlayer.registry.front.identity import TokenVerifier, identity
+from tenlayer.registry.front.identity import TokenVerifier, bearer_claims, may_delete
 from tenlayer.registry.front.routes import UncleanPath, manifest_path, routed_path
 
 Scope = MutableMapping[str, Any]
@@ -101,37 +108,48 @@ class DecisionApp:
         manifest = manifest_path(path) if method in GATED_METHODS or pushes else None
         if manifest is None:
             return None
-        who = identity(headers.get("authorization"), self.verify)
+        claims = bearer_claims(headers.get("authorization"), self.verify)
+        who = (claims.subject or None) if claims is not None else None
         request = PullRequest(who, manifest.repository, manifest.reference, method)
         # in a thread: a gate may read a database or ask the registry (signatures), and the
         # event loop keeps answering every other request meanwhile
-        decision = await asyncio.to_thread(self._decide, request, client)
+        decision = await asyncio.to_thread(self._decide, request)
         if decision.allowed:
             return None
         if who is None and await self._wants_login(uri, headers):
+            return None  # not a refusal: distribution asks the client to log in first
+        if method in GATED_METHODS and may_delete(claims, manifest.repository):
+            self._record(request, Decision(True, (
+                f"{decision.reason}; let through: {who} may delete {manifest.repository} "
+                "(a delete reads the manifest first)")), client)
             return None
+        self._record(request, decision, client)
         detail = {"repository": manifest.repository, "reference": manifest.reference}
         return error_document("DENIED", decision.reason, detail)
 
-    def _decide(self, request: PullRequest, client: str) -> Decision:
+    def _decide(self, request: PullRequest) -> Decision:
         try:
             if request.method == "PUT" and isinstance(self.gate, PushGate):
-                decision = self.gate.decide_push(request)
-            else:
-                decision = self.gate.decide(request)
+                return self.gate.decide_push(request)
+            return self.gate.decide(request)
         except Exception:  # a broken rule must refuse, not open the registry
             log.exception("the pull gate failed on %s", request)
-            decision = Decision(False, "the pull gate failed; pulls are refused until it works")
-        if self.on_decision is not None:
-            record = AuditRecord(
-                request.identity, request.repository, request.reference, request.method,
-                decision.allowed, decision.reason, client,
-            )
-            try:
-                self.on_decision(record)
-            except Exception:
-                log.exception("the audit hook failed on %s", record)
-        return decision
+            return Decision(False, "the pull gate failed; pulls are refused until it works")
+
+    def _record(self, request: PullRequest, decision: Decision, client: str) -> None:
+        """Audit a refusal (or a let-through before a delete). The pulls, pushes and deletes
+        that happen are recorded from distribution's notifications, which know whether
+        distribution itself allowed them."""
+        if self.on_decision is None:
+            return
+        record = AuditRecord(
+            request.identity, request.repository, request.reference, request.method,
+            decision.allowed, decision.reason, client,
+        )
+        try:
+            self.on_decision(record)
+        except Exception:
+            log.exception("the audit hook failed on %s", record)
 
     async def _wants_login(self, uri: str, headers: dict[str, str]) -> bool:
         """Whether distribution answers this manifest request with 401 (a HEAD, so no

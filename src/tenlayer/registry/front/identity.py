@@ -1,10 +1,11 @@
 """Who is pulling: the subject of the bearer token the client sends through the front.
 
 nginx passes the `Authorization` header to distribution unchanged; distribution checks the
-token for access. The gate needs only the token's subject, and must not believe an
-unsigned claim (distribution checks no token at all when it runs anonymously), so the
-subject counts only when the token service's own verifier (`tokens.verify_token`: ES256,
-one of the ring's keys, issuer, audience, times) accepts the token. A token that does not
+token for access. The gate needs the token's subject (and whether it grants delete), and
+must not believe an unsigned claim (distribution checks no token at all when it runs
+anonymously), so the claims count only when the token service's own verifier
+(`tokens.verify_token`: ES256, one of the ring's keys, issuer, audience, times) accepts the
+token. A token that does not
 verify makes the client anonymous to the gate: it can never gain more than an anonymous
 pull, and distribution refuses the token itself anyway.
 """
@@ -12,40 +13,105 @@ pull, and distribution refuses the token itself anyway.
 from __future__ import annotations
 
 import datetime
+import logging
+import threading
+import time
 from collections.abc import Callable, Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from tenlayer.registry.keys import KeyRing, TokenKey, libtrust_kid
-from tenlayer.registry.tokens import TokenError, verify_token
+from tenlayer.registry.tokens import Claims, TokenError, verify_token
 
-TokenVerifier = Callable[[str], str]
-"""A bearer token in, its verified subject out; raises TokenError if it does not verify."""
+log = logging.getLogger(__name__)
+
+TokenVerifier = Callable[[str], Claims]
+"""A bearer token in, its verified claims out; raises TokenError if it does not verify."""
 
 
-def identity(authorization: str | None, verify: TokenVerifier | None) -> str | None:
-    """The verified subject of a `Bearer` authorization, or None (anonymous)."""
+def bearer_claims(authorization: str | None, verify: TokenVerifier | None) -> Claims | None:
+    """The verified claims of a `Bearer` authorization, or None (anonymous)."""
     if verify is None or not authorization:
         return None
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     try:
-        subject = verify(token.strip())
+        return verify(token.strip())
     except TokenError:
         return None
-    return subject or None
+
+
+def identity(authorization: str | None, verify: TokenVerifier | None) -> str | None:
+    """The verified subject of a `Bearer` authorization, or None (anonymous)."""
+    claims = bearer_claims(authorization, verify)
+    return (claims.subject or None) if claims is not None else None
+
+
+def may_delete(claims: Claims | None, repository: str) -> bool:
+    """Whether the token grants `delete` (or `*`) on `repository`."""
+    return claims is not None and (
+        claims.allows("repository", repository, "delete")
+        or claims.allows("repository", repository, "*"))
 
 
 def ring_verifier(keys: KeyRing, *, audience: str, issuer: str) -> TokenVerifier:
     """Verify with the token service's key ring, at the time of each request."""
 
-    def verify(token: str) -> str:
+    def verify(token: str) -> Claims:
         now = datetime.datetime.now(datetime.UTC)
-        return verify_token(token, keys, audience=audience, issuer=issuer, now=now).subject
+        return verify_token(token, keys, audience=audience, issuer=issuer, now=now)
 
     return verify
+
+
+class ReloadingVerifier:
+    """A `TokenVerifier` over the token service's configuration that follows key rotation:
+    when a token does not verify, the configuration and its keys are read again (at most
+    every `interval` seconds) and the token tried once more, so a token signed by a newly
+    added key counts at once, with no restart or signal; a ring that fails to load keeps
+    the previous one."""
+
+    def __init__(
+        self, load: Callable[[], KeyRing], *, audience: str, issuer: str,
+        interval: float = 2.0, monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.load = load
+        self.audience = audience
+        self.issuer = issuer
+        self.interval = interval
+        self.monotonic = monotonic
+        self.keys = load()
+        self._loaded_at = monotonic()
+        self._lock = threading.Lock()
+
+    def __call__(self, token: str) -> Claims:
+        keys = self.keys
+        try:
+            return self._verify(token, keys)
+        except TokenError:
+            if not self._reload():
+                raise
+        return self._verify(token, self.keys)
+
+    def _verify(self, token: str, keys: KeyRing) -> Claims:
+        now = datetime.datetime.now(datetime.UTC)
+        return verify_token(token, keys, audience=self.audience, issuer=self.issuer, now=now)
+
+    def _reload(self) -> bool:
+        from tenlayer.errors import TenlayerError
+
+        with self._lock:
+            if self.monotonic() - self._loaded_at < self.interval:
+                return False
+            self._loaded_at = self.monotonic()
+            try:
+                self.keys = self.load()
+            except TenlayerError as error:
+                log.error("token keys not reloaded: %s", error)
+                return False
+            return True
 
 
 def ring_from_certificates(certificates: Sequence[x509.Certificate]) -> KeyRing:

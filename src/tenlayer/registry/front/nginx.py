@@ -64,6 +64,10 @@ http {{
         proxy_http_version 1.1;
         proxy_set_header Connection "";
         proxy_set_header Host $http_host;
+        # distribution takes the client's address for its notifications (and so the audit
+        # log) from X-Forwarded-For, then X-Real-IP: set both, never pass the client's own
+        proxy_set_header X-Forwarded-For $remote_addr;
+        proxy_set_header X-Real-IP $remote_addr;
         proxy_buffering off;
         proxy_buffer_size 256k;  # unbuffered, nginx reads upstream this much at a time
         proxy_buffers 4 256k;
