@@ -10,7 +10,10 @@ each run) side by side, round after round (bench/measure.py), median of `--runs`
 - `direct`: from distribution itself;
 - `nginx`: through `python -m tenlayer.registry.front` — nginx (Debian's nginx-light) with
   `auth_request` to tenlayer's decision endpoint for every request (the gate for manifest
-  GET/HEAD), buffering off both ways;
+  GET/HEAD), buffering off both ways, with the static rule-set gate;
+- `nginx+rules`: the same front as `tenlayer registry front --config` runs it, with the
+  project-rules gate reading the registry store (threshold and grade rules on the pulled
+  project, the image recorded as scanned clean);
 - `py-httpx`: a Python front on uvicorn (h11) + httpx streaming (`--serve httpx`);
 - `py-asyncio`: a Python front on plain asyncio sockets, 1 MiB reads, no HTTP library on
   the data path (`--serve asyncio`).
@@ -302,6 +305,32 @@ def cpu_seconds(pids: Sequence[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def rules_config(directory: Path, upstream: str, digest: str) -> Path:
+    """`tenlayer registry front --config` as deployed: the project-rules gate over the
+    registry store, with project `bench` refusing images at or above high severity or
+    below grade C and `bench/big:v1` recorded as pushed and scanned clean, so that every
+    manifest pull reads the project, the tag and the scan from the store (SQLite)."""
+    import datetime
+
+    from tenlayer.registry.keys import write_key
+    from tenlayer.registry.store import ProjectSettings, ScanOutcome, Store
+
+    write_key(directory / "keys", "bench")
+    config = directory / "tenlayer-registry.yml"
+    config.write_text(json.dumps({
+        "issuer": "bench", "service": "bench-registry", "upstream": upstream,
+        "keys": [{"certificate": "keys/token.crt", "key": "keys/token.key"}],
+    }))
+    store = Store(f"sqlite:///{directory / 'tenlayer-registry.db'}")
+    now = datetime.datetime.now(datetime.UTC)
+    store.add_project("bench", settings=ProjectSettings(severity_threshold="high",
+                                                        minimum_grade="C"))
+    store.record_push("bench/big", digest, "v1", now=now)
+    store.record_scan("bench/big", digest, ScanOutcome(now, "A", None))
+    store.close()
+    return config
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
@@ -331,14 +360,19 @@ def main() -> None:
             "py-asyncio": [PYTHON, __file__, "--serve", "asyncio", registry.url],
         }
         if find_nginx():
-            commands = {"nginx": [PYTHON, "-m", "tenlayer.registry.front",
-                                  "--upstream", registry.url, "--prefix", str(work / "nginx"),
-                                  "--listen"], **commands}
+            config = rules_config(work / "rules", registry.url, pushed.manifest_digest)
+            commands = {
+                "nginx": [PYTHON, "-m", "tenlayer.registry.front", "--upstream", registry.url,
+                          "--prefix", str(work / "nginx"), "--listen"],
+                "nginx+rules": [PYTHON, "-m", "tenlayer", "registry", "front", "--config",
+                                str(config), "--prefix", str(work / "nginx-rules"), "--listen"],
+                **commands,
+            }
         else:
             print("nginx is not installed (apt-get install nginx-light): nginx left out")
         for name, command in commands.items():
             port = support.free_port()
-            argument = f"127.0.0.1:{port}" if name == "nginx" else str(port)
+            argument = f"127.0.0.1:{port}" if name.startswith("nginx") else str(port)
             process = subprocess.Popen([*command, argument], stdin=subprocess.DEVNULL)
             processes.append(process)
             wait_for(f"http://127.0.0.1:{port}/v2/", process)
@@ -367,13 +401,13 @@ def main() -> None:
         direct = results[0].median
         print(f"\nskopeo copy docker://…/bench/big:v1 dir:DIR, median of {args.runs} runs "
               f"({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f})")
-        print(f"  {'path':<11} {'median s':>9} {'min s':>7} {'ratio':>6} {'MB/s':>6} "
+        print(f"  {'path':<12} {'median s':>9} {'min s':>7} {'ratio':>6} {'MB/s':>6} "
               f"{'skopeo MiB':>11} {'front MiB':>10} {'front CPU s/pull':>17}")
         for result in results:
             front = fronts.get(result.name)
             front_mib = f"{peak_rss_mib(descendants(front[1].pid)):.1f}" if front else "-"
             front_cpu = f"{cpu[result.name]:.3f}" if front else "-"
-            print(f"  {result.name:<11} {result.median:>9.3f} {min(result.seconds):>7.3f} "
+            print(f"  {result.name:<12} {result.median:>9.3f} {min(result.seconds):>7.3f} "
                   f"{result.median / direct:>5.2f}x {size / 1e6 / result.median:>6.0f} "
                   f"{result.peak_mib:>11.1f} {front_mib:>10} {front_cpu:>17}")
     finally:
