@@ -298,3 +298,111 @@ def test_cli_lists_connections_and_refuses_bad_input_in_one_line(tmp_path: Path)
     result = run("k8s", "netpol", str(tmp_path / "ok.yaml"), "--focus-direction", "ingress")
     assert result.returncode == 2
     assert "need --focus-workload" in result.stderr
+
+
+def test_ingress_and_route_make_ingress_controller_connections(tmp_path: Path) -> None:
+    objects = pod("web", ports="{name: http, containerPort: 8080}", app="web") + """\
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: ns1}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}, {name: admin, port: 81, targetPort: 9090}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web, namespace: ns1}
+spec:
+  rules:
+  - http:
+      paths:
+      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}
+---
+apiVersion: route.openshift.io/v1
+kind: Route
+metadata: {name: admin, namespace: ns1}
+spec:
+  to: {kind: Service, name: web}
+  port: {targetPort: 9090}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: only-http, namespace: ns1}
+spec:
+  podSelector: {}
+  ingress: [{ports: [{port: 8080}]}]
+"""
+    lines = connlist(tmp_path, objects)
+    # the Route's 9090 is allowed by no policy: only the Ingress's port remains
+    assert "{ingress-controller} => ns1/web[Pod] : TCP 8080" in lines
+
+
+UDN = """\
+apiVersion: v1
+kind: Namespace
+metadata: {name: blue, labels: {k8s.ovn.org/primary-user-defined-network: ""}}
+---
+apiVersion: k8s.ovn.org/v1
+kind: UserDefinedNetwork
+metadata: {name: net, namespace: blue}
+spec: {topology: Layer2, layer2: {role: Primary, subnets: [192.168.0.0/16]}}
+---
+"""
+
+
+def test_primary_udn_isolates_its_namespace_and_output_has_sections(tmp_path: Path) -> None:
+    text = UDN + pod("a", "blue") + pod("b", "blue") + pod("c", "ns1")
+    (tmp_path / "objects.yaml").write_text(text)
+    analysis = analyze(load_manifests([str(tmp_path / "objects.yaml")]).objects)
+    assert render_txt(analysis).decode() == f"""\
+Permitted connectivity analyzed in Pod network:
+{ALL_IPS} => ns1/c[Pod] : All Connections
+ns1/c[Pod] => {ALL_IPS} : All Connections
+
+Permitted connectivity analyzed in primary UDN blue:
+{ALL_IPS} => blue[udn]/a[Pod] : All Connections
+{ALL_IPS} => blue[udn]/b[Pod] : All Connections
+blue[udn]/a[Pod] => {ALL_IPS} : All Connections
+blue[udn]/a[Pod] => blue[udn]/b[Pod] : All Connections
+blue[udn]/b[Pod] => {ALL_IPS} : All Connections
+blue[udn]/b[Pod] => blue[udn]/a[Pod] : All Connections
+
+Workload-to-Networks Mapping:
+blue/a[Pod]: \n\tPrimary Network: blue[UDN]
+blue/b[Pod]: \n\tPrimary Network: blue[UDN]
+ns1/c[Pod]: \n\tPrimary Network: pod-network
+"""
+
+
+def test_secondary_network_with_multi_network_policy_and_focus_conn(tmp_path: Path) -> None:
+    attached = "k8s.v1.cni.cncf.io/networks: l2"
+    text = (pod("a", app="a").replace("labels:", f"annotations: {{{attached}}}, labels:")
+            + pod("b", app="b").replace("labels:", f"annotations: {{{attached}}}, labels:")
+            + """\
+apiVersion: k8s.cni.cncf.io/v1
+kind: NetworkAttachmentDefinition
+metadata: {name: l2, namespace: ns1}
+spec: {config: '{}'}
+---
+apiVersion: k8s.cni.cncf.io/v1beta1
+kind: MultiNetworkPolicy
+metadata:
+  name: p
+  namespace: ns1
+  annotations: {k8s.v1.cni.cncf.io/policy-for: ns1/l2}
+spec:
+  podSelector: {matchLabels: {app: b}}
+  ingress: [{ports: [{port: 80}]}]
+""")
+    lines = connlist(tmp_path, text, Options(focus_conn=("TCP", 80)))
+    assert lines == {
+        "Permitted connections on TCP 80:",
+        "Permitted connectivity analyzed in Pod network:",
+        f"{ALL_IPS} => ns1/a[Pod]", f"{ALL_IPS} => ns1/b[Pod]",
+        f"ns1/a[Pod] => {ALL_IPS}", f"ns1/b[Pod] => {ALL_IPS}",
+        "ns1/a[Pod] => ns1/b[Pod]", "ns1/b[Pod] => ns1/a[Pod]",
+        "", "Permitted connectivity analyzed in secondary NAD l2:",
+    }
+    full = connlist(tmp_path, text)
+    assert "ns1/a[Pod] => ns1/b[Pod] : TCP 80" in full  # on l2, only port 80 gets in
+    assert "\tSecondary Networks: l2[NAD]" in full

@@ -94,6 +94,7 @@ class Cluster:
     """Set for a NetworkAttachmentDefinition's evaluation: pods carry their addresses there."""
     _selecting: dict[PodClass, tuple[list[NetworkPolicy], list[NetworkPolicy]]] = field(
         default_factory=dict)
+    _classes: dict[tuple[object, ...], PodClass] = field(default_factory=dict)
 
     @staticmethod
     def from_objects(objects: Sequence[KubeObject]) -> Cluster:
@@ -157,10 +158,16 @@ class Cluster:
                         "has one set of labels")
 
     def pod_class(self, workload: Workload) -> PodClass:
+        """The one PodClass of the workload's namespace, labels, ports (and addresses)."""
         addresses = () if self.secondary_network is None else tuple(
             a for n, a in workload.addresses if n == self.secondary_network)
-        return PodClass.make(workload.namespace, self.namespaces[workload.namespace],
-                             workload.label_map, workload.ports, addresses)
+        key = (workload.namespace, workload.labels, workload.ports, addresses)
+        found = self._classes.get(key)
+        if found is None:
+            found = PodClass.make(workload.namespace, self.namespaces[workload.namespace],
+                                  workload.label_map, workload.ports, addresses)
+            self._classes[key] = found
+        return found
 
     def ingress_controller(self) -> PodClass:
         namespace = INGRESS_CONTROLLER_NAMESPACE

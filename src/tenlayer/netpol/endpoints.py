@@ -11,8 +11,11 @@ from dataclasses import dataclass, field
 from tenlayer.netpol.resources import NamedPort
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class PodClass:
+    """Compared and hashed by identity: `Cluster.pod_class` makes one per class, so the
+    engine's caches key on it at the cost of a pointer, not of its labels."""
+
     namespace: str
     namespace_labels: tuple[tuple[str, str], ...]
     labels: tuple[tuple[str, str], ...]
@@ -37,7 +40,7 @@ class PodClass:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ExternalRange:
     """Addresses outside the cluster, one interval of the split (see ipranges)."""
 

@@ -96,7 +96,7 @@ class ConnectionSet:
 
     @property
     def is_all(self) -> bool:
-        return self == ALL
+        return self.ports == _ALL_PORTS
 
     def union(self, other: ConnectionSet) -> ConnectionSet:
         if other.is_empty or self.is_all:
@@ -143,5 +143,6 @@ def _range_text(bounds: tuple[int, int]) -> str:
     return str(start) if start == end else f"{start}-{end}"
 
 
-ALL = ConnectionSet(tuple((p, _FULL) for p in PROTOCOLS))
+_ALL_PORTS = tuple((p, _FULL) for p in PROTOCOLS)
+ALL = ConnectionSet(_ALL_PORTS)
 NONE = ConnectionSet()
