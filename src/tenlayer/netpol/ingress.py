@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from tenlayer.kube.containers import mapping, sequence
 from tenlayer.kube.objects import KubeObject
 from tenlayer.netpol.ports import NONE, ConnectionSet
 from tenlayer.netpol.resources import Workload, object_namespace, where
@@ -57,7 +58,7 @@ def _services(objects: Sequence[KubeObject]) -> dict[tuple[str, str], Service]:
         spec = spec if isinstance(spec, dict) else {}
         selector = spec.get("selector")
         ports = []
-        for port in spec.get("ports") or []:
+        for port in sequence(spec.get("ports")):
             if not isinstance(port, dict):
                 continue
             number = port.get("port") if isinstance(port.get("port"), int) else None
@@ -123,7 +124,7 @@ def ingress_traffic(objects: Sequence[KubeObject], workloads: Sequence[Workload]
         elif obj.kind == "Route" and obj.group in ("route.openshift.io", ""):
             port_spec = spec.get("port")
             port = port_spec.get("targetPort") if isinstance(port_spec, dict) else None
-            targets = [spec.get("to"), *(spec.get("alternateBackends") or [])]
+            targets = [spec.get("to"), *sequence(spec.get("alternateBackends"))]
             for target in targets:
                 if isinstance(target, dict) and target.get("kind", "Service") == "Service":
                     _backend(services.get((namespace, str(target.get("name")))), port,
@@ -133,9 +134,8 @@ def ingress_traffic(objects: Sequence[KubeObject], workloads: Sequence[Workload]
 
 def _ingress_backends(spec: dict[str, Any]) -> list[tuple[str, int | str | None]]:
     backends = [spec.get("defaultBackend") or spec.get("backend")]
-    for rule in spec.get("rules") or []:
-        http = rule.get("http") if isinstance(rule, dict) else None
-        for path in (http.get("paths") or []) if isinstance(http, dict) else []:
+    for rule in sequence(spec.get("rules")):
+        for path in sequence(mapping(mapping(rule).get("http")).get("paths")):
             if isinstance(path, dict):
                 backends.append(path.get("backend"))
     result: list[tuple[str, int | str | None]] = []

@@ -169,7 +169,8 @@ def _peer(node: Any, place: str) -> PeerRule:
                            "with podSelector or namespaceSelector")
         if not isinstance(block, dict) or "cidr" not in block:
             raise BadInput(f"{place}.ipBlock: CIDR error: ipBlock needs a cidr")
-        return PeerRule(ips=ip_block(block["cidr"], _list(block.get("except"), place),
+        return PeerRule(ips=ip_block(block["cidr"], _list(block.get("except"),
+                                                          f"{place}.ipBlock.except"),
                                      f"{place}.ipBlock: CIDR error"))
     pods = node.get("podSelector")
     namespaces = node.get("namespaceSelector")

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from tenlayer.errors import BadInput
+from tenlayer.kube.containers import sequence
 from tenlayer.kube.objects import KubeObject
 from tenlayer.kube.workloads import DEFAULT_NAMESPACE
 from tenlayer.netpol.selectors import parse_selector
@@ -151,7 +152,7 @@ def attachments(metadata: Mapping[str, Any], spec: Mapping[str, Any]) -> tuple[
                     addresses.extend((name, a) for a in _ipv4s(item.get("ips")))
         else:
             names.extend(_network_name(part) for part in value.split(","))
-    for network in spec.get("networks") or []:
+    for network in sequence(spec.get("networks")):
         multus = network.get("multus") if isinstance(network, dict) else None
         if isinstance(multus, dict) and not multus.get("default") and multus.get("networkName"):
             names.append(_network_name(str(multus["networkName"])))
@@ -175,7 +176,7 @@ def _ipv4s(values: Any) -> list[int]:
 
 def _cloud_init_addresses(spec: Mapping[str, Any]) -> list[int]:
     result: list[int] = []
-    for volume in spec.get("volumes") or []:
+    for volume in sequence(spec.get("volumes")):
         cloud_init = volume.get("cloudInitNoCloud") if isinstance(volume, dict) else None
         data = cloud_init.get("networkData") if isinstance(cloud_init, dict) else None
         if not isinstance(data, str):
