@@ -95,6 +95,7 @@ class Cluster:
     _selecting: dict[PodClass, tuple[list[NetworkPolicy], list[NetworkPolicy]]] = field(
         default_factory=dict)
     _classes: dict[tuple[object, ...], PodClass] = field(default_factory=dict)
+    _admins: dict[PodClass, list[AdminPolicy]] = field(default_factory=dict)
 
     @staticmethod
     def from_objects(objects: Sequence[KubeObject]) -> Cluster:
@@ -197,18 +198,32 @@ class Cluster:
             self._selecting[pod] = cached
         return cached
 
+    def _admins_of(self, pod: PodClass) -> list[AdminPolicy]:
+        cached = self._admins.get(pod)
+        if cached is None:
+            cached = self._admins[pod] = [a for a in self.admin if a.subject.matches(pod)]
+        return cached
+
     def _direction(self, pod: PodClass, peer: Endpoint, dst: Endpoint,
                    ingress: bool) -> ConnectionSet:
         """What `pod` lets in from `peer` (ingress) or out to `peer` (egress)."""
+        admins = self._admins_of(pod)
+        policies = self._selected_by(pod)[0 if ingress else 1]
+        if not admins and (policies or self.baseline is None):
+            if not policies:
+                return ALL
+            allowed = NONE
+            for policy in policies:
+                allowed = allowed.union(policy.allowed(peer, dst, ingress=ingress,
+                                                       warnings=self.warnings))
+            return allowed
         verdict = Verdict()
-        for admin in self.admin:
-            if admin.subject.matches(pod):
-                verdict.apply(admin.ingress if ingress else admin.egress, peer, dst,
-                              admin.where, self.warnings)
+        for admin in admins:
+            verdict.apply(admin.ingress if ingress else admin.egress, peer, dst,
+                          admin.where, self.warnings)
         rest = ALL.subtract(verdict.allowed.union(verdict.denied))
         if rest.is_empty:
             return verdict.allowed
-        policies = self._selected_by(pod)[0 if ingress else 1]
         if policies:
             allowed = NONE
             for policy in policies:
@@ -253,7 +268,8 @@ class _Lister:
     options: Options
     names: dict[Workload, str]
     result: list[Connection] = field(default_factory=list)
-    cache: dict[tuple[Endpoint, Endpoint], ConnectionSet] = field(default_factory=dict)
+    cache: dict[Endpoint, dict[Endpoint, ConnectionSet]] = field(default_factory=dict)
+    """Source -> destination -> allowed: one evaluation per pair of classes."""
 
     def focused(self, workload: Workload) -> bool:
         return not self.options.focus_workloads or _name_matches(
@@ -277,10 +293,10 @@ class _Lister:
         return (src_focus and peer_ok(dst)) or (dst_focus and peer_ok(src))
 
     def between(self, src: Endpoint, dst: Endpoint) -> ConnectionSet:
-        conns = self.cache.get((src, dst))
+        row = self.cache.setdefault(src, {})
+        conns = row.get(dst)
         if conns is None:
-            conns = self.cluster.allowed(src, dst)
-            self.cache[(src, dst)] = conns
+            conns = row[dst] = self.cluster.allowed(src, dst)
         return conns
 
     def add(self, src: str, dst: str, conns: ConnectionSet, network: Network) -> None:
@@ -290,25 +306,47 @@ class _Lister:
         if not conns.is_empty:
             self.result.append(Connection(src, dst, conns, network))
 
-    def list(self, workloads: list[Workload], network: Network, external: bool) -> None:
+    def list_network(self, workloads: list[Workload], network: Network,
+                     external: bool) -> None:
         cluster = self.cluster
-        classes = {w: cluster.pod_class(w) for w in workloads}
+        members = [(w, cluster.pod_class(w), self.names[w]) for w in workloads]
         sources, destinations = cluster.external_ranges() if external else ([], [])
-        for workload in workloads:
-            pod, name = classes[workload], self.names[workload]
-            for source in sources:
+        source_names = [(s, interval_text(s.interval) + "[External]") for s in sources]
+        destination_names = [(d, interval_text(d.interval) + "[External]")
+                             for d in destinations]
+        if self.options.focus_workloads or self.options.focus_conn:
+            self._list_focused(members, source_names, destination_names, network)
+            return
+        result, between = self.result, self.between
+        for _workload, pod, name in members:
+            for source, source_name in source_names:
+                conns = between(source, pod)
+                if conns.ports:
+                    result.append(Connection(source_name, name, conns, network))
+            row = self.cache.setdefault(pod, {})
+            for destination, destination_name in destination_names:
+                conns = row.get(destination) or between(pod, destination)
+                if conns.ports:
+                    result.append(Connection(name, destination_name, conns, network))
+            for _other, other_pod, other_name in members:
+                conns = row.get(other_pod) or between(pod, other_pod)
+                if conns.ports and other_name != name:
+                    result.append(Connection(name, other_name, conns, network))
+
+    def _list_focused(self, members: list[tuple[Workload, PodClass, str]],
+                      source_names: list[tuple[ExternalRange, str]],
+                      destination_names: list[tuple[ExternalRange, str]],
+                      network: Network) -> None:
+        for workload, pod, name in members:
+            for source, source_name in source_names:
                 if self.include(None, workload):
-                    self.add(interval_text(source.interval) + "[External]", name,
-                             self.between(source, pod), network)
-            for destination in destinations:
+                    self.add(source_name, name, self.between(source, pod), network)
+            for destination, destination_name in destination_names:
                 if self.include(workload, None):
-                    self.add(name, interval_text(destination.interval) + "[External]",
-                             self.between(pod, destination), network)
-            for other in workloads:
-                if other is workload or self.names[other] == name or not self.include(
-                        workload, other):
-                    continue
-                self.add(name, self.names[other], self.between(pod, classes[other]), network)
+                    self.add(name, destination_name, self.between(pod, destination), network)
+            for other, other_pod, other_name in members:
+                if other_name != name and self.include(workload, other):
+                    self.add(name, other_name, self.between(pod, other_pod), network)
 
     def list_ingress(self, networks: dict[Workload, Network]) -> None:
         cluster, options = self.cluster, self.options
@@ -344,14 +382,16 @@ def analyze(objects: Sequence[KubeObject], options: Options | None = None) -> An
                  else str(w)) for w in cluster.workloads}
     lister = _Lister(cluster, options, names)
     for network in sorted(set(networks.values())):
-        lister.list([w for w in cluster.workloads if networks[w] == network], network, True)
+        members = [w for w in cluster.workloads if networks[w] == network]
+        lister.list_network(members, network, True)
     lister.list_ingress(networks)
     secondary = _secondary_networks(objects, cluster)
     for nad_name, (workloads, policies) in sorted(secondary.items()):
         nad = Network(3, "NAD", nad_name)
         nad_cluster = Cluster(workloads, cluster.namespaces, policies, [], None,
                               IngressTraffic(), cluster.warnings, nad_name)
-        _Lister(nad_cluster, options, names, lister.result).list(workloads, nad, False)
+        _Lister(nad_cluster, options, names, lister.result).list_network(
+            workloads, nad, False)
     mapping: tuple[NetworkMapping, ...] = ()
     if uses_networks(objects) or secondary:
         mapping = tuple(sorted(

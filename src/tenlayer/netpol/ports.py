@@ -99,9 +99,9 @@ class ConnectionSet:
         return self.ports == _ALL_PORTS
 
     def union(self, other: ConnectionSet) -> ConnectionSet:
-        if other.is_empty or self.is_all:
+        if not other.ports or self.ports == _ALL_PORTS or self.ports == other.ports:
             return self
-        if self.is_empty or other.is_all:
+        if not self.ports or other.ports == _ALL_PORTS:
             return other
         mine, theirs = self._map(), other._map()
         return ConnectionSet._from(
@@ -109,9 +109,9 @@ class ConnectionSet:
         )
 
     def intersection(self, other: ConnectionSet) -> ConnectionSet:
-        if self.is_all:
+        if self.ports == _ALL_PORTS or self.ports == other.ports:
             return other
-        if other.is_all:
+        if other.ports == _ALL_PORTS:
             return self
         mine, theirs = self._map(), other._map()
         return ConnectionSet._from(
