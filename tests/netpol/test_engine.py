@@ -406,3 +406,26 @@ spec:
     full = connlist(tmp_path, text)
     assert "ns1/a[Pod] => ns1/b[Pod] : TCP 80" in full  # on l2, only port 80 gets in
     assert "\tSecondary Networks: l2[NAD]" in full
+
+
+def test_txt_is_sorted_by_source_then_destination(tmp_path: Path) -> None:
+    policy = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: p, namespace: ns1}
+spec:
+  podSelector: {matchLabels: {app: b}}
+  ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/8}}, {podSelector: {}}]}]
+"""
+    (tmp_path / "objects.yaml").write_text(pod("b", app="b") + pod("a-x", app="a") + policy)
+    analysis = analyze(load_manifests([str(tmp_path / "objects.yaml")]).objects)
+    assert render_txt(analysis).decode() == f"""\
+0.0.0.0-9.255.255.255[External] => ns1/a-x[Pod] : All Connections
+10.0.0.0-10.255.255.255[External] => ns1/a-x[Pod] : All Connections
+10.0.0.0-10.255.255.255[External] => ns1/b[Pod] : All Connections
+11.0.0.0-255.255.255.255[External] => ns1/a-x[Pod] : All Connections
+ns1/a-x[Pod] => {ALL_IPS} : All Connections
+ns1/a-x[Pod] => ns1/b[Pod] : All Connections
+ns1/b[Pod] => {ALL_IPS} : All Connections
+ns1/b[Pod] => ns1/a-x[Pod] : All Connections
+"""
