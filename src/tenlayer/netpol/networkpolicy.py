@@ -67,11 +67,15 @@ class Rule:
     """Empty: every peer (pods of all namespaces and every address)."""
     ports: tuple[PortRule, ...]
     """Empty: every port of every protocol."""
+    fixed: ConnectionSet | None = None
+    """The connections when no port is named (the same for every destination)."""
 
     def matches(self, peer: Endpoint, policy_namespace: str) -> bool:
         return not self.peers or any(p.matches(peer, policy_namespace) for p in self.peers)
 
     def connections(self, dst: Endpoint, where: str, warnings: set[str]) -> ConnectionSet:
+        if self.fixed is not None:
+            return self.fixed
         if not self.ports:
             return ConnectionSet.all()
         result = NONE
@@ -154,7 +158,10 @@ def _rule(node: Any, peers_key: str, place: str) -> Rule:
                   for i, p in enumerate(_list(node.get(peers_key), f"{place}.{peers_key}")))
     ports = tuple(parse_port(p, f"{place}.ports[{i}]")
                   for i, p in enumerate(_list(node.get("ports"), f"{place}.ports")))
-    return Rule(peers, ports)
+    fixed = None
+    if all(port.name is None for port in ports):
+        fixed = Rule(peers, ports).connections(ExternalRange((0, 0)), place, set())
+    return Rule(peers, ports, fixed)
 
 
 def _peer(node: Any, place: str) -> PeerRule:
