@@ -98,6 +98,9 @@ class Cluster:
         default_factory=dict)
     _classes: dict[tuple[object, ...], PodClass] = field(default_factory=dict)
     _admins: dict[PodClass, list[AdminPolicy]] = field(default_factory=dict)
+    _profiles: dict[tuple[PodClass, bool], int] = field(default_factory=dict)
+    _signatures: dict[tuple[object, ...], int] = field(default_factory=dict)
+    _sides: dict[tuple[int, Endpoint], ConnectionSet] = field(default_factory=dict)
 
     @staticmethod
     def from_objects(objects: Sequence[KubeObject]) -> Cluster:
@@ -239,12 +242,38 @@ class Cluster:
             rest = rest.subtract(baseline.denied)
         return verdict.allowed.union(rest)
 
+    def _profile(self, pod: PodClass, ingress: bool) -> int:
+        """Pods with one profile are treated alike in that direction: the same admin
+        policies, NetworkPolicies and baseline select them (and, for ingress, where the
+        named ports resolve is the same)."""
+        key = (pod, ingress)
+        found = self._profiles.get(key)
+        if found is None:
+            signature = (
+                ingress,
+                tuple(id(a) for a in self._admins_of(pod)),
+                tuple(id(p) for p in self._selected_by(pod)[0 if ingress else 1]),
+                self.baseline is not None and self.baseline.subject.matches(pod),
+                pod.ports if ingress else (),
+            )
+            found = self._profiles[key] = self._signatures.setdefault(
+                signature, len(self._signatures))
+        return found
+
+    def _side(self, pod: PodClass, peer: Endpoint, dst: Endpoint, ingress: bool
+              ) -> ConnectionSet:
+        key = (self._profile(pod, ingress), peer)
+        found = self._sides.get(key)
+        if found is None:
+            found = self._sides[key] = self._direction(pod, peer, dst, ingress)
+        return found
+
     def allowed(self, src: Endpoint, dst: Endpoint) -> ConnectionSet:
         result = ALL
         if isinstance(src, PodClass):
-            result = self._direction(src, dst, dst, ingress=False)
+            result = self._side(src, dst, dst, ingress=False)
         if isinstance(dst, PodClass) and not result.is_empty:
-            result = result.intersection(self._direction(dst, src, dst, ingress=True))
+            result = result.intersection(self._side(dst, src, dst, ingress=True))
         return result
 
 
@@ -327,14 +356,16 @@ class _Lister:
         ends: list[tuple[str, Endpoint]] = [(n, p) for _w, p, n in members]
         senders = sorted([*((n, s) for s, n in source_names), *ends], key=_first)
         receivers = sorted([*((n, d) for d, n in destination_names), *ends], key=_first)
-        result, between = self.result, self.between
+        append, between, new = self.result.append, self.between, tuple.__new__
         for name, sender in senders:
             row = self.cache.setdefault(sender, {})
+            pod_sender = isinstance(sender, PodClass)
             for other_name, receiver in receivers:
                 conns = row.get(receiver) or between(sender, receiver)
                 if conns.ports and other_name != name and (
-                        isinstance(sender, PodClass) or isinstance(receiver, PodClass)):
-                    result.append(Connection(name, other_name, conns, network))
+                        pod_sender or isinstance(receiver, PodClass)):
+                    # a Connection, made without NamedTuple's Python-level __new__
+                    append(new(Connection, (name, other_name, conns, network)))
 
     def _list_focused(self, members: list[tuple[Workload, PodClass, str]],
                       source_names: list[tuple[ExternalRange, str]],
