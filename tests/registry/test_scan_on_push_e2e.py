@@ -358,6 +358,60 @@ def test_tags_of_one_digest_are_all_listed(world: World) -> None:
     assert f"frozen/many@{digest} tags=a,b scanned grade=" in listed.stdout
 
 
+def multi_platform_layout(world: World, out: Path, platforms: dict[str, str]) -> list[str]:
+    """An OCI layout whose tag `1` is an index of the single-image layouts `platforms`
+    (architecture -> layout name); the platform manifests' digests, in that order."""
+    import hashlib
+    import shutil
+
+    out.mkdir()
+    (out / "oci-layout").write_text('{"imageLayoutVersion": "1.0.0"}')
+    entries = []
+    for architecture, name in platforms.items():
+        shutil.copytree(world.work / name / "blobs", out / "blobs", dirs_exist_ok=True)
+        descriptor = json.loads((world.work / name / "index.json").read_text())["manifests"][0]
+        descriptor.pop("annotations", None)
+        entries.append({**descriptor, "platform": {"os": "linux", "architecture": architecture}})
+    index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                        "manifests": entries}).encode()
+    digest = hashlib.sha256(index).hexdigest()
+    (out / "blobs" / "sha256" / digest).write_bytes(index)
+    (out / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [{
+        "mediaType": "application/vnd.oci.image.index.v1+json", "digest": f"sha256:{digest}",
+        "size": len(index), "annotations": {"org.opencontainers.image.ref.name": "1"}}]}))
+    return [str(entry["digest"]) for entry in entries]
+
+
+def test_every_platform_of_an_index_is_scanned_and_judged_as_one(world: World) -> None:
+    amd64, arm64 = multi_platform_layout(world, world.work / "multi",
+                                         {"amd64": "fixed", "arm64": "vulnerable"})
+    done = skopeo(world, "copy", "--all", "--dest-tls-verify=false", "--dest-creds",
+                  f"alice:{PASSWORD}", f"oci:{world.work / 'multi'}:1",
+                  f"docker://{world.front}/quarantine/multi:1")
+    assert done.returncode == 0, done.stderr
+    index = digest_of(world, "multi")
+    image = scanned_in(world, "quarantine/multi", index)
+    assert (image.status, image.manifests) == ("scanned", (index, amd64, arm64))
+    assert ("CVE-2024-3094", "5.6.0") in {(f.id, f.version) for f in image.findings}
+    assert (image.grade, image.worst_severity) == ("F", "critical")
+    # the tag is judged on every platform; each platform manifest, pushed (and notified)
+    # on its own, on its own scan: the arm64 one is vulnerable
+    for reference in (":1", f"@{arm64}"):
+        refused = pull_from(world, f"quarantine/multi{reference}")
+        assert refused.returncode != 0
+        assert (f"quarantine/multi{reference}: critical CVE-2024-3094 (xz-utils) at or above "
+                "the project's threshold high") in refused.stderr
+    own = scanned_in(world, "quarantine/multi", amd64)
+    assert own.manifests == (amd64,)
+    assert "CVE-2024-3094" not in {f.id for f in own.findings}
+
+
+def pull_from(world: World, target: str) -> subprocess.CompletedProcess[str]:
+    return skopeo(world, "copy", "--src-tls-verify=false", "--src-creds", f"alice:{PASSWORD}",
+                  f"docker://{world.front}/{target}",
+                  f"dir:{world.work / f'pulled-{time.monotonic_ns()}'}")
+
+
 def audited(world: World, *expected: tuple[str, str, str, bool, str]) -> None:
     """Wait until the audit table holds every expected (identity, action, reference,
     allowed, reason): the front and the token service write it in batches."""

@@ -40,6 +40,9 @@ MANIFEST_MEDIA_TYPES = frozenset({
     "application/vnd.docker.distribution.manifest.list.v2+json",
 })
 MAX_EVENTS_BODY = 4 << 20
+MAX_PLATFORMS = 32
+"""An index listing more platform images than this is not scanned (a failed scan, so its
+pulls are refused): each one is a whole image to pull and scan."""
 
 
 @dataclass(frozen=True)
@@ -147,8 +150,47 @@ def scan_manifest(
     now: datetime.datetime,
 ) -> ScanOutcome:
     """Pull `repository@digest` from the registry and scan it; a failure is an outcome with
-    `error` set, never an exception (EnvironmentProblem, BadInput alike)."""
-    from tenlayer.errors import EnvironmentProblem, TenlayerError
+    `error` set, never an exception (EnvironmentProblem, BadInput alike).
+
+    An index (multi-platform image) is scanned platform by platform, and judged as one
+    image: the findings of every platform, the worst grade, and each platform manifest's
+    digest among `manifests`, so a client that pulls its own platform by digest meets the
+    same verdict as one that pulls the tag."""
+    from tenlayer.errors import BadInput, EnvironmentProblem, TenlayerError
+
+    try:
+        client = upstream.client(repository, f"@{digest}")
+        try:
+            data = client.get_manifest(digest)[0]
+        finally:
+            client.close()
+        if is_signature_manifest(data):
+            return ScanOutcome(now, None, None, manifests=(digest,), signature=True)
+        platforms = platform_manifests(data)
+        if len(platforms) > MAX_PLATFORMS:
+            raise BadInput(f"{repository}@{digest}: the index lists {len(platforms)} "
+                           f"platform images; tenlayer scans at most {MAX_PLATFORMS}")
+        scans = [_scan_one(upstream, repository, target, database=database, now=now)
+                 for target in platforms or [digest]]
+    except TenlayerError as error:
+        return ScanOutcome(now, None, None, error=str(error).splitlines()[0],
+                           transient=isinstance(error, EnvironmentProblem))
+    return _merged(now, digest, scans)
+
+
+@dataclass(frozen=True)
+class _PlatformScan:
+    manifest: str
+    grade: str | None
+    findings: tuple[StoredFinding, ...]
+
+
+def _scan_one(
+    upstream: Upstream, repository: str, digest: str, *, database: Path | None,
+    now: datetime.datetime,
+) -> _PlatformScan:
+    """Scan one image manifest (or, for an index whose entries name no platform, the
+    default platform's)."""
     from tenlayer.image.open import OpenOptions
     from tenlayer.image.registry.source import RegistryImage
     from tenlayer.image.walker import walk
@@ -156,23 +198,17 @@ def scan_manifest(
     from tenlayer.inventory.scan import default_analyzers
     from tenlayer.scan.run import ScanOptions, scan_inventory
 
+    client = upstream.client(repository, f"@{digest}")
     try:
-        client = upstream.client(repository, f"@{digest}")
+        opened = RegistryImage(client.reference, client, OpenOptions(timeout=upstream.timeout))
         try:
-            if is_signature_manifest(client.get_manifest(digest)[0]):
-                return ScanOutcome(now, None, None, manifests=(digest,), signature=True)
-            opened = RegistryImage(client.reference, client, OpenOptions(timeout=upstream.timeout))
-            try:
-                walked = walk(opened, default_analyzers)
-            finally:
-                opened.close()
+            walked = walk(opened, default_analyzers)
         finally:
-            client.close()
-        inventory = assemble(opened.image, walked)
-        result = scan_inventory(inventory, ScanOptions(database=database), now=now)
-    except TenlayerError as error:
-        return ScanOutcome(now, None, None, error=str(error).splitlines()[0],
-                           transient=isinstance(error, EnvironmentProblem))
+            opened.close()
+    finally:
+        client.close()
+    result = scan_inventory(assemble(opened.image, walked), ScanOptions(database=database),
+                            now=now)
     findings = tuple(
         StoredFinding(
             m.vulnerability.id, tuple(m.vulnerability.aliases), m.package.name,
@@ -181,13 +217,44 @@ def scan_manifest(
         )
         for m in result.reported
     )
-    worst = max((m.vulnerability.severity for m in result.reported), default=None)
-    manifests = tuple(dict.fromkeys(
-        d for d in (digest, opened.image.manifest_digest) if d))
-    return ScanOutcome(
-        now, result.grade.letter if result.grade else None,
-        worst.name.lower() if worst is not None else None, findings, manifests,
-    )
+    return _PlatformScan(opened.image.manifest_digest or digest,
+                         result.grade.letter if result.grade else None, findings)
+
+
+def _merged(now: datetime.datetime, digest: str, scans: list[_PlatformScan]) -> ScanOutcome:
+    from tenlayer.model import Severity
+    from tenlayer.scan.grade import LETTERS
+
+    findings = tuple(dict.fromkeys(f for scan in scans for f in scan.findings))
+    grades = [scan.grade for scan in scans if scan.grade]
+    grade = max(grades, key=LETTERS.index) if grades else None
+    severities = [Severity.parse(f.severity) for f in findings]
+    worst = max(severities).name.lower() if severities else None
+    manifests = tuple(dict.fromkeys([digest, *(scan.manifest for scan in scans)]))
+    return ScanOutcome(now, grade, worst, findings, manifests)
+
+
+def platform_manifests(data: bytes) -> list[str]:
+    """The platform manifests of an index, in its order; attestations and other entries
+    for the `unknown` platform left out. Empty for an image manifest."""
+    import orjson
+
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return []
+    entries = document.get("manifests") if isinstance(document, dict) else None
+    if not isinstance(entries, list):
+        return []
+    digests = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("digest"), str):
+            continue
+        platform = entry.get("platform")
+        if isinstance(platform, dict) and platform.get("os") == "unknown":
+            continue
+        digests.append(entry["digest"])
+    return list(dict.fromkeys(digests))
 
 
 def is_signature_manifest(data: bytes) -> bool:
