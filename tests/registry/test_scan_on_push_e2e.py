@@ -123,6 +123,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     assert done.returncode == 0, done.stderr
     xz_image(work / "vulnerable", "5.6.0")
     xz_image(work / "fixed", "5.6.2")
+    xz_image(work / "clean", "9.9.9")
     write_key(work / "keys", ISSUER)
     (work / "events.secret").write_text(EVENTS_SECRET + "\n")
     service_port, front_port = support.free_port(), support.free_port()
@@ -404,6 +405,28 @@ def test_every_platform_of_an_index_is_scanned_and_judged_as_one(world: World) -
     own = scanned_in(world, "quarantine/multi", amd64)
     assert own.manifests == (amd64,)
     assert "CVE-2024-3094" not in {f.id for f in own.findings}
+
+
+def test_rescan_discovers_images_pushed_before_tenlayer_watched(world: World) -> None:
+    push(world, "clean", "quarantine/old:1")
+    digest = digest_of(world, "clean")
+    scanned_in(world, "quarantine/old", digest)
+    # as if pushed before tenlayer received the registry's notifications
+    assert world.store.record_delete("quarantine/old", digest=digest, tag=None)
+    refused = pull_from(world, "quarantine/old:1")
+    assert refused.returncode != 0
+    assert "quarantine/old:1: not yet scanned" in refused.stderr
+    done = tenlayer("registry", "rescan", "--discover", "--config", str(world.config))
+    assert done.returncode == 0, done.stderr
+    assert "not known before" in done.stderr and ", 1 not known before" in done.stderr
+    assert (f"quarantine/old@{digest}: grade A, worst severity none, 0 vulnerabilities"
+            in done.stdout.splitlines())
+    allowed = pull_from(world, "quarantine/old:1")
+    assert allowed.returncode == 0, allowed.stderr
+    audited(world, ("robot$scanner", "discover", "1", True,
+                    f"found quarantine/old:1 at {digest} in the registry"))
+    again = tenlayer("registry", "rescan", "--discover", "--config", str(world.config))
+    assert ", 0 not known before" in again.stderr
 
 
 def pull_from(world: World, target: str) -> subprocess.CompletedProcess[str]:

@@ -131,14 +131,26 @@ def _scan_queue(config: RegistryConfig, store: Store) -> ScanQueue | None:
 @registry_group.command("rescan")
 @config_option
 @json_option
-def rescan_command(config_path: Path, as_json: bool) -> None:
+@click.option("--discover", is_flag=True,
+              help="First list the registry's repositories and tags (as the scanner robot) "
+              "and record those the push notifications never told of, e.g. images pushed "
+              "before tenlayer watched the registry.")
+def rescan_command(config_path: Path, as_json: bool, discover: bool) -> None:
     """Scan every stored image again (after `tenlayer db update`): newly published
     vulnerabilities reach the gate. One line per image; exit 0 even when some fail."""
+    import datetime
+
     from tenlayer.registry.scanner import ScanQueue
+    from tenlayer.registry.scanner import discover as discover_tags
 
     config = _config(config_path)
     store = _open_store(config)
-    queue = ScanQueue(store, _upstream(config), database=config.vulndb)
+    upstream = _upstream(config)
+    if discover:
+        found = discover_tags(upstream, store, now=datetime.datetime.now(datetime.UTC))
+        click.echo(f"discovered {len(found)} tags in {upstream.url}, "
+                   f"{sum(f.new for f in found)} not known before", err=True)
+    queue = ScanQueue(store, upstream, database=config.vulndb)
     results = []
     for image in store.list_images():
         outcome = queue.scan_now(image.repository, image.digest)

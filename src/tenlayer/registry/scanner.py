@@ -391,6 +391,51 @@ class ScanQueue:
                     self.idle.set()
 
 
+@dataclass(frozen=True)
+class Discovered:
+    repository: str
+    tag: str
+    digest: str
+    new: bool
+    """The tag was unknown to tenlayer, or named another digest."""
+
+
+def discover(upstream: Upstream, store: Store, *, now: datetime.datetime) -> list[Discovered]:
+    """Record every tag the registry holds (its catalog, as the scanner robot) that the
+    push notifications never told of: images pushed before tenlayer watched the registry,
+    or while its notifications failed. Each newly found tag is recorded as a push would be
+    (so `rescan` scans it), and audited as `discover`."""
+    import hashlib
+
+    from tenlayer.errors import BadInput
+
+    client = upstream.client("library/catalog", ":latest")
+    try:
+        repositories = sorted(client.catalog())
+    finally:
+        client.close()
+    found = []
+    for repository in repositories:
+        client = upstream.client(repository, ":latest")
+        try:
+            for tag in sorted(client.tags()):
+                try:
+                    data, _type, sent = client.get_manifest(tag)
+                except BadInput:  # deleted between the listing and now
+                    continue
+                digest = sent or "sha256:" + hashlib.sha256(data).hexdigest()
+                new = store.tag_digest(repository, tag) != digest
+                if new:
+                    store.record_push(repository, digest, tag, now=now)
+                    store.audit(AuditEntry(now, upstream.account, "discover", repository, tag,
+                                           True, f"found {repository}:{tag} at {digest} in "
+                                           "the registry"))
+                found.append(Discovered(repository, tag, digest, new))
+        finally:
+            client.close()
+    return found
+
+
 def upstream_tag_exists(upstream: Upstream) -> Callable[[str, str], bool]:
     """`rules.TagExists` against the registry, as the scanner robot."""
 

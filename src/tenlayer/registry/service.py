@@ -140,13 +140,17 @@ class TokenService:
             if (entry is None and facts is not None and facts.exists
                     and self._is_scanner(principal) and "pull" in scope.actions):
                 entry = AccessEntry("repository", scope.name, ("pull",))
+            if (entry is None and scope.type == "registry" and scope.name == "catalog"
+                    and "*" in scope.actions and self._is_scanner(principal)):
+                entry = AccessEntry("registry", "catalog", ("*",))  # registry rescan --discover
             if entry is not None:
                 granted.append(entry)
         return tuple(granted)
 
     def _is_scanner(self, principal: Principal) -> bool:
-        """The configured scanner robot pulls from every project: scan on push and the pull
-        gate cover them all, and a project it could not read would refuse every pull."""
+        """The configured scanner robot pulls from every project, and lists the catalog:
+        scan on push and the pull gate cover them all, and a project it could not read
+        would refuse every pull."""
         return principal.kind == "robot" and principal.name == self.config.scanner.account
 
     def issue(

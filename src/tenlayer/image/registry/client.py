@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 MANIFEST_ACCEPT = ", ".join((OCI_INDEX, OCI_MANIFEST, DOCKER_LIST, DOCKER_MANIFEST))
 MAX_REDIRECTS = 10
 MAX_ERROR_BODY = 64 << 10
+PAGE_SIZE = 1000
+MAX_LISTED = 1_000_000
 
 T = TypeVar("T")
 
@@ -177,6 +179,49 @@ class RegistryClient:
         finally:
             response.close()
         return data, response.headers.get("content-type", "").split(";")[0].strip()
+
+    # -- listing --------------------------------------------------------------------------
+    def catalog(self) -> list[str]:
+        """Every repository the credentials may list (`GET /v2/_catalog`, all pages)."""
+        return self._listing("/v2/_catalog", "repositories", "the catalog")
+
+    def tags(self) -> list[str]:
+        """Every tag of the reference's repository (`GET /v2/NAME/tags/list`, all pages)."""
+        repository = self.reference.repository
+        return self._listing(f"/v2/{repository}/tags/list", "tags", f"the tags of {repository}")
+
+    def _listing(self, path: str, key: str, what: str) -> list[str]:
+        """A paginated list, following `Link: <…>; rel="next"` on the same origin, at most
+        MAX_LISTED names (a registry that never stops paginating is refused)."""
+        import re
+
+        names: list[str] = []
+        target: str | httpx.URL = f"{path}?n={PAGE_SIZE}"
+        while True:
+            response = self._request("GET", target)
+            try:
+                if response.status_code != 200:
+                    self._refuse(response, what, "pull")
+                body = self._read_json_body(response, what)
+            finally:
+                response.close()
+            document = orjson.loads(body)
+            page = document.get(key) if isinstance(document, dict) else None
+            if page is None:
+                page = []
+            if not isinstance(page, list) or not all(isinstance(n, str) for n in page):
+                raise BadInput(f"{self._context}: {what}: `{key}` is not a list of names")
+            names.extend(page)
+            if len(names) > MAX_LISTED:
+                raise BadInput(f"{self._context}: {what}: more than {MAX_LISTED} names")
+            link = re.match(r'\s*<([^>]+)>\s*;\s*rel="?next"?', response.headers.get("link", ""))
+            if link is None:
+                return names
+            assert self._base is not None
+            following = self._base.join(link.group(1))
+            if _origin(following) != _origin(self._base):
+                raise BadInput(f"{self._context}: {what}: the next page is on another host")
+            target = following
 
     # -- pushing --------------------------------------------------------------------------
     def has_blob(self, digest: str) -> bool:
