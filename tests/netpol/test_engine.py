@@ -429,3 +429,22 @@ ns1/a-x[Pod] => ns1/b[Pod] : All Connections
 ns1/b[Pod] => {ALL_IPS} : All Connections
 ns1/b[Pod] => ns1/a-x[Pod] : All Connections
 """
+
+
+def test_unsupported_nodes_peers_are_named_in_a_warning(tmp_path: Path) -> None:
+    admin = """\
+apiVersion: policy.networking.k8s.io/v1alpha1
+kind: AdminNetworkPolicy
+metadata: {name: to-nodes}
+spec:
+  priority: 3
+  subject: {namespaces: {}}
+  egress: [{action: Deny, to: [{nodes: {matchLabels: {role: infra}}}]}]
+"""
+    (tmp_path / "objects.yaml").write_text(pod("a") + admin)
+    analysis = analyze(load_manifests([str(tmp_path / "objects.yaml")]).objects)
+    assert analysis.warnings == (
+        f"{tmp_path / 'objects.yaml'}: AdminNetworkPolicy to-nodes: spec.egress[0]: `nodes` "
+        "peers are not supported and match nothing",)
+    assert render_txt(analysis).decode().splitlines() == [
+        f"{ALL_IPS} => ns1/a[Pod] : All Connections", f"ns1/a[Pod] => {ALL_IPS} : All Connections"]

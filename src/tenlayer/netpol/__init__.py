@@ -1,9 +1,20 @@
 """NetworkPolicy connectivity (layer 7): which workloads can reach which, on which ports.
 
-The engine reads workloads, Namespaces, NetworkPolicies, AdminNetworkPolicies, the
-BaselineAdminNetworkPolicy, Services, Ingresses and Routes (`resources`), groups pods into
-label-equivalence classes, and evaluates each pair of classes once (`connectivity`). Its
-connection list prints exactly as np-guard's netpol-analyzer prints it (`output`).
+Results equal np-guard's netpol-analyzer `list` (txt and json, same wording and order).
 
-Entry point: `connectivity.analyze(objects, options) -> Analysis`.
+Modules, one job each:
+  resources     workloads (owners of Pods, every workload kind, VirtualMachines), namespaces
+  selectors     label selectors, validated as the API server validates them
+  ports         ConnectionSet: protocol -> port ranges, `All Connections` wording
+  ipranges      IPv4 sets and the split of the address space into external peers
+  endpoints     PodClass (pods alike to every policy) and ExternalRange
+  networkpolicy NetworkPolicy (and MultiNetworkPolicy) parsing and evaluation
+  admin         AdminNetworkPolicy / BaselineAdminNetworkPolicy parsing and evaluation
+  ingress       Ingress / Route backends: traffic from `{ingress-controller}`
+  networks      primary UDN/CUDN and secondary NAD networks of workloads
+  connectivity  Cluster (the parsed input, evaluation) and analyze() (the connection list)
+  output        render_txt / render_json
+
+Entry point: `connectivity.analyze(objects, Options(...)) -> Analysis`; for one pair of
+endpoints, `Cluster.from_objects(objects).allowed(src, dst) -> ConnectionSet`.
 """

@@ -65,6 +65,8 @@ class AdminRule:
     networks: IPSet | None
     ports: tuple[AdminPort, ...] | None
     """None: all ports."""
+    nodes: bool = False
+    """The rule names `nodes` peers, which are not modelled (they match nothing here)."""
 
     def matches(self, peer: Endpoint) -> bool:
         if isinstance(peer, ExternalRange):
@@ -95,6 +97,10 @@ class AdminPolicy:
     @property
     def where(self) -> str:
         return f"{self.source}: {self.kind} {self.name}"
+
+    def warnings(self) -> list[str]:
+        return [f"{self.where}: spec.egress[{i}]: `nodes` peers are not supported and match "
+                "nothing" for i, rule in enumerate(self.egress) if rule.nodes]
 
     def networks(self) -> list[IPSet]:
         return [r.networks for r in self.egress if r.networks is not None]
@@ -200,20 +206,21 @@ def _rule(node: Any, peers_key: str, actions: tuple[str, ...], place: str) -> Ad
         "namespaces", "pods", "networks", "nodes")
     selectors: list[PodsSelector] = []
     networks: list[IPSet] = []
+    has_nodes = False
     for index, peer in enumerate(peers):
         peer_place = f"{place}.{peers_key}[{index}]"
         field, value = _one_field(peer, kinds, peer_place, "a rule peer")
         if field == "networks":
             networks.append(cidr_set(_items(value, peer_place), f"{peer_place}.networks"))
         elif field == "nodes":
-            continue  # nodes are not modelled: such a peer matches no workload or address
+            has_nodes = True
         else:
             selectors.append(_pods_selector(field, value, f"{peer_place}.{field}"))
     ip_set = IPSet(normalize(i for n in networks for i in n.intervals)) if networks else None
     ports = node.get("ports")
     parsed = None if ports is None else tuple(
         _port(p, f"{place}.ports[{i}]") for i, p in enumerate(_items(ports, f"{place}.ports")))
-    return AdminRule(str(action), tuple(selectors), ip_set, parsed)
+    return AdminRule(str(action), tuple(selectors), ip_set, parsed, has_nodes)
 
 
 def _port(node: Any, place: str) -> AdminPort:

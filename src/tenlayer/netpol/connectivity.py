@@ -131,6 +131,8 @@ class Cluster:
         cluster = Cluster(workloads, namespaces, policies, sort_admin_policies(admin), baseline,
                           IngressTraffic())
         cluster.check_owner_variants()
+        for admin_policy in (*cluster.admin, *([baseline] if baseline else [])):
+            cluster.warnings.update(admin_policy.warnings())
         cluster.ingress = ingress_traffic(objects, cluster.workloads, cluster.warnings)
         return cluster
 

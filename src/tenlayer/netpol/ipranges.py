@@ -27,16 +27,9 @@ class IPSet:
 
     intervals: Intervals = ()
 
-    @staticmethod
-    def everything() -> IPSet:
-        return IPSet(((0, MAX_IPV4),))
-
     def contains(self, interval: tuple[int, int]) -> bool:
         """Whether the whole interval is inside the set."""
         return intersect_ranges(self.intervals, (interval,)) == (interval,)
-
-    def overlaps(self, interval: tuple[int, int]) -> bool:
-        return bool(intersect_ranges(self.intervals, (interval,)))
 
 
 def parse_cidr(text: object, where: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:

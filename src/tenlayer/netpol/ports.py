@@ -76,10 +76,6 @@ class ConnectionSet:
         return ALL
 
     @staticmethod
-    def none() -> ConnectionSet:
-        return NONE
-
-    @staticmethod
     def of(protocol: str, ranges: Iterable[tuple[int, int]]) -> ConnectionSet:
         return ConnectionSet._from({protocol: normalize(ranges)})
 
