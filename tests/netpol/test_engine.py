@@ -254,6 +254,21 @@ def test_ip_blocks_and_split_points() -> None:
     assert len(split_points([block])) == 5
 
 
+@pytest.mark.parametrize(("document", "message"), [
+    ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicyy\nmetadata: {name: p}\n",
+     "unknown kind 'NetworkPolicyy' in networking.k8s.io/v1"),
+    ("apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminPolicy\nmetadata: {name: p}\n",
+     "unknown kind 'AdminPolicy'"),
+    ("apiVersion: v1\nkind: Deployment\nmetadata: {name: d}\nspec: {}\n",
+     "Deployment d: no such kind in v1"),
+    ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {}\n",
+     "Deployment d: Deployment has no spec.template: no pods to analyse"),
+])
+def test_unknown_kinds_are_refused(tmp_path: Path, document: str, message: str) -> None:
+    with pytest.raises(BadInput, match=message.replace(".", r"\.")):
+        connlist(tmp_path, pod("a") + document)
+
+
 @pytest.mark.parametrize(("spec", "message"), [
     ("ingress: [{from: [{ipBlock: {cidr: 10.0.0.0/33}}]}]", "invalid CIDR address"),
     ("ingress: [{from: [{ipBlock: {cidr: 1.2.3.0/24}, podSelector: {}}]}]",

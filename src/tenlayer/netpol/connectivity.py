@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from tenlayer.errors import BadInput
 from tenlayer.kube.objects import KubeObject
+from tenlayer.kube.workloads import pod_template, template_problem
 from tenlayer.netpol.admin import AdminPolicy, Verdict, parse_admin_policy, sort_admin_policies
 from tenlayer.netpol.endpoints import Endpoint, ExternalRange, PodClass
 from tenlayer.netpol.ingress import IngressTraffic, ingress_traffic
@@ -27,6 +28,7 @@ from tenlayer.netpol.networks import (
 )
 from tenlayer.netpol.ports import ALL, MAX_PORT, MIN_PORT, NONE, PROTOCOLS, ConnectionSet
 from tenlayer.netpol.resources import (
+    WORKLOAD_KINDS,
     Workload,
     default_namespace_labels,
     namespace_labels,
@@ -104,6 +106,8 @@ class Cluster:
 
     @staticmethod
     def from_objects(objects: Sequence[KubeObject]) -> Cluster:
+        for obj in objects:
+            _check_kind(obj)
         policies: list[NetworkPolicy] = []
         names: set[tuple[str, str]] = set()
         admin: list[AdminPolicy] = []
@@ -277,6 +281,28 @@ class Cluster:
         if isinstance(dst, PodClass) and not result.is_empty:
             result = result.intersection(self._side(dst, src, dst, ingress=True))
         return result
+
+
+KNOWN_KINDS = {
+    "networking.k8s.io": frozenset({"NetworkPolicy", "Ingress", "IngressClass", "IPAddress",
+                                    "ServiceCIDR"}),
+    "policy.networking.k8s.io": frozenset({ANP_KIND, BANP_KIND}),
+}
+"""The kinds of the API groups that hold policies: another kind there is a typo, and a
+policy with a typo in its kind would be silently left out of the analysis."""
+
+
+def _check_kind(obj: KubeObject) -> None:
+    known = KNOWN_KINDS.get(obj.group)
+    if known is not None and obj.kind not in known:
+        raise BadInput(f"{obj.source}: unknown kind {obj.kind!r} in {obj.api_version} "
+                       f"(known there: {', '.join(sorted(known))})")
+    if obj.kind in WORKLOAD_KINDS and pod_template(obj, None) is None:
+        problem = template_problem(obj)
+        if problem is None:
+            raise BadInput(f"{obj.source}: {obj.kind} {obj.name}: no such kind in "
+                           f"{obj.api_version}")
+        raise BadInput(f"{obj.source}: {obj.kind} {obj.name}: {problem[1]}: no pods to analyse")
 
 
 def _first(item: tuple[str, Endpoint]) -> str:
