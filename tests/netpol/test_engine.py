@@ -463,3 +463,21 @@ spec:
         "peers are not supported and match nothing",)
     assert render_txt(analysis).decode().splitlines() == [
         f"{ALL_IPS} => ns1/a[Pod] : All Connections", f"ns1/a[Pod] => {ALL_IPS} : All Connections"]
+
+
+def test_ipv6_ip_blocks_match_nothing_and_are_named_in_a_warning(tmp_path: Path) -> None:
+    policy = """\
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: v6, namespace: ns1}
+spec:
+  podSelector: {}
+  ingress: [{from: [{ipBlock: {cidr: "2001:db8::/32"}}]}]
+"""
+    (tmp_path / "objects.yaml").write_text(pod("a") + policy)
+    analysis = analyze(load_manifests([str(tmp_path / "objects.yaml")]).objects)
+    assert analysis.warnings == (
+        f"{tmp_path / 'objects.yaml'}: NetworkPolicy ns1/v6: IPv6 ipBlocks are not analysed "
+        "(IPv4 only): they match nothing here",)
+    assert render_txt(analysis).decode().splitlines() == [
+        f"ns1/a[Pod] => {ALL_IPS} : All Connections"]

@@ -16,7 +16,7 @@ from typing import Any
 from tenlayer.errors import BadInput
 from tenlayer.kube.objects import KubeObject
 from tenlayer.netpol.endpoints import Endpoint, ExternalRange, PodClass
-from tenlayer.netpol.ipranges import IPSet, cidr_set
+from tenlayer.netpol.ipranges import IPSet, cidr_set, parse_cidr
 from tenlayer.netpol.networkpolicy import check_port_number, parse_protocol
 from tenlayer.netpol.ports import NONE, ConnectionSet, normalize
 from tenlayer.netpol.resources import where
@@ -67,6 +67,8 @@ class AdminRule:
     """None: all ports."""
     nodes: bool = False
     """The rule names `nodes` peers, which are not modelled (they match nothing here)."""
+    ipv6: bool = False
+    """The rule names IPv6 networks, which are not analysed (IPv4 only)."""
 
     def matches(self, peer: Endpoint) -> bool:
         if isinstance(peer, ExternalRange):
@@ -99,8 +101,15 @@ class AdminPolicy:
         return f"{self.source}: {self.kind} {self.name}"
 
     def warnings(self) -> list[str]:
-        return [f"{self.where}: spec.egress[{i}]: `nodes` peers are not supported and match "
-                "nothing" for i, rule in enumerate(self.egress) if rule.nodes]
+        notes = []
+        for index, rule in enumerate(self.egress):
+            if rule.nodes:
+                notes.append(f"{self.where}: spec.egress[{index}]: `nodes` peers are not "
+                             "supported and match nothing")
+            if rule.ipv6:
+                notes.append(f"{self.where}: spec.egress[{index}]: IPv6 networks are not "
+                             "analysed (IPv4 only): they match nothing here")
+        return notes
 
     def networks(self) -> list[IPSet]:
         return [r.networks for r in self.egress if r.networks is not None]
@@ -206,12 +215,15 @@ def _rule(node: Any, peers_key: str, actions: tuple[str, ...], place: str) -> Ad
         "namespaces", "pods", "networks", "nodes")
     selectors: list[PodsSelector] = []
     networks: list[IPSet] = []
-    has_nodes = False
+    has_nodes = has_ipv6 = False
     for index, peer in enumerate(peers):
         peer_place = f"{place}.{peers_key}[{index}]"
         field, value = _one_field(peer, kinds, peer_place, "a rule peer")
         if field == "networks":
-            networks.append(cidr_set(_items(value, peer_place), f"{peer_place}.networks"))
+            texts = _items(value, peer_place)
+            networks.append(cidr_set(texts, f"{peer_place}.networks"))
+            has_ipv6 = has_ipv6 or any(
+                parse_cidr(t, f"{peer_place}.networks").version == 6 for t in texts)
         elif field == "nodes":
             has_nodes = True
         else:
@@ -220,7 +232,7 @@ def _rule(node: Any, peers_key: str, actions: tuple[str, ...], place: str) -> Ad
     ports = node.get("ports")
     parsed = None if ports is None else tuple(
         _port(p, f"{place}.ports[{i}]") for i, p in enumerate(_items(ports, f"{place}.ports")))
-    return AdminRule(str(action), tuple(selectors), ip_set, parsed, has_nodes)
+    return AdminRule(str(action), tuple(selectors), ip_set, parsed, has_nodes, has_ipv6)
 
 
 def _port(node: Any, place: str) -> AdminPort:

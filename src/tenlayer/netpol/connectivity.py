@@ -137,6 +137,8 @@ class Cluster:
         cluster.check_owner_variants()
         for admin_policy in (*cluster.admin, *([baseline] if baseline else [])):
             cluster.warnings.update(admin_policy.warnings())
+        for policy in policies:
+            cluster.warnings.update(policy.warnings())
         cluster.ingress = ingress_traffic(objects, cluster.workloads, cluster.warnings)
         return cluster
 

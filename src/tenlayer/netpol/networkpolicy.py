@@ -8,7 +8,7 @@ from typing import Any
 from tenlayer.errors import BadInput
 from tenlayer.kube.objects import KubeObject
 from tenlayer.netpol.endpoints import Endpoint, ExternalRange, PodClass
-from tenlayer.netpol.ipranges import IPSet, ip_block
+from tenlayer.netpol.ipranges import IPSet, ip_block, parse_cidr
 from tenlayer.netpol.ports import MAX_PORT, MIN_PORT, NONE, ConnectionSet
 from tenlayer.netpol.resources import object_namespace
 from tenlayer.netpol.selectors import Selector, parse_selector
@@ -47,6 +47,8 @@ class PeerRule:
     pods: Selector | None = None
     namespaces: Selector | None = None
     ips: IPSet | None = None
+    ipv6: bool = False
+    """An IPv6 ipBlock: not analysed (addresses here are IPv4), so the engine warns."""
 
     def matches(self, peer: Endpoint, policy_namespace: str) -> bool:
         if isinstance(peer, ExternalRange):
@@ -98,6 +100,12 @@ class NetworkPolicy:
     @property
     def where(self) -> str:
         return f"{self.source}: NetworkPolicy {self.namespace}/{self.name}"
+
+    def warnings(self) -> list[str]:
+        if any(p.ipv6 for r in (*self.ingress, *self.egress) for p in r.peers):
+            return [f"{self.where}: IPv6 ipBlocks are not analysed (IPv4 only): they match "
+                    "nothing here"]
+        return []
 
     def selects(self, pod: PodClass) -> bool:
         return pod.namespace == self.namespace and self.selector.matches(pod.label_map)
@@ -176,9 +184,10 @@ def _peer(node: Any, place: str) -> PeerRule:
                            "with podSelector or namespaceSelector")
         if not isinstance(block, dict) or "cidr" not in block:
             raise BadInput(f"{place}.ipBlock: CIDR error: ipBlock needs a cidr")
+        ipv6 = parse_cidr(block["cidr"], f"{place}.ipBlock: CIDR error").version == 6
         return PeerRule(ips=ip_block(block["cidr"], _list(block.get("except"),
                                                           f"{place}.ipBlock.except"),
-                                     f"{place}.ipBlock: CIDR error"))
+                                     f"{place}.ipBlock: CIDR error"), ipv6=ipv6)
     pods = node.get("podSelector")
     namespaces = node.get("namespaceSelector")
     return PeerRule(
