@@ -118,11 +118,11 @@ def test_registry_events_keep_manifest_pushes_pulls_and_deletes() -> None:
                                        "repository": "team/app"}},
     ]}
     assert registry_events(envelope) == [
-        RegistryEvent("pull", "team/app", digest, "1", "bob", "192.0.2.7:4000", "GET"),
-        RegistryEvent("push", "team/app", digest, "1", "alice", "192.0.2.8:5000", "PUT"),
+        RegistryEvent("pull", "team/app", digest, "1", "bob", "192.0.2.7", "GET"),
+        RegistryEvent("push", "team/app", digest, "1", "alice", "192.0.2.8", "PUT"),
         RegistryEvent("push", "team/multi", digest, None, "", "", ""),
-        RegistryEvent("delete", "team/app", digest, None, "maria", "192.0.2.9:1", "DELETE"),
-        RegistryEvent("delete", "team/app", None, "1", "maria", "192.0.2.9:1", "DELETE"),
+        RegistryEvent("delete", "team/app", digest, None, "maria", "192.0.2.9", "DELETE"),
+        RegistryEvent("delete", "team/app", None, "1", "maria", "192.0.2.9", "DELETE"),
     ]
     for bad, message in (([], "no events list"), ({"events": {}}, "no events list"), (
             {"events": [{"action": "push", "target": {

@@ -136,6 +136,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     store.add_member("quarantine", "user", "alice", Role.DEVELOPER)
     store.add_user("maria", PASSWORD)
     store.add_member("quarantine", "user", "maria", Role.MAINTAINER)
+    store.add_user("outsider", PASSWORD)
+    store.add_user("gus", PASSWORD)
+    store.add_member("quarantine", "user", "gus", Role.GUEST)
     store.add_project("frozen", settings=ProjectSettings(immutable_tags=("v*",)))
     store.add_member("frozen", "user", "alice", Role.DEVELOPER)
     store.add_member("frozen", "user", "maria", Role.MAINTAINER)
@@ -427,6 +430,46 @@ def test_rescan_discovers_images_pushed_before_tenlayer_watched(world: World) ->
                     f"found quarantine/old:1 at {digest} in the registry"))
     again = tenlayer("registry", "rescan", "--discover", "--config", str(world.config))
     assert ", 0 not known before" in again.stderr
+
+
+def test_refusals_by_role_say_why_and_tell_outsiders_nothing(world: World) -> None:
+    push(world, "vulnerable", "quarantine/secret:1")
+    digest = digest_of(world, "vulnerable")
+    scanned_in(world, "quarantine/secret", digest)
+    for command in (["inspect", "--tls-verify=false", "--creds", f"outsider:{PASSWORD}",
+                     f"docker://{world.front}/quarantine/secret:1"],
+                    ["copy", "--src-tls-verify=false", "--src-creds", f"outsider:{PASSWORD}",
+                     f"docker://{world.front}/quarantine/secret@{digest}",
+                     f"dir:{world.work / 'outsider'}"]):
+        refused = skopeo(world, *command)
+        assert refused.returncode != 0
+        assert ("outsider may not pull quarantine/secret: no role in project quarantine"
+                in refused.stderr), refused.stderr
+        assert "CVE" not in refused.stderr and "scan" not in refused.stderr
+    # the same words for a project that does not exist
+    refused = skopeo(world, "inspect", "--tls-verify=false", "--creds", f"outsider:{PASSWORD}",
+                     f"docker://{world.front}/nowhere/app:1")
+    assert "outsider may not pull nowhere/app: no role in project nowhere" in refused.stderr
+    refused = skopeo(world, "copy", "--dest-tls-verify=false", "--dest-creds", f"gus:{PASSWORD}",
+                     f"oci:{world.work / 'clean'}:1",
+                     f"docker://{world.front}/quarantine/secret:2")
+    assert refused.returncode != 0
+    assert ("gus may not push quarantine/secret: guest in project quarantine may pull"
+            in refused.stderr), refused.stderr
+    push(world, "clean", "quarantine/secret:clean")
+    scanned_in(world, "quarantine/secret", digest_of(world, "clean"))
+    refused = delete(world, f"alice:{PASSWORD}", "quarantine/secret:clean")
+    assert refused.returncode != 0
+    assert ("alice may not delete quarantine/secret: developer in project quarantine may "
+            "pull, push") in refused.stderr, refused.stderr
+    audited(world,
+            ("alice", "delete", "", False,
+             "alice may not delete quarantine/secret: developer in project quarantine may "
+             "pull, push"),
+            ("outsider", "pull", "", False,
+             "outsider may not pull quarantine/secret: no role in project quarantine"),
+            ("gus", "push", "", False,
+             "gus may not push quarantine/secret: guest in project quarantine may pull"))
 
 
 def pull_from(world: World, target: str) -> subprocess.CompletedProcess[str]:

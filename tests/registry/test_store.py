@@ -10,7 +10,7 @@ import pytest
 
 from tenlayer.registry import store as store_module
 from tenlayer.registry.access import Principal
-from tenlayer.registry.store import Store, VerifiedCache
+from tenlayer.registry.store import Expired, Store, VerifiedCache
 
 NOW = datetime.datetime(2026, 11, 26, tzinfo=datetime.UTC)
 
@@ -67,4 +67,7 @@ def test_robot_expiry_checked_even_when_cached(store: Store) -> None:
                             expires_at=NOW + datetime.timedelta(minutes=1))
     assert store.authenticate("robot$ci", robot.secret, now=NOW)
     later = NOW + datetime.timedelta(minutes=1)
-    assert store.authenticate("robot$ci", robot.secret, now=later) is None
+    with pytest.raises(Expired) as raised:
+        store.authenticate("robot$ci", robot.secret, now=later)
+    assert str(raised.value) == "robot$ci: the robot's secret expired at 2026-11-26T00:01:00+00:00"
+    assert store.authenticate("robot$ci", "a guess", now=later) is None

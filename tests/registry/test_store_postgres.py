@@ -21,7 +21,7 @@ import pytest
 from tenlayer.registry.access import ANONYMOUS, Principal, Role, Scope
 from tenlayer.registry.config import load_config
 from tenlayer.registry.service import TokenService
-from tenlayer.registry.store import Conflict, ProjectSettings, Store
+from tenlayer.registry.store import Conflict, Expired, ProjectSettings, Store
 from tests.registry.conftest import write_config
 from tests.support.registry import free_port
 
@@ -94,7 +94,8 @@ def test_store_and_grants_on_postgres(postgres: str, tmp_path: Path) -> None:
         assert store.authenticate("robot$ci", robot.secret, now=now) == Principal(
             "robot$ci", "robot")
         later = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)
-        assert store.authenticate("robot$ci", robot.secret, now=later) is None
+        with pytest.raises(Expired):
+            store.authenticate("robot$ci", robot.secret, now=later)
         assert store.get_project("team").settings.immutable_tags == ("v*",)
         assert store.list_robots()[0].expires_at == datetime.datetime(
             2030, 1, 1, tzinfo=datetime.UTC)

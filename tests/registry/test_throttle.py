@@ -32,3 +32,24 @@ def test_a_success_clears_the_account_not_the_client() -> None:
     throttle.end(other_account, 0.0, succeeded=False)  # second failure of the client: locked
     assert throttle.begin(other_account, 0.5) == 1
     assert throttle.begin(["account:dev", "client:10.0.0.10"], 0.5) is None
+
+
+def test_attempts_beyond_the_room_wait_their_turn() -> None:
+    """Right passwords sent together queue rather than fail: the fourth waits until one of
+    three in flight ends; a lock that falls meanwhile still answers it with the wait."""
+    import threading
+
+    throttle = Throttle(ThrottlePolicy(free=3, base=2, cap=60))
+    assert [throttle.begin(KEYS, 0.0) for _ in range(3)] == [None, None, None]
+    answers: list[int | None] = []
+    waiting = threading.Thread(target=lambda: answers.append(
+        throttle.begin(KEYS, 0.0, patience=5.0)))
+    waiting.start()
+    waiting.join(0.2)
+    assert waiting.is_alive() and answers == []
+    throttle.end(KEYS, 0.1, succeeded=True)
+    waiting.join(5)
+    assert answers == [None]
+    # with no patience, or when it runs out, the answer is the base wait
+    assert throttle.begin(KEYS, 0.2) == 2
+    assert throttle.begin(KEYS, 0.2, patience=0.05) == 2

@@ -202,9 +202,9 @@ def audit_command(config_path: Path, as_json: bool, limit: int) -> None:
         return
     for entry in entries:
         verdict = "allowed" if entry.allowed else "refused"
-        click.echo(f"{entry.at.isoformat(timespec='seconds')} {entry.identity or '-'} "
-                   f"{entry.action} {entry.repository} {entry.reference} {verdict}: "
-                   f"{entry.reason}")
+        click.echo(f"{entry.at.isoformat(timespec='seconds')} {entry.client or '-'} "
+                   f"{entry.identity or '-'} {entry.action} {entry.repository} "
+                   f"{entry.reference} {verdict}: {entry.reason}")
 
 
 @registry_group.command("front")
@@ -230,6 +230,7 @@ def front_command(config_path: Path, listen: str | None, prefix: Path | None) ->
     from tenlayer.registry.rules import ProjectRulesGate
     from tenlayer.registry.scanner import UpstreamSignatures, upstream_tag_exists
     from tenlayer.registry.store import AuditEntry
+    from tenlayer.registry.web import client_host
 
     config = _config(config_path)
     upstream = _upstream(config)
@@ -245,15 +246,31 @@ def front_command(config_path: Path, listen: str | None, prefix: Path | None) ->
     writer = AuditWriter(store)
 
     def audit(record: AuditRecord) -> None:
+        action = ("pull" if record.method in ("GET", "HEAD") else
+                  "delete" if record.method == "DELETE" else "push")
         writer.write(AuditEntry(
-            datetime.datetime.now(datetime.UTC), record.identity or "",
-            "push" if record.method == "PUT" else "pull",
-            record.repository, record.reference, record.allowed, record.reason, record.client,
+            datetime.datetime.now(datetime.UTC), record.identity or "", action,
+            record.repository, record.reference, record.allowed, record.reason,
+            client_host(record.client),
         ))
 
+    def challenge(repository: str, action: str) -> str:
+        """distribution's own challenge for the request (its `scope` names the actions
+        the route needs), so that a client asks the token service again."""
+        actions = {"pull": "pull", "push": "pull,push", "delete": "delete"}[action]
+        return (f'Bearer realm="{config.realm}",service="{config.service}",'
+                f'scope="repository:{repository}:{actions}",error="insufficient_scope"')
+
+    def stamp() -> tuple[float, ...]:
+        """Modification times of the configuration and its key files: a change (a key
+        added, marked pending or retired) makes the front read the keys again."""
+        paths = [config.path, *(k.certificate for k in config.keys)]
+        return tuple(path.stat().st_mtime if path.exists() else 0.0 for path in paths)
+
     verify = ReloadingVerifier(lambda: load_config(config.path).key_ring(),
-                               audience=config.service, issuer=config.issuer)
-    app = DecisionApp(gate, upstream.url, verify=verify, on_decision=audit)
+                               audience=config.service, issuer=config.issuer, stamp=stamp)
+    app = DecisionApp(gate, upstream.url, verify=verify, on_decision=audit,
+                      challenge=challenge)
     address = listen or config.front_listen
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s",
                         stream=sys.stderr)

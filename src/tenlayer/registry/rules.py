@@ -177,6 +177,44 @@ class ProjectRulesGate:
                 f"(pattern {pattern}); push a new tag"))
         return Decision(True, f"{where}: a new immutable tag")
 
+    def why_not(
+        self, identity: str, repository: str, action: str, granted: tuple[str, ...] = ()
+    ) -> str:
+        """Why `identity`'s token cannot `action` on `repository`, in terms of its role; the
+        same words whether the project is missing or the account is no member of it, so
+        that they tell an outsider nothing about which projects exist."""
+        from tenlayer.registry.access import ROLE_ACTIONS, allowed_actions
+
+        who = identity or "anonymous"
+        project = project_of(repository)
+        if project is None:
+            return f"{who} may not {action} {repository}: not in a project"
+        principal = self.store.principal(identity, now=self.now()) if identity else None
+        if principal is None:
+            return (f"{who} may not {action} {repository}: the account does not exist any "
+                    "more, or has expired; sign in again")
+        facts = self.store.facts(principal, project)
+        allowed = set(allowed_actions(principal, facts))
+        if identity == self.scanner and facts.exists:
+            allowed.add("pull")
+        if not facts.exists or not allowed:
+            return f"{who} may not {action} {repository}: no role in project {project}"
+        may = ", ".join(a for a in ("pull", "push", "delete") if a in allowed)
+        if principal.kind == "robot":
+            rights = f"the robot may {may} in project {project}"
+        elif facts.role is not None and ROLE_ACTIONS[facts.role] == frozenset(allowed):
+            rights = f"{facts.role.value} in project {project} may {may}"
+        else:
+            rights = f"project {project} lets {who} {may}"
+        if action not in allowed:
+            return f"{who} may not {action} {repository}: {rights}"
+        if granted:
+            return (f"{who} may {action} {repository}, but the token was not asked for it "
+                    f"({rights})")
+        return (f"{who} may not {action} {repository} with this token, which grants nothing "
+                f"there: {rights}, and a token asked for every action (`*`, as skopeo delete "
+                "asks) goes only to who may pull, push and delete")
+
     def _project(self, name: str) -> Project | None:
         try:
             return self.store.get_project(name)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from tenlayer.registry.store import AuditEntry, ScanOutcome, Store, StoredFinding
+from tenlayer.registry.web import client_host
 from tenlayer.signing.verify import Identity
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ def registry_events(document: Any) -> list[RegistryEvent]:
         events.append(RegistryEvent(
             action, repository, digest, tag,
             _text(actor.get("name")) if isinstance(actor, dict) else "",
-            _text(request.get("addr")), method,
+            client_host(_text(request.get("addr"))), method,
         ))
     return events
 

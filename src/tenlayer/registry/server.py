@@ -107,7 +107,7 @@ def _post_token(service: TokenService, request: Request, body: bytes) -> JSONRes
         principal = _login(service, one("username"), one("password"), client_address(request))
     elif grant_type == "refresh_token":
         try:
-            principal = service.refresh(one("refresh_token"))
+            principal = service.refresh(one("refresh_token"), client_address(request))
         except LoginRefused as error:
             raise HttpError(401, "UNAUTHORIZED", str(error)) from None
     else:

@@ -17,7 +17,7 @@ from tenlayer.registry.access import Principal, ProjectFacts, Scope, grant, proj
 from tenlayer.registry.audit import AuditWriter
 from tenlayer.registry.config import RegistryConfig
 from tenlayer.registry.keys import KeyRing
-from tenlayer.registry.store import Store
+from tenlayer.registry.store import Expired, Store
 from tenlayer.registry.throttle import Throttle
 from tenlayer.registry.tokens import (
     AccessEntry,
@@ -33,6 +33,10 @@ log = logging.getLogger("tenlayer.registry")
 
 class LoginRefused(Exception):
     """Wrong credentials (401)."""
+
+
+LOGIN_PATIENCE = 10.0
+"""Seconds a login waits for its turn behind others of the same account or address."""
 
 
 class Throttled(Exception):
@@ -93,13 +97,18 @@ class TokenService:
         if account == self.config.scanner.account and self.config.scanner.secret_file:
             return self._scanner_login(account, password, client)
         keys = [f"account:{account}", f"client:{client}"]
-        wait = self.throttle.begin(keys, self.monotonic())
+        wait = self.throttle.begin(keys, self.monotonic(), patience=LOGIN_PATIENCE)
         if wait is not None:
             log.info("login throttled account=%s client=%s", account, client)
+            self._audit(account, "login", "", False,
+                        f"throttled: retry after {wait} s", client)
             raise Throttled(wait)
         principal = None
         try:
             principal = self.store.authenticate(account, password, now=self.now())
+        except Expired as expired:
+            self._audit(account, "login", "", False, str(expired), client)
+            raise LoginRefused(str(expired)) from None
         finally:
             self.throttle.end(keys, self.monotonic(), succeeded=principal is not None)
         if principal is None:
@@ -127,6 +136,7 @@ class TokenService:
         return principal
 
     def grant_scopes(self, principal: Principal, scopes: list[Scope]) -> tuple[AccessEntry, ...]:
+        scopes = _merged_scopes(scopes)
         granted: list[AccessEntry] = []
         known: dict[str, ProjectFacts] = {}  # one query per project, not per scope
         for scope in scopes:
@@ -172,7 +182,9 @@ class TokenService:
         granted = ";".join(f"{a.type}:{a.name}:{','.join(a.actions)}" for a in access)
         log.info("token issued sub=%s jti=%s access=%s", principal.name or "(anonymous)",
                  token.jti, granted)
-        asked = " ".join(sorted({f"{scope.type}:{scope.name}" for scope in scopes}))
+        asked = " ".join(sorted({
+            scope.name if scope.type == "repository" else f"{scope.type}:{scope.name}"
+            for scope in scopes}))
         self._audit(principal.name, "token", asked, True,
                     f"token {token.jti} granted {granted or 'nothing'}", client)
         return Grant(principal, token, access, refresh)
@@ -184,9 +196,10 @@ class TokenService:
 
         self.audit.write(AuditEntry(self.now(), who, action, what, "", allowed, reason, client))
 
-    def refresh(self, refresh_token: str) -> Principal:
+    def refresh(self, refresh_token: str, client: str = "") -> Principal:
         principal = self.store.redeem_refresh_token(refresh_token, now=self.now())
         if principal is None:
+            self._audit("", "login", "", False, "invalid or expired refresh token", client)
             raise LoginRefused("invalid or expired refresh token")
         return principal
 
@@ -206,3 +219,13 @@ class TokenService:
         if principal is None:
             raise LoginRefused("the token's subject is not an account")
         return principal
+
+
+def _merged_scopes(scopes: list[Scope]) -> list[Scope]:
+    """One scope per resource, with the actions of every scope that names it (clients ask
+    for the same repository twice): the token then names each resource once."""
+    merged: dict[tuple[str, str], list[str]] = {}
+    for scope in scopes:
+        actions = merged.setdefault((scope.type, scope.name), [])
+        actions.extend(a for a in scope.actions if a not in actions)
+    return [Scope(kind, name, tuple(actions)) for (kind, name), actions in merged.items()]

@@ -70,6 +70,16 @@ class Invalid(BadInput):
     pass
 
 
+class Expired(Exception):
+    """The robot's secret was right, but it expired (at `at`)."""
+
+    def __init__(self, account: str, at: datetime.datetime) -> None:
+        super().__init__(f"{account}: the robot's secret expired at "
+                         f"{at.isoformat(timespec='seconds')}")
+        self.account = account
+        self.at = at
+
+
 def _utc(value: datetime.datetime | None) -> datetime.datetime | None:
     if value is None:
         return None
@@ -367,7 +377,9 @@ class Store:
     def authenticate(
         self, account: str, password: str, *, now: datetime.datetime
     ) -> Principal | None:
-        """The principal when the password (or a robot's secret, unexpired) matches."""
+        """The principal when the password (or a robot's secret, unexpired) matches; a
+        robot's right secret past its expiry raises Expired (so the robot's owner learns
+        why, which a guess cannot: the secret had to be right)."""
         with self._session() as session:
             if account.startswith(ROBOT_PREFIX):
                 robot = session.scalar(
@@ -378,7 +390,7 @@ class Store:
                     return None
                 expires = _utc(robot.expires_at)
                 if expires is not None and expires <= now:
-                    return None
+                    raise Expired(account, expires)
                 return Principal(account, "robot")
             user = session.scalar(select(UserRow).where(UserRow.name == account))
             stored = user.password_hash if user else None
@@ -813,10 +825,11 @@ class Store:
             ) for entry in entries])
 
     def audit_log(self, *, limit: int = 1000) -> list[AuditEntry]:
-        """The newest `limit` entries, oldest first."""
+        """The newest `limit` entries, oldest first (by time: the token service, the front
+        and the notifications write in batches of their own, so ids are not in order)."""
         with self._session() as session:
-            rows = session.scalars(
-                select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)).all()
+            rows = session.scalars(select(AuditRow).order_by(
+                AuditRow.at.desc(), AuditRow.id.desc()).limit(limit)).all()
             return [
                 AuditEntry(_utc(r.at) or r.at, r.identity, r.action, r.repository,
                            r.reference, r.allowed, r.reason, r.client)

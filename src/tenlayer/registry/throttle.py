@@ -8,14 +8,15 @@ Counts are forgotten after `cap` seconds without failures.
 
 Checking a password takes ~50 ms (scrypt), so many guesses can be in flight at once: an
 attempt is reserved before the check (`begin`) and counts as a failure until it ends (`end`).
-Beyond the free failures only one attempt per key is in flight, so concurrent guesses cannot
-outrun the lock.
+No more attempts per key are in flight than it has free failures left (one at a time beyond
+them), so concurrent guesses cannot outrun the lock; further attempts wait their turn.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+import time
 from dataclasses import dataclass
 
 
@@ -39,6 +40,7 @@ class Throttle:
         self.policy = policy
         self._entries: dict[str, _Entry] = {}
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
 
     def retry_after(self, keys: list[str], now: float) -> int | None:
         """Seconds to wait when any key is locked at `now` (monotonic seconds)."""
@@ -50,20 +52,39 @@ class Throttle:
             ]
         return max(1, math.ceil(max(waits))) if waits else None
 
-    def begin(self, keys: list[str], now: float) -> int | None:
-        """Reserve an attempt for `keys`: None to go on (then `end` it), or seconds to wait."""
-        with self._lock:
-            self._forget(now)
-            waits = [entry.locked_until - now for key in keys
-                     if (entry := self._entries.get(key)) is not None and entry.locked_until > now]
-            if waits:
-                return max(1, math.ceil(max(waits)))
-            entries = [self._entries.setdefault(key, _Entry(0, 0.0, now)) for key in keys]
-            if any(e.in_flight and e.failures + e.in_flight >= self.policy.free for e in entries):
-                return max(1, math.ceil(self.policy.base))
-            for entry in entries:
-                entry.in_flight += 1
-        return None
+    def begin(self, keys: list[str], now: float, *, patience: float = 0.0) -> int | None:
+        """Reserve an attempt for `keys`: None to go on (then `end` it), or seconds to wait.
+
+        No more attempts are in flight for a key than it has free failures left (one at a
+        time once they are spent). An attempt beyond that waits up to `patience` seconds
+        for one to end, rather than being refused: many right passwords at once (a CI
+        fleet signing in together) only queue, while guesses sent together still cannot
+        outrun the lock."""
+        started = time.monotonic()
+        elapsed = 0.0  # waited so far: `now` moves on by as much
+        with self._changed:
+            while True:
+                moment = now + elapsed
+                self._forget(moment)
+                waits = [entry.locked_until - moment for key in keys
+                         if (entry := self._entries.get(key)) is not None
+                         and entry.locked_until > moment]
+                if waits:
+                    return max(1, math.ceil(max(waits)))
+                entries = [self._entries.setdefault(key, _Entry(0, 0.0, moment))
+                           for key in keys]
+                if all(entry.in_flight < self._room(entry) for entry in entries):
+                    for entry in entries:
+                        entry.in_flight += 1
+                    return None
+                if elapsed >= patience:
+                    return max(1, math.ceil(self.policy.base))
+                self._changed.wait(patience - elapsed)
+                elapsed = time.monotonic() - started
+
+    def _room(self, entry: _Entry) -> int:
+        """How many attempts of a key may be in flight at once."""
+        return max(1, self.policy.free - entry.failures)
 
     def end(self, keys: list[str], now: float, *, succeeded: bool) -> None:
         """The reserved attempt's outcome: a success clears the account (`keys[0]`)."""
@@ -72,6 +93,7 @@ class Throttle:
                 entry = self._entries.get(key)
                 if entry is not None and entry.in_flight:
                     entry.in_flight -= 1
+            self._changed.notify_all()
         if succeeded:
             self.success(keys[0])
         else:

@@ -34,6 +34,14 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def client_host(address: str) -> str:
+    """`192.0.2.7` of `192.0.2.7:4000`: the audit names clients by host alone, however the
+    address came (distribution names its TCP peer with the port, a client it read from
+    X-Forwarded-For without; the front has nginx's X-Real-IP and port)."""
+    host, colon, port = address.rpartition(":")
+    return host.strip("[]") if colon and port.isdigit() and host else address
+
+
 def basic_credentials(request: Request) -> tuple[str, str] | None:
     """(account, password) from a Basic Authorization header; None when there is none."""
     header = request.headers.get("authorization", "")

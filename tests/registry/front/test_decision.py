@@ -227,3 +227,75 @@ def test_failing_gate_refuses(keys: KeyRing) -> None:
     detail = {"repository": "open/app", "reference": "v1"}
     assert json.loads(answer.headers["x-tenlayer-denied"]) == denied("DENIED", message, detail)
     assert [(r.allowed, r.reason) for r in audit.records] == [(False, message)]
+
+
+def challenge(repository: str, action: str) -> str:
+    return f'Bearer realm="http://tokens/token",scope="repository:{repository}:{action}"'
+
+
+def checking_app(keys: KeyRing, audit: AuditTrail) -> DecisionApp:
+    decision = app(keys, audit)
+    decision.challenge = challenge
+    return decision
+
+
+BLOB = "/v2/quarantine/app/blobs/sha256:" + "ab" * 32
+
+
+@pytest.mark.parametrize(("method", "uri", "action"), [
+    ("GET", BLOB, "pull"),
+    ("POST", "/v2/quarantine/app/blobs/uploads/", "push"),
+    ("PATCH", "/v2/quarantine/app/blobs/uploads/0e2a-11", "push"),
+    ("PUT", "/v2/quarantine/app/manifests/v1", "push"),
+    ("DELETE", "/v2/quarantine/app/manifests/sha256:" + "ab" * 32, "delete"),
+    ("GET", "/v2/quarantine/app/tags/list", "pull"),
+])
+def test_a_token_without_the_action_is_answered_401_with_a_challenge(
+    keys: KeyRing, method: str, uri: str, action: str
+) -> None:
+    audit = AuditTrail()
+    bearer = token(keys, "alice", access=(AccessEntry("repository", "quarantine/other",
+                                                      ("pull", "push", "delete")),))
+    answer = ask(checking_app(keys, audit), method, uri, bearer)
+    assert answer.status_code == 401
+    assert answer.headers["x-tenlayer-challenge"] == challenge("quarantine/app", action)
+    reason = f"alice may not {action} quarantine/app"
+    assert json.loads(answer.headers["x-tenlayer-denied"]) == denied(
+        "DENIED", reason, {"repository": "quarantine/app", "action": action})
+    assert [(r.identity, r.method, r.allowed, r.reason) for r in audit.records] == [
+        ("alice", method, False, reason)]
+
+
+def test_a_token_with_the_action_goes_on_to_the_gate(keys: KeyRing) -> None:
+    audit = AuditTrail()
+    bearer = token(keys, "alice", access=(AccessEntry("repository", "quarantine/app",
+                                                      ("pull",)),))
+    answer = ask(checking_app(keys, audit), "GET", BLOB, bearer)
+    assert answer.status_code == 204
+    answer = ask(checking_app(keys, audit), "GET", "/v2/quarantine/app/manifests/v1", bearer)
+    assert answer.status_code == 403  # the project's rule, for a client that may pull
+    assert json.loads(answer.headers["x-tenlayer-denied"])["errors"][0]["message"] == REASON
+
+
+@pytest.mark.parametrize("kind", ["foreign key", "expired", "garbage"])
+def test_a_token_that_does_not_verify_is_answered_401(
+    keys: KeyRing, tmp_path: Path, kind: str
+) -> None:
+    bearer = {"foreign key": lambda: token(ring(tmp_path), "alice"),
+              "expired": lambda: token(keys, "alice", minutes=-5),
+              "garbage": lambda: "not.a.token"}[kind]()
+    audit = AuditTrail()
+    answer = ask(checking_app(keys, audit), "GET", BLOB, bearer)
+    assert answer.status_code == 401
+    message = json.loads(answer.headers["x-tenlayer-denied"])["errors"][0]["message"]
+    assert message.startswith("the token is not valid (") and message.endswith("); sign in again")
+    assert [(r.identity, r.allowed) for r in audit.records] == [(None, False)]
+
+
+def test_no_token_is_left_to_distribution(keys: KeyRing) -> None:
+    """The first request of a client carries no token: distribution's 401 tells it where to
+    get one (the login probe covers manifest reads)."""
+    audit = AuditTrail()
+    answer = ask(checking_app(keys, audit), "GET", BLOB)
+    assert answer.status_code == 204
+    assert audit.records == []

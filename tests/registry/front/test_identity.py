@@ -52,3 +52,26 @@ def test_a_token_of_a_newly_added_key_verifies_after_a_reload(tmp_path: Path) ->
         verify("not.a.token")
     assert verify(token(old, "alice")).subject == "alice"  # the last good ring is kept
     assert verify(token(new, "bob")).subject == "bob"
+
+
+def test_a_key_marked_retired_stops_counting_when_the_configuration_changes(
+    tmp_path: Path,
+) -> None:
+    key_path, cert_path = write_key(tmp_path / "old", ISSUER)
+    old = KeyRing((load_key(cert_path, key_path),))
+    new = ring(tmp_path / "new")
+    retired = KeyRing((load_key(cert_path, key_path, retired=True), *new.keys))
+    configured, stamp, clock = [old], [1], [100.0]
+    verify = ReloadingVerifier(lambda: configured[-1], audience=AUDIENCE, issuer=ISSUER,
+                               interval=2.0, monotonic=lambda: clock[0],
+                               stamp=lambda: stamp[-1])
+    before = token(old, "alice")
+    assert verify(before).subject == "alice"
+    configured.append(retired)
+    stamp.append(2)
+    assert verify(before).subject == "alice"  # the change is seen at the next check
+    clock[0] += 2.5
+    with pytest.raises(TokenError) as raised:
+        verify(before)
+    assert "retired" in str(raised.value)
+    assert verify(token(new, "bob")).subject == "bob"

@@ -31,8 +31,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
@@ -44,8 +46,15 @@ from tenlayer.registry.front.gate import (
     PullRequest,
     PushGate,
 )
-from tenlayer.registry.front.identity import TokenVerifier, bearer_claims, may_delete
-from tenlayer.registry.front.routes import UncleanPath, manifest_path, routed_path
+from tenlayer.registry.front.identity import TokenVerifier, bearer_claims, grants, may_delete
+from tenlayer.registry.front.routes import (
+    RepositoryRoute,
+    UncleanPath,
+    manifest_path,
+    repository_route,
+    routed_path,
+)
+from tenlayer.registry.tokens import Claims, TokenError
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -56,6 +65,8 @@ log = logging.getLogger(__name__)
 
 GATED_METHODS = frozenset({"GET", "HEAD"})
 DENIED_HEADER = "X-Tenlayer-Denied"
+CHALLENGE_HEADER = "X-Tenlayer-Challenge"
+VERIFIED_FOR = 5.0
 
 
 def error_document(code: str, message: str, detail: object = None) -> str:
@@ -65,9 +76,39 @@ def error_document(code: str, message: str, detail: object = None) -> str:
     return json.dumps(document, ensure_ascii=True, separators=(",", ":"))
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """How the front answers a request it stops: 403 with distribution's error document,
+    or 401 with a token challenge too (`challenge`: the WWW-Authenticate value), which
+    makes a client fetch a token for the scope it needs, as distribution's own 401 does."""
+
+    document: str
+    challenge: str | None = None
+
+
+Challenge = Callable[[str, str], str]
+"""(repository, action) -> the WWW-Authenticate value distribution would send for it:
+`Bearer realm="…",service="…",scope="repository:NAME:ACTION"`."""
+
+
+@runtime_checkable
+class AccessExplainer(Protocol):
+    """A gate that can say why an account may not act on a repository (its role)."""
+
+    def why_not(
+        self, identity: str, repository: str, action: str, granted: tuple[str, ...] = ()
+    ) -> str: ...
+
+
 class DecisionApp:
     """The ASGI decision endpoint. `upstream` is distribution's base URL, asked only to
-    tell a client that has yet to log in from one that may not pull."""
+    tell a client that has yet to log in from one that may not pull.
+
+    With `challenge` (the token service's realm and service), the front also checks every
+    repository request's bearer token itself, as distribution will: a token that does not
+    verify, or that does not grant the action, is answered 401 with the reason (the
+    gate's `why_not`, e.g. the account's role) and a challenge, before the project's
+    rules are asked; so a client with no access learns nothing of the project's images."""
 
     def __init__(
         self,
@@ -76,12 +117,15 @@ class DecisionApp:
         *,
         verify: TokenVerifier | None = None,
         on_decision: OnDecision | None = None,
+        challenge: Challenge | None = None,
     ) -> None:
         self.gate = gate
         self.upstream = upstream.rstrip("/")
         self.verify = verify
         self.on_decision = on_decision
+        self.challenge = challenge
         self._client: httpx.AsyncClient | None = None
+        self._verified: dict[str, tuple[float, Claims]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -90,25 +134,42 @@ class DecisionApp:
         if scope["type"] != "http":
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        denied = await self.denial(headers, _client_address(scope, headers))
-        status = 204 if denied is None else 403
-        out = [] if denied is None else [(DENIED_HEADER.lower().encode(), denied.encode())]
+        refusal = await self.refusal(headers, _client_address(scope, headers))
+        out = []
+        status = 204
+        if refusal is not None:
+            status = 403 if refusal.challenge is None else 401
+            out.append((DENIED_HEADER.lower().encode(), refusal.document.encode()))
+            if refusal.challenge is not None:
+                out.append((CHALLENGE_HEADER.lower().encode(), refusal.challenge.encode()))
         await send({"type": "http.response.start", "status": status, "headers": out})
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     async def denial(self, headers: dict[str, str], client: str) -> str | None:
         """None to let the request through, else the error document to answer it with."""
+        refusal = await self.refusal(headers, client)
+        return refusal.document if refusal is not None else None
+
+    async def refusal(self, headers: dict[str, str], client: str) -> Refusal | None:
+        """None to let the request through, else how to refuse it."""
         uri = headers.get("x-original-uri", "")
         method = headers.get("x-original-method", "")
         try:
             path = routed_path(uri.partition("?")[0].encode("latin-1"))
         except (UncleanPath, UnicodeEncodeError) as refused:
-            return error_document("UNSUPPORTED", f"tenlayer refuses the path: {refused}")
+            return Refusal(error_document("UNSUPPORTED", f"tenlayer refuses the path: {refused}"))
+        route = repository_route(path)
+        authorization = headers.get("authorization")
+        if route is not None and self.challenge is not None and _bearer(authorization):
+            stopped = await asyncio.to_thread(
+                self._access_refusal, route, method, authorization or "", client)
+            if stopped is not None:
+                return stopped
         pushes = method == "PUT" and isinstance(self.gate, PushGate)
         manifest = manifest_path(path) if method in GATED_METHODS or pushes else None
         if manifest is None:
             return None
-        claims = bearer_claims(headers.get("authorization"), self.verify)
+        claims = self._claims(authorization)
         who = (claims.subject or None) if claims is not None else None
         request = PullRequest(who, manifest.repository, manifest.reference, method)
         # in a thread: a gate may read a database or ask the registry (signatures), and the
@@ -125,7 +186,66 @@ class DecisionApp:
             return None
         self._record(request, decision, client)
         detail = {"repository": manifest.repository, "reference": manifest.reference}
-        return error_document("DENIED", decision.reason, detail)
+        return Refusal(error_document("DENIED", decision.reason, detail))
+
+    def _access_refusal(
+        self, route: RepositoryRoute, method: str, authorization: str, client: str
+    ) -> Refusal | None:
+        """The 401 distribution would answer a bearer token that does not verify or does
+        not grant the action, with tenlayer's reason; None when the token will do."""
+        assert self.challenge is not None
+        action = route.action(method)
+        try:
+            claims = self._verified_claims(authorization.partition(" ")[2].strip())
+        except TokenError as error:
+            claims, reason = None, f"the token is not valid ({error}); sign in again"
+        if claims is not None:
+            if grants(claims, route.repository, action):
+                return None
+            granted = tuple(a for entry in claims.access if entry.type == "repository"
+                            and entry.name == route.repository for a in entry.actions)
+            reason = self._why_not(claims.subject, route.repository, action, granted)
+        request = PullRequest(claims.subject or None if claims else None, route.repository,
+                              "", method)
+        self._record(request, Decision(False, reason), client)
+        detail = {"repository": route.repository, "action": action}
+        return Refusal(error_document("DENIED", reason, detail),
+                       self.challenge(route.repository, action))
+
+    def _why_not(
+        self, subject: str, repository: str, action: str, granted: tuple[str, ...]
+    ) -> str:
+        if isinstance(self.gate, AccessExplainer):
+            try:
+                return self.gate.why_not(subject, repository, action, granted)
+            except Exception:  # the explanation is a courtesy; the refusal stands
+                log.exception("explaining a refusal of %s failed", subject)
+        return f"{subject or 'anonymous'} may not {action} {repository}"
+
+    def _claims(self, authorization: str | None) -> Claims | None:
+        """The verified claims of a bearer authorization, or None (anonymous)."""
+        if not _bearer(authorization) or self.verify is None:
+            return None
+        try:
+            return self._verified_claims((authorization or "").partition(" ")[2].strip())
+        except TokenError:
+            return None
+
+    def _verified_claims(self, token: str) -> Claims:
+        """Verified claims, remembered for VERIFIED_FOR seconds (every blob request of a
+        pull carries the same token; a signature check per request would be wasted)."""
+        if self.verify is None:
+            raise TokenError("no verifier")
+        now = time.monotonic()
+        cached = self._verified.get(token)
+        if cached is not None and now - cached[0] < VERIFIED_FOR:
+            return cached[1]
+        claims = bearer_claims(f"Bearer {token}", self.verify, raise_errors=True)
+        assert claims is not None
+        if len(self._verified) >= 10_000:
+            self._verified.clear()
+        self._verified[token] = (now, claims)
+        return claims
 
     def _decide(self, request: PullRequest) -> Decision:
         try:
@@ -180,6 +300,11 @@ class DecisionApp:
                     await self._client.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _bearer(authorization: str | None) -> bool:
+    scheme, _, token = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and bool(token.strip())
 
 
 def _client_address(scope: Scope, headers: dict[str, str]) -> str:

@@ -30,8 +30,11 @@ TokenVerifier = Callable[[str], Claims]
 """A bearer token in, its verified claims out; raises TokenError if it does not verify."""
 
 
-def bearer_claims(authorization: str | None, verify: TokenVerifier | None) -> Claims | None:
-    """The verified claims of a `Bearer` authorization, or None (anonymous)."""
+def bearer_claims(
+    authorization: str | None, verify: TokenVerifier | None, *, raise_errors: bool = False
+) -> Claims | None:
+    """The verified claims of a `Bearer` authorization, or None (anonymous; with
+    `raise_errors`, a token that does not verify raises TokenError instead)."""
     if verify is None or not authorization:
         return None
     scheme, _, token = authorization.partition(" ")
@@ -40,7 +43,15 @@ def bearer_claims(authorization: str | None, verify: TokenVerifier | None) -> Cl
     try:
         return verify(token.strip())
     except TokenError:
+        if raise_errors:
+            raise
         return None
+
+
+def grants(claims: Claims, repository: str, action: str) -> bool:
+    """Whether the token grants `action` (or `*`) on `repository`."""
+    return (claims.allows("repository", repository, action)
+            or claims.allows("repository", repository, "*"))
 
 
 def identity(authorization: str | None, verify: TokenVerifier | None) -> str | None:
@@ -51,9 +62,7 @@ def identity(authorization: str | None, verify: TokenVerifier | None) -> str | N
 
 def may_delete(claims: Claims | None, repository: str) -> bool:
     """Whether the token grants `delete` (or `*`) on `repository`."""
-    return claims is not None and (
-        claims.allows("repository", repository, "delete")
-        or claims.allows("repository", repository, "*"))
+    return claims is not None and grants(claims, repository, "delete")
 
 
 def ring_verifier(keys: KeyRing, *, audience: str, issuer: str) -> TokenVerifier:
@@ -67,29 +76,33 @@ def ring_verifier(keys: KeyRing, *, audience: str, issuer: str) -> TokenVerifier
 
 
 class ReloadingVerifier:
-    """A `TokenVerifier` over the token service's configuration that follows key rotation:
-    when a token does not verify, the configuration and its keys are read again (at most
-    every `interval` seconds) and the token tried once more, so a token signed by a newly
-    added key counts at once, with no restart or signal; a ring that fails to load keeps
-    the previous one."""
+    """A `TokenVerifier` over the token service's configuration that follows key rotation
+    on its own: the keys are read again (at most every `interval` seconds) when a token
+    does not verify, so a token signed by a newly added key counts at once; and when
+    `stamp` (the configuration's and key files' modification times) changes, so a key
+    marked retired stops counting within `interval` seconds. A ring that fails to load
+    keeps the previous one."""
 
     def __init__(
         self, load: Callable[[], KeyRing], *, audience: str, issuer: str,
         interval: float = 2.0, monotonic: Callable[[], float] = time.monotonic,
+        stamp: Callable[[], object] | None = None,
     ) -> None:
         self.load = load
         self.audience = audience
         self.issuer = issuer
         self.interval = interval
         self.monotonic = monotonic
+        self.stamp = stamp
         self.keys = load()
-        self._loaded_at = monotonic()
+        self._stamp = stamp() if stamp is not None else None
+        self._loaded_at = self._checked_at = monotonic()
         self._lock = threading.Lock()
 
     def __call__(self, token: str) -> Claims:
-        keys = self.keys
+        self._follow_changes()
         try:
-            return self._verify(token, keys)
+            return self._verify(token, self.keys)
         except TokenError:
             if not self._reload():
                 raise
@@ -99,11 +112,22 @@ class ReloadingVerifier:
         now = datetime.datetime.now(datetime.UTC)
         return verify_token(token, keys, audience=self.audience, issuer=self.issuer, now=now)
 
-    def _reload(self) -> bool:
+    def _follow_changes(self) -> None:
+        if self.stamp is None or self.monotonic() - self._checked_at < self.interval:
+            return
+        with self._lock:
+            self._checked_at = self.monotonic()
+            stamp = self.stamp()
+            if stamp == self._stamp:
+                return
+            self._stamp = stamp
+        self._reload(force=True)
+
+    def _reload(self, *, force: bool = False) -> bool:
         from tenlayer.errors import TenlayerError
 
         with self._lock:
-            if self.monotonic() - self._loaded_at < self.interval:
+            if not force and self.monotonic() - self._loaded_at < self.interval:
                 return False
             self._loaded_at = self.monotonic()
             try:

@@ -16,7 +16,9 @@ directory; the system's nginx and its configuration are never touched.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import os
 import shutil
 import signal
 import socket
@@ -80,7 +82,9 @@ http {{
         location / {{
             auth_request /_tenlayer_decide;
             auth_request_set $tenlayer_denied $upstream_http_x_tenlayer_denied;
+            auth_request_set $tenlayer_challenge $upstream_http_x_tenlayer_challenge;
             error_page 403 = @tenlayer_denied;
+            error_page 401 = @tenlayer_unauthorized;
             proxy_pass http://tenlayer_registry;
         }}
         location = /_tenlayer_decide {{
@@ -97,6 +101,12 @@ http {{
             default_type application/json;
             add_header Docker-Distribution-Api-Version registry/2.0 always;
             return 403 $tenlayer_denied;
+        }}
+        location @tenlayer_unauthorized {{
+            default_type application/json;
+            add_header Docker-Distribution-Api-Version registry/2.0 always;
+            add_header WWW-Authenticate $tenlayer_challenge always;
+            return 401 $tenlayer_denied;
         }}
     }}
 }}
@@ -126,6 +136,23 @@ class Nginx:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+        self.kill_leftovers()
+
+    def kill_leftovers(self) -> None:
+        """SIGKILL whatever is left of nginx's process group: workers outlive a master
+        that was killed (they would go on listening, answering 500 without a decision
+        endpoint)."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+
+    def last_error(self) -> str:
+        """The last line nginx wrote to its error log, or "" (read before the log's
+        temporary directory goes)."""
+        try:
+            lines = self.error_log.read_text(errors="replace").splitlines()
+        except OSError:
+            return ""
+        return lines[-1] if lines else ""
 
 
 def start_nginx(
@@ -145,7 +172,7 @@ def start_nginx(
         process = subprocess.Popen(
             [binary, "-p", str(prefix), "-c", str(config), "-e", str(prefix / "error.log")],
             stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
+            preexec_fn=_die_with_parent, process_group=0,
         )
     running = Nginx(process, prefix, listen)
     deadline = time.monotonic() + timeout

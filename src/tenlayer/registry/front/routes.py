@@ -94,3 +94,51 @@ def manifest_path(path: str) -> ManifestPath | None:
     if NAME_PATTERN.fullmatch(name) is None or REFERENCE_PATTERN.fullmatch(reference) is None:
         return None
     return ManifestPath(name, reference)
+
+
+@dataclass(frozen=True)
+class RepositoryRoute:
+    """A request under one repository, and the action distribution requires for it."""
+
+    repository: str
+    kind: str
+    """`manifests`, `blobs`, `uploads` or `tags`."""
+
+    def action(self, method: str) -> str:
+        """distribution's access check (registry/handlers/app.go): reads need pull, writes
+        push, deletes of manifests and blobs delete (cancelling an upload is a write)."""
+        if method in ("GET", "HEAD"):
+            return "pull"
+        if method == "DELETE" and self.kind in ("manifests", "blobs"):
+            return "delete"
+        return "push"
+
+
+def repository_route(path: str) -> RepositoryRoute | None:
+    """The repository a request path is under (routes.go: manifests, blobs, blob uploads,
+    tags), or None for `/v2/`, `/v2/_catalog` and anything distribution does not route.
+
+    `path` is what `routed_path` returned."""
+    for marker, kind, rest_pattern in (
+        ("/blobs/uploads/", "uploads", _UPLOAD_ID),
+        ("/blobs/", "blobs", DIGEST_PATTERN),
+        ("/manifests/", "manifests", REFERENCE_PATTERN),
+        ("/tags/list", "tags", None),
+    ):
+        prefix, found, rest = path.rpartition(marker)
+        if not found or not prefix.startswith("/v2/"):
+            continue
+        if rest_pattern is None and rest:
+            continue
+        if rest_pattern is not None and rest and rest_pattern.fullmatch(rest) is None:
+            continue
+        if kind in ("blobs", "manifests") and not rest:
+            continue
+        name = prefix[len("/v2/"):]
+        if len(name) <= MAX_NAME and NAME_PATTERN.fullmatch(name) is not None:
+            return RepositoryRoute(name, kind)
+    return None
+
+
+DIGEST_PATTERN = re.compile(DIGEST, re.ASCII)
+_UPLOAD_ID = re.compile(r"[a-zA-Z0-9_.=-]+", re.ASCII)

@@ -92,8 +92,9 @@ def watch_nginx(nginx: Nginx) -> None:
     def wait() -> None:
         code = nginx.process.wait()
         if not nginx.stopping:
-            print(f"tenlayer registry front: nginx exited ({code}); see {nginx.error_log}",
-                  file=sys.stderr)
+            nginx.kill_leftovers()
+            last = nginx.last_error() or "nothing in its error log"
+            print(f"tenlayer registry front: nginx exited ({code}): {last}", file=sys.stderr)
             global exit_code
             exit_code = 3
             os.kill(os.getpid(), signal.SIGTERM)
