@@ -159,3 +159,15 @@ def test_a_missing_events_secret_stops_serve_before_it_announces_itself(tmp_path
     assert serve.returncode == 2
     assert serve.stderr.count("\n") == 1, serve.stderr
     assert "missing.secret: cannot read the secret" in serve.stderr
+
+
+def test_serve_with_scans_needs_the_vulnerability_database(tmp_path: Path) -> None:
+    (tmp_path / "events.secret").write_text("shared-secret\n")
+    config = write_config(tmp_path, upstream="http://127.0.0.1:5000",
+                          events={"secret_file": "events.secret"}, vulndb="missing.sqlite")
+    serve = tenlayer("serve", "--config", str(config))
+    assert serve.returncode == 2
+    assert serve.stderr == (
+        f"tenlayer: {config.resolve()}: vulndb: no vulnerability database at "
+        f"{(tmp_path / 'missing.sqlite').resolve()}; run `tenlayer db update` (or "
+        "`tenlayer db import FILE`)\n")

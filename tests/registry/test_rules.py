@@ -79,13 +79,34 @@ def test_not_yet_scanned(store: Store) -> None:
         "of scanned images only)")
 
 
+def test_what_the_registry_does_not_have_is_left_to_its_404(store: Store) -> None:
+    """A tag or digest tenlayer never heard of is asked of the registry: pushed but not yet
+    notified is "not yet scanned"; absent (never pushed, or deleted) is distribution's 404."""
+    asked: list[tuple[str, str]] = []
+    held = {("quarantine/app", "1")}
+
+    def exists(repository: str, reference: str) -> bool:
+        asked.append((repository, reference))
+        return (repository, reference) in held
+
+    checking = gate(store, tag_exists=exists)
+    assert checking.decide(pull("quarantine/app")) == Decision(
+        False, "quarantine/app:1: not yet scanned (project quarantine allows pulls of "
+        "scanned images only)")
+    assert checking.decide(pull("quarantine/app", "2")) == Decision(
+        True, "quarantine/app:2: not in the registry (distribution answers)")
+    assert checking.decide(pull("quarantine/app", DIGEST)) == Decision(
+        True, f"quarantine/app@{DIGEST}: not in the registry (distribution answers)")
+    assert asked == [("quarantine/app", "1"), ("quarantine/app", "2"),
+                     ("quarantine/app", DIGEST)]
+
+
 def test_failed_scan(store: Store) -> None:
     store.record_push("quarantine/app", DIGEST, "1", now=NOW)
     store.record_scan("quarantine/app", DIGEST, ScanOutcome(NOW, None, None,
                                                             error="no vulnerability database"))
     assert gate(store).decide(pull("quarantine/app")) == Decision(
-        False, "quarantine/app:1: the scan failed (no vulnerability database); pulls are "
-        "refused until a rescan succeeds")
+        False, "quarantine/app:1: the scan failed; pulls are refused until a rescan succeeds")
 
 
 def test_threshold(store: Store) -> None:

@@ -42,9 +42,16 @@ def test_defaults_and_paths(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("extra", "message"), [
-    ({"events": {"secret": "x"}}, "events has secret_file"),
+    ({"events": {"secret": "x"}}, "events: unknown field 'secret' (known: secret_file)"),
+    ({"events": True}, "events must be a mapping (secret_file)"),
+    ({"front": {"listen": "127.0.0.1:5080", "tls": True}},
+     "front: unknown field 'tls' (known: listen)"),
     ({"events": {"secret_file": ""}}, "secret_file must be a non-empty string"),
-    ({"scanner": {"account": "robot$s", "password": "x"}}, "scanner has account, secret_file"),
+    ({"scanner": {"account": "robot$s", "password": "x"}},
+     "scanner: unknown field 'password' (known: account, secret_file)"),
+    ({"scanner": {"account": "alice"}},
+     "scanner.account 'alice' must be a robot account (robot$NAME): it pulls from every "
+     "project and is exempt from the pull rules"),
     ({"front": {"listen": "nowhere"}}, "front.listen 'nowhere' is not host:port"),
     ({"vulndb": 5}, "vulndb must be the path of tenlayer's vulnerability database"),
 ])
@@ -53,6 +60,21 @@ def test_bad_sections(tmp_path: Path, extra: dict[str, object], message: str) ->
     with pytest.raises(BadInput) as raised:
         load_config(path)
     assert str(raised.value) == f"{path.resolve()}: {message}"
+
+
+def test_a_key_set_twice_is_refused(tmp_path: Path) -> None:
+    path = write_config(tmp_path)
+    text = path.read_text()
+    path.write_text("listen: 127.0.0.1:7003\n" + "\n".join(
+        f"{key}: {json.dumps(value)}" for key, value in json.loads(text).items()) + "\n")
+    with pytest.raises(BadInput) as raised:
+        load_config(path)
+    assert str(raised.value) == f"{path}: 'listen' is set twice, at lines 1 and 2"
+    twice = '"keys": [{"certificate": "a", "certificate": "b"}, '
+    path.write_text(text.replace('"keys": [', twice))
+    with pytest.raises(BadInput) as raised:
+        load_config(path)
+    assert str(raised.value) == f"{path}: 'certificate' is set twice, at lines 1 and 1"
 
 
 def test_commands_need_upstream_and_readable_secrets(tmp_path: Path) -> None:

@@ -125,6 +125,11 @@ def _scan_queue(config: RegistryConfig, store: Store) -> ScanQueue | None:
 
     if config.events_secret() is None:
         return None
+    from tenlayer.vulndb.store import default_path, missing_message
+
+    database = config.vulndb or default_path()
+    if not database.is_file():  # every scan would fail, and every pull be refused
+        raise BadInput(f"{config.path}: vulndb: {missing_message(database)}")
     return ScanQueue(store, _upstream(config), database=config.vulndb)
 
 
@@ -157,7 +162,8 @@ def rescan_command(config_path: Path, as_json: bool, discover: bool) -> None:
         results.append({"repository": image.repository, "digest": image.digest,
                         "tag": image.tag, "grade": outcome.grade,
                         "worst_severity": outcome.worst_severity,
-                        "vulnerabilities": len(outcome.findings), "error": outcome.error})
+                        "vulnerabilities": len(outcome.findings), "error": outcome.error,
+                        "signature": outcome.signature})
     if as_json:
         _print_json(results)
         return
@@ -165,6 +171,8 @@ def rescan_command(config_path: Path, as_json: bool, discover: bool) -> None:
         where = f"{result['repository']}@{result['digest']}"
         if result["error"]:
             click.echo(f"{where}: scan failed: {result['error']}")
+        elif result["signature"]:
+            click.echo(f"{where}: a signature manifest (nothing to scan)")
         else:
             click.echo(f"{where}: grade {result['grade']}, worst severity "
                        f"{result['worst_severity'] or 'none'}, "

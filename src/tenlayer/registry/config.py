@@ -98,6 +98,34 @@ class RegistryConfig:
         ))
 
 
+def _load_yaml(path: Path, text: str) -> Any:
+    """The configuration's data; a key set twice in one mapping is refused (which of the
+    two counts would be a guess, and an edit that adds a second `listen:` would be
+    silently lost)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        pending = [node]
+        while pending:
+            current = pending.pop()
+            if isinstance(current, yaml.MappingNode):
+                seen: dict[object, int] = {}
+                for key, value in current.value:
+                    if isinstance(key, yaml.ScalarNode):
+                        if key.value in seen:
+                            raise _fail(path, f"{key.value!r} is set twice, at lines "
+                                        f"{seen[key.value]} and {key.start_mark.line + 1}")
+                        seen[key.value] = key.start_mark.line + 1
+                    pending.append(value)
+            elif isinstance(current, yaml.SequenceNode):
+                pending.extend(current.value)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
 def _read_secret(path: Path) -> str:
     try:
         secret = path.read_text(encoding="utf-8").strip()
@@ -110,8 +138,12 @@ def _read_secret(path: Path) -> str:
 
 def _section(path: Path, data: dict[str, Any], name: str, fields: set[str]) -> dict[str, Any]:
     value = data.get(name, {})
-    if not isinstance(value, dict) or set(value) - fields:
-        raise _fail(path, f"{name} has {', '.join(sorted(fields))}")
+    known = ", ".join(sorted(fields))
+    if not isinstance(value, dict):
+        raise _fail(path, f"{name} must be a mapping ({known})")
+    unknown = sorted(str(key) for key in set(value) - fields)
+    if unknown:
+        raise _fail(path, f"{name}: unknown field {unknown[0]!r} (known: {known})")
     return value
 
 
@@ -186,7 +218,7 @@ def load_config(path: Path) -> RegistryConfig:
     except (OSError, UnicodeDecodeError) as error:
         raise BadInput(f"{path}: cannot read the configuration ({error})") from None
     try:
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = _load_yaml(path, text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         # a problem found at the end of the text is marked on the line after the last one
@@ -227,6 +259,9 @@ def load_config(path: Path) -> RegistryConfig:
         if "secret_file" in section:
             _string(path, section, "secret_file")
     account = _string(path, scanner, "account", "robot$scanner") if scanner else "robot$scanner"
+    if not account.startswith("robot$"):
+        raise _fail(path, f"scanner.account {account!r} must be a robot account (robot$NAME): "
+                    "it pulls from every project and is exempt from the pull rules")
     front_listen = _string(path, front, "listen", "127.0.0.1:5080")
     front_host, _, front_port = front_listen.rpartition(":")
     if not front_host or not front_port.isdigit() or not 0 < int(front_port) < 65536:

@@ -102,8 +102,10 @@ class ProjectRulesGate:
     scanner: str = SCANNER
     signatures: SignatureCheck | None = None
     tag_exists: TagExists | None = None
-    """Asked when the push notifications never named the tag (a tag pushed before tenlayer
-    watched the registry); without it such a tag counts as new."""
+    """Asked when the push notifications never named a reference: for a push, whether the
+    tag exists already (pushed before tenlayer watched the registry; without it such a tag
+    counts as new); for a pull, whether there is anything to refuse (a tag or digest the
+    registry does not have gets distribution's own 404, not "not yet scanned")."""
     now: Callable[[], datetime.datetime] = lambda: datetime.datetime.now(datetime.UTC)
 
     def decide(self, request: PullRequest) -> Decision:
@@ -120,12 +122,15 @@ class ProjectRulesGate:
         digest = request.reference if request.by_digest else self.store.tag_digest(
             request.repository, request.reference)
         image = self.store.image(request.repository, digest) if digest else None
+        if image is None and self.tag_exists is not None and not self.tag_exists(
+                request.repository, request.reference):
+            return Decision(True, f"{where}: not in the registry (distribution answers)")
         if image is None or image.status == "pending":
             return Decision(False, f"{where}: not yet scanned (project {project.name} "
                             "allows pulls of scanned images only)")
-        if image.status == "failed":
-            return Decision(False, f"{where}: the scan failed ({image.error}); pulls are "
-                            "refused until a rescan succeeds")
+        if image.status == "failed":  # why is the administrator's to see (registry images)
+            return Decision(False, f"{where}: the scan failed; pulls are refused until a "
+                            "rescan succeeds")
         if image.status == "signature":
             return Decision(True, f"{where}: a signature manifest (nothing to run)")
         findings = allowed_findings(image.findings, rules.cve_allowlist)
