@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from tests.registry.conftest import write_config
+from tests.support.registry import free_port
 
 PASSWORD = "a long password"
 
@@ -154,7 +155,8 @@ def test_serve_on_a_taken_address_is_exit_3(tmp_path: Path) -> None:
 
 def test_a_missing_events_secret_stops_serve_before_it_announces_itself(tmp_path: Path) -> None:
     config = write_config(tmp_path, upstream="http://127.0.0.1:5000",
-                          events={"secret_file": "missing.secret"})
+                          events={"secret_file": "missing.secret"},
+                          listen=f"127.0.0.1:{free_port()}")
     serve = tenlayer("serve", "--config", str(config))
     assert serve.returncode == 2
     assert serve.stderr.count("\n") == 1, serve.stderr
@@ -164,7 +166,8 @@ def test_a_missing_events_secret_stops_serve_before_it_announces_itself(tmp_path
 def test_serve_with_scans_needs_the_vulnerability_database(tmp_path: Path) -> None:
     (tmp_path / "events.secret").write_text("shared-secret\n")
     config = write_config(tmp_path, upstream="http://127.0.0.1:5000",
-                          events={"secret_file": "events.secret"}, vulndb="missing.sqlite")
+                          events={"secret_file": "events.secret"}, vulndb="missing.sqlite",
+                          listen=f"127.0.0.1:{free_port()}")
     serve = tenlayer("serve", "--config", str(config))
     assert serve.returncode == 2
     assert serve.stderr == (
