@@ -230,3 +230,19 @@ def test_change_password_and_admin_flag(app: App) -> None:
     assert call(app, "PATCH", "/users/alice", auth=alice, body={"admin": False}
                 ).status_code == 409  # the last administrator
     assert call(app, "PATCH", "/users/ghost", auth=alice, body={}).status_code == 404
+
+
+def test_unknown_paths_methods_and_numbers_answer_json(app: App) -> None:
+    missing = app.client.get("/api/v1/nothing-here", auth=ROOT)
+    assert (missing.status_code, missing.json()["errors"][0]) == (
+        404, {"code": "NOT_FOUND", "message": "no such endpoint: /api/v1/nothing-here"})
+    wrong = app.client.put("/token")
+    assert (wrong.status_code, wrong.json()["errors"][0]) == (
+        405, {"code": "METHOD_NOT_ALLOWED", "message": "PUT is not allowed on /token"})
+    for content, message in ((b'{"name": NaN}', "the body has NaN, which is not JSON"),
+                             (b'{"name": -Infinity}', "the body has -Infinity, which is not JSON"),
+                             (b'{"name": ' + b"9" * 5000 + b"}",
+                              "the body has a number too long to read")):
+        answer = app.client.post("/api/v1/users", auth=ROOT, content=content,
+                                 headers={"Content-Type": "application/json"})
+        assert (answer.status_code, answer.json()["errors"][0]["message"]) == (400, message)

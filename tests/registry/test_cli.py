@@ -118,6 +118,17 @@ def test_administration_round_trip(tmp_path: Path) -> None:
     projects = json.loads(ok("project", "list", "--json"))
     assert projects[0]["public"] is True and projects[0]["minimum_grade"] == "B"
     assert projects[0]["severity_threshold"] == "high"
+    ok("project", "set", "team", "--allow-cve", "CVE-2024-1", "--clear", "severity-threshold")
+    projects = json.loads(ok("project", "list", "--json"))
+    assert (projects[0]["severity_threshold"], projects[0]["cve_allowlist"]) == (
+        None, ["CVE-2024-1"])
+    ok("project", "set", "team", "--clear", "allow-cve", "--clear", "minimum-grade")
+    projects = json.loads(ok("project", "list", "--json"))
+    assert (projects[0]["minimum_grade"], projects[0]["cve_allowlist"]) == (None, [])
+    both = tenlayer("project", "set", "team", "--allow-cve", "CVE-1", "--clear", "allow-cve",
+                    "--config", config)
+    assert both.returncode == 2 and "--clear allow-cve and a new value at once" in both.stderr
+    ok("project", "set", "team", "--severity-threshold", "high", "--minimum-grade", "b")
     assert ok("member", "list", "team").splitlines() == [
         "group devs developer", "user alice guest"]
     robots = ok("robot", "list")

@@ -523,9 +523,17 @@ def project_add(name: str, public: bool, config_path: Path, **settings: Any) -> 
 @click.argument("name")
 @click.option("--public/--private", default=None, help="Who may pull without membership.")
 @settings_options
+@click.option("--clear", "cleared", multiple=True,
+              type=click.Choice(["severity-threshold", "minimum-grade", "trusted-keys",
+                                 "allow-cve", "immutable-tags"]),
+              help="Remove a setting (repeatable): e.g. --clear allow-cve.")
 @config_option
-def project_set(name: str, public: bool | None, config_path: Path, **settings: Any) -> None:
-    """Change a project's visibility or gate settings (lists given replace the old ones)."""
+def project_set(
+    name: str, public: bool | None, cleared: tuple[str, ...], config_path: Path,
+    **settings: Any,
+) -> None:
+    """Change a project's visibility or gate settings (lists given replace the old ones;
+    `--clear SETTING` removes one)."""
     from dataclasses import replace
 
     store = _store(config_path)
@@ -539,6 +547,14 @@ def project_set(name: str, public: bool | None, config_path: Path, **settings: A
     for field in ("cve_allowlist", "immutable_tags"):
         if settings[field]:
             changes[field] = tuple(settings[field])
+    fields = {"severity-threshold": ("severity_threshold", None),
+              "minimum-grade": ("minimum_grade", None), "trusted-keys": ("trusted_keys", ()),
+              "allow-cve": ("cve_allowlist", ()), "immutable-tags": ("immutable_tags", ())}
+    for setting in cleared:
+        field, empty = fields[setting]
+        if field in changes:
+            raise click.UsageError(f"--clear {setting} and a new value at once")
+        changes[field] = empty
     store.update_project(name, public=public, settings=replace(current, **changes))
     click.echo(f"updated project {name}")
 

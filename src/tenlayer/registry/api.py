@@ -318,6 +318,17 @@ def _authenticate(service: TokenService, request: Request) -> Principal:
     return principal
 
 
+class _NotJsonConstant(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _no_constant(name: str) -> Any:
+    """Python's reader takes NaN, Infinity and -Infinity; JSON has none of them."""
+    raise _NotJsonConstant(name)
+
+
 class _RepeatedKey(ValueError):
     def __init__(self, key: str) -> None:
         super().__init__(key)
@@ -340,11 +351,18 @@ def _run(service: TokenService, handler: Handler, request: Request, body: bytes)
     document: Any = None
     if body:
         try:
-            document = json.loads(body, object_pairs_hook=_unique_keys)
+            document = json.loads(body, object_pairs_hook=_unique_keys,
+                                  parse_constant=_no_constant)
         except _RepeatedKey as repeated:
             raise HttpError(400, "invalid_request",
                             f"the body repeats the key {repeated.key!r}") from None
-        except (ValueError, UnicodeDecodeError):
+        except _NotJsonConstant as constant:
+            raise HttpError(400, "invalid_request",
+                            f"the body has {constant.name}, which is not JSON") from None
+        except (ValueError, UnicodeDecodeError) as error:
+            if "integer string conversion" in str(error) or "Exceeds the limit" in str(error):
+                raise HttpError(400, "invalid_request",
+                                "the body has a number too long to read") from None
             raise HttpError(400, "invalid_request", "the body is not JSON") from None
         except RecursionError:  # `[[[[…]]]]` thirty thousand deep: not a request, an attack
             raise HttpError(400, "invalid_request", "the body is nested too deeply") from None

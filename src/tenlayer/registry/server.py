@@ -192,7 +192,19 @@ def create_app(service: TokenService, scans: ScanQueue | None = None) -> Starlet
     secret = service.config.events_secret()
     if scans is not None and secret is not None:
         routes.extend(event_routes(scans, secret))
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, exception_handlers={
+        404: _unrouted, 405: _unrouted})
+
+
+async def _unrouted(request: Request, error: Exception) -> Response:
+    """Unknown paths and methods answer the same JSON error document as everything else."""
+    from starlette.exceptions import HTTPException
+
+    status = error.status_code if isinstance(error, HTTPException) else 404
+    if status == 405:
+        message = f"{request.method} is not allowed on {request.url.path}"
+        return HttpError(405, "METHOD_NOT_ALLOWED", message).response()
+    return HttpError(404, "NOT_FOUND", f"no such endpoint: {request.url.path}").response()
 
 
 def serve(service: TokenService, scans: ScanQueue | None = None) -> None:
