@@ -194,7 +194,9 @@ class ProjectRulesGate:
         project = project_of(repository)
         if project is None:
             return f"{who} may not {action} {repository}: not in a project"
-        principal = self.store.principal(identity, now=self.now()) if identity else None
+        if not identity:
+            return f"anonymous may not {action} {repository}: sign in"
+        principal = self.store.principal(identity, now=self.now())
         if principal is None:
             return (f"{who} may not {action} {repository}: the account does not exist any "
                     "more, or has expired; sign in again")
