@@ -7,18 +7,25 @@ grows with distinct label sets, not with pods.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import NamedTuple
 
 from tenlayer.errors import BadInput
 from tenlayer.kube.objects import KubeObject
 from tenlayer.kube.workloads import pod_template, template_problem
-from tenlayer.netpol.admin import AdminPolicy, Verdict, parse_admin_policy, sort_admin_policies
+from tenlayer.netpol.admin import (
+    AdminPolicy,
+    PodsSelector,
+    Verdict,
+    parse_admin_policy,
+    sort_admin_policies,
+)
 from tenlayer.netpol.endpoints import Endpoint, ExternalRange, PodClass
 from tenlayer.netpol.ingress import IngressTraffic, ingress_traffic
 from tenlayer.netpol.ipranges import IPSet, interval_text, split_points
-from tenlayer.netpol.networkpolicy import NetworkPolicy, parse_network_policy
+from tenlayer.netpol.networkpolicy import NetworkPolicy, PeerRule, parse_network_policy
 from tenlayer.netpol.networks import (
     POD_NETWORK,
     Network,
@@ -73,14 +80,60 @@ class NetworkMapping:
 
 
 @dataclass(frozen=True, slots=True)
+class ConnectionTable:
+    """One network's unfocused list, kept as shared rows rather than one object per line.
+
+    At scale the list has millions of lines (5,000 workloads: ~10 million) but few distinct
+    rows: senders alike to every policy (same egress profile, matched by the same peer
+    rules) reach every receiver alike. So the table holds, per row, the connections to each
+    receiver, and per sender its row; lines are made only when something reads them.
+    """
+
+    network: Network
+    receivers: tuple[str, ...]
+    """Receiver names, sorted."""
+    senders: tuple[tuple[str, int, int], ...]
+    """(name, row, the sender's own position among the receivers or -1), sorted by name."""
+    rows: tuple[tuple[tuple[int, ConnectionSet], ...], ...]
+    """Per row, (receiver position, connections) for each receiver it reaches, in order."""
+
+    def __iter__(self) -> Iterator[Connection]:
+        receivers, rows, network = self.receivers, self.rows, self.network
+        new = tuple.__new__
+        for name, row, own in self.senders:
+            for position, conns in rows[row]:
+                if position != own:
+                    yield new(Connection, (name, receivers[position], conns, network))
+
+    def __len__(self) -> int:
+        rows, total = self.rows, 0
+        for _name, row, own in self.senders:
+            total += len(rows[row]) - (own >= 0 and any(p == own for p, _c in rows[row]))
+        return total
+
+
+@dataclass(frozen=True, slots=True)
 class Analysis:
-    connections: tuple[Connection, ...]
+    tables: tuple[ConnectionTable, ...]
+    """The bulk of the list, in order (see ConnectionTable)."""
+    extra: tuple[Connection, ...] = ()
+    """Lines after the tables' (ingress-controller lines; every line when sorted)."""
     warnings: tuple[str, ...] = ()
     networks: tuple[NetworkMapping, ...] = ()
     """Set when the input has user-defined or secondary networks: output is per network."""
     pod_network_workloads: int = 0
     focus_conn: str | None = None
     """`TCP 80` when the list was restricted to one connection."""
+
+    def iter_connections(self) -> Iterator[Connection]:
+        for table in self.tables:
+            yield from table
+        yield from self.extra
+
+    @property
+    def connections(self) -> tuple[Connection, ...]:
+        """Every line, in order (made on each call: at scale, prefer iter_connections)."""
+        return tuple(self.iter_connections())
 
 
 @dataclass(slots=True)
@@ -102,7 +155,10 @@ class Cluster:
     _admins: dict[PodClass, list[AdminPolicy]] = field(default_factory=dict)
     _profiles: dict[tuple[PodClass, bool], int] = field(default_factory=dict)
     _signatures: dict[tuple[object, ...], int] = field(default_factory=dict)
-    _sides: dict[tuple[int, Endpoint], ConnectionSet] = field(default_factory=dict)
+    _sides: dict[tuple[object, ...], ConnectionSet] = field(default_factory=dict)
+    _peer_rules: tuple[tuple[PeerRule | PodsSelector, str], ...] | None = None
+    _peer_ids: dict[PodClass, int] = field(default_factory=dict)
+    _peer_signatures: dict[tuple[bool, ...], int] = field(default_factory=dict)
 
     @staticmethod
     def from_objects(objects: Sequence[KubeObject]) -> Cluster:
@@ -270,11 +326,53 @@ class Cluster:
 
     def _side(self, pod: PodClass, peer: Endpoint, dst: Endpoint, ingress: bool
               ) -> ConnectionSet:
-        key = (self._profile(pod, ingress), peer)
+        # a pod peer counts by its peer signature (and, as the destination of egress, by
+        # its named ports): peers alike share one evaluation
+        key: tuple[object, ...] = (self._profile(pod, ingress), peer) if isinstance(
+            peer, ExternalRange) else (self._profile(pod, ingress), self.peer_id(peer)) if (
+            ingress) else (self._profile(pod, ingress), self.peer_id(peer), peer.ports)
         found = self._sides.get(key)
         if found is None:
             found = self._sides[key] = self._direction(pod, peer, dst, ingress)
         return found
+
+    def peer_id(self, pod: PodClass) -> int:
+        """The pod's peer signature, as a small number: which peer rules (NetworkPolicy
+        from/to entries, AdminNetworkPolicy peers) match it. Policies see a peer only through
+        these matches, so pods with one signature are the same peer to every policy."""
+        found = self._peer_ids.get(pod)
+        if found is None:
+            rules = self._peer_rules
+            if rules is None:
+                rules = self._peer_rules = self._collect_peer_rules()
+            signature = tuple(rule.matches(pod, namespace) if isinstance(rule, PeerRule)
+                              else rule.matches(pod) for rule, namespace in rules)
+            found = self._peer_ids[pod] = self._peer_signatures.setdefault(
+                signature, len(self._peer_signatures))
+        return found
+
+    def _collect_peer_rules(self) -> tuple[tuple[PeerRule | PodsSelector, str], ...]:
+        rules: dict[tuple[PeerRule | PodsSelector, str], None] = {}
+        for policy in self.policies:
+            for rule in (*policy.ingress, *policy.egress):
+                for peer in rule.peers:
+                    # the policy's namespace counts only for a peer without namespaceSelector
+                    rules[(peer, policy.namespace if peer.namespaces is None else "")] = None
+        for admin in (*self.admin, *([self.baseline] if self.baseline else [])):
+            for admin_rule in (*admin.ingress, *admin.egress):
+                for pods in admin_rule.peers:
+                    rules[(pods, "")] = None
+        return tuple(rules)
+
+    def sender_key(self, pod: PodClass) -> tuple[object, ...]:
+        """Senders with one key reach every receiver alike: the same policies govern their
+        egress, and every policy sees them alike as a peer."""
+        return (self._profile(pod, False), self.peer_id(pod))
+
+    def receiver_key(self, pod: PodClass) -> tuple[object, ...]:
+        """Receivers with one key are reached alike: the same ingress policies, the same
+        peer matches, and the same named ports (egress rules resolve them at the receiver)."""
+        return (self._profile(pod, True), self.peer_id(pod), pod.ports)
 
     def allowed(self, src: Endpoint, dst: Endpoint) -> ConnectionSet:
         result = ALL
@@ -333,6 +431,7 @@ class _Lister:
     options: Options
     names: dict[Workload, str]
     result: list[Connection] = field(default_factory=list)
+    tables: list[ConnectionTable] = field(default_factory=list)
     cache: dict[Endpoint, dict[Endpoint, ConnectionSet]] = field(default_factory=dict)
     """Source -> destination -> allowed: one evaluation per pair of classes."""
 
@@ -386,16 +485,41 @@ class _Lister:
         ends: list[tuple[str, Endpoint]] = [(n, p) for _w, p, n in members]
         senders = sorted([*((n, s) for s, n in source_names), *ends], key=_first)
         receivers = sorted([*((n, d) for d, n in destination_names), *ends], key=_first)
-        append, between, new = self.result.append, self.between, tuple.__new__
+        # receivers alike (see Cluster.receiver_key) are evaluated once, through one of them
+        groups: dict[object, int] = {}
+        representatives: list[Endpoint] = []
+        group_of: list[int] = []
+        for _name, receiver in receivers:
+            key: object = receiver if isinstance(receiver, ExternalRange) else (
+                cluster.receiver_key(receiver))
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = len(representatives)
+                representatives.append(receiver)
+            group_of.append(group)
+        position = {name: index for index, (name, _r) in enumerate(receivers)}
+        members_of: list[list[int]] = [[] for _r in representatives]
+        for index, group in enumerate(group_of):
+            members_of[group].append(index)
+        row_of: dict[object, int] = {}
+        rows: list[tuple[tuple[int, ConnectionSet], ...]] = []
+        table_senders: list[tuple[str, int, int]] = []
         for name, sender in senders:
-            row = self.cache.setdefault(sender, {})
             pod_sender = isinstance(sender, PodClass)
-            for other_name, receiver in receivers:
-                conns = row.get(receiver) or between(sender, receiver)
-                if conns.ports and other_name != name and (
-                        pod_sender or isinstance(receiver, PodClass)):
-                    # a Connection, made without NamedTuple's Python-level __new__
-                    append(new(Connection, (name, other_name, conns, network)))
+            key = cluster.sender_key(sender) if isinstance(sender, PodClass) else sender
+            row = row_of.get(key)
+            if row is None:
+                reached = [self.between(sender, r) if pod_sender or isinstance(r, PodClass)
+                           else NONE for r in representatives]
+                row = row_of[key] = len(rows)
+                # the receivers reached, in order, without a Python-level step per receiver
+                positions = sorted(chain.from_iterable(
+                    members_of[g] for g, conns in enumerate(reached) if conns.ports))
+                rows.append(tuple(zip(positions, map(
+                    reached.__getitem__, map(group_of.__getitem__, positions)), strict=True)))
+            table_senders.append((name, row, position.get(name, -1)))
+        self.tables.append(ConnectionTable(network, tuple(n for n, _r in receivers),
+                                           tuple(table_senders), tuple(rows)))
 
     def _list_focused(self, members: list[tuple[Workload, PodClass, str]],
                       source_names: list[tuple[ExternalRange, str]],
@@ -454,7 +578,7 @@ def analyze(objects: Sequence[KubeObject], options: Options | None = None) -> An
         nad = Network(3, "NAD", nad_name)
         nad_cluster = Cluster(workloads, cluster.namespaces, policies, [], None,
                               IngressTraffic(), cluster.warnings, nad_name)
-        _Lister(nad_cluster, options, names, lister.result).list_network(
+        _Lister(nad_cluster, options, names, lister.result, lister.tables).list_network(
             workloads, nad, False)
     mapping: tuple[NetworkMapping, ...] = ()
     if uses_networks(objects) or secondary:
@@ -463,11 +587,15 @@ def analyze(objects: Sequence[KubeObject], options: Options | None = None) -> An
                 Network(3, "NAD", n) for n in sorted(w.secondary) if n in secondary))
              for w in cluster.workloads),
             key=lambda m: m.workload))
+    tables = tuple(lister.tables)
     if len(set(networks.values())) > 1 or secondary or options.focus_workloads or (
             options.focus_conn):
-        lister.result.sort(key=lambda c: (c.src, c.dst))
+        merged = [c for table in tables for c in table]
+        merged.extend(lister.result)
+        merged.sort(key=lambda c: (c.src, c.dst))
+        tables, lister.result = (), merged
     # else one network listed in order, and `{ingress-controller}` sorts after every name
-    return Analysis(tuple(lister.result),
+    return Analysis(tables, tuple(lister.result),
                     tuple(sorted(cluster.warnings)), mapping,
                     sum(1 for n in networks.values() if n == POD_NETWORK),
                     None if options.focus_conn is None

@@ -7,9 +7,12 @@ and ends with the workload-to-networks mapping; json stays one sorted list.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Iterator
+
 import orjson
 
-from tenlayer.netpol.connectivity import Analysis, Connection
+from tenlayer.netpol.connectivity import Analysis, Connection, ConnectionTable
 from tenlayer.netpol.networks import POD_NETWORK, Network
 
 SECTION = "Permitted connectivity analyzed in {}:"
@@ -24,12 +27,52 @@ def _line(connection: Connection) -> str:
 
 def render_txt(analysis: Analysis) -> bytes:
     """With a focus connection (`TCP 80`) the lines name pairs only."""
-    connections = analysis.connections
+    return b"".join(iter_txt(analysis))
+
+
+def iter_txt(analysis: Analysis) -> Iterator[bytes]:
+    """render_txt in pieces, to be written as they come (the list can be gigabytes)."""
     if analysis.focus_conn is not None:
-        return _render_focus_conn(analysis, analysis.focus_conn)
+        yield _render_focus_conn(analysis, analysis.focus_conn)
+        return
     if not analysis.networks:
-        lines = [_line(c) for c in connections]
-        return ("\n".join(lines) + "\n").encode() if lines else b""
+        for table in analysis.tables:
+            yield from _table_lines(table)
+        if analysis.extra:
+            yield ("\n".join(_line(c) for c in analysis.extra) + "\n").encode()
+        return
+    yield _render_networks(analysis)
+
+
+def _table_lines(table: ConnectionTable) -> Iterator[bytes]:
+    """Each sender's lines in one piece: its name joined to the row's shared tails
+    (` => dst : conns` and a newline), so a line costs no Python work of its own."""
+    receivers = [name.encode() for name in table.receivers]
+    texts: dict[int, bytes] = {}
+    tails: list[list[bytes]] = []
+    positions: list[list[int]] = []
+    for reached in table.rows:
+        row_tails = []
+        for position, conns in reached:
+            text = texts.get(id(conns))
+            if text is None:
+                text = texts[id(conns)] = conns.text().encode()
+            row_tails.append(b" => " + receivers[position] + b" : " + text + b"\n")
+        tails.append(row_tails)
+        positions.append([position for position, _conns in reached])
+    for name, row, own in table.senders:
+        parts = tails[row]
+        if own >= 0:
+            index = bisect_left(positions[row], own)
+            if index < len(parts) and positions[row][index] == own:
+                parts = parts[:index] + parts[index + 1:]
+        if parts:
+            sender = name.encode()
+            yield sender + sender.join(parts)
+
+
+def _render_networks(analysis: Analysis) -> bytes:
+    connections = analysis.iter_connections()
     by_network: dict[Network, list[str]] = {}
     for connection in connections:
         by_network.setdefault(connection.network, []).append(_line(connection))
@@ -53,7 +96,7 @@ def render_txt(analysis: Analysis) -> bytes:
 
 def _render_focus_conn(analysis: Analysis, focus_conn: str) -> bytes:
     by_network: dict[Network, list[str]] = {}
-    for connection in analysis.connections:
+    for connection in analysis.iter_connections():
         by_network.setdefault(connection.network, []).append(
             f"{connection.src} => {connection.dst}")
     lines = [f"Permitted connections on {focus_conn}:"]
@@ -67,8 +110,10 @@ def _render_focus_conn(analysis: Analysis, focus_conn: str) -> bytes:
 
 
 def render_json(analysis: Analysis) -> bytes:
-    items = [{"src": c.src, "dst": c.dst} if analysis.focus_conn is not None else
-             {"src": c.src, "dst": c.dst, "conn": c.conns.text()} for c in analysis.connections]
+    pairs_only = analysis.focus_conn is not None
+    items = [{"src": c.src, "dst": c.dst} if pairs_only else
+             {"src": c.src, "dst": c.dst, "conn": c.conns.text()}
+             for c in analysis.iter_connections()]
     return orjson.dumps(items, option=orjson.OPT_INDENT_2) + b"\n"
 
 
