@@ -21,6 +21,7 @@ _DOMAINS = (
     "tenlayer.policy.scc.checks",
     "tenlayer.dockerfile.checks",
     "tenlayer.imagecheck.checks",
+    "tenlayer.netpol.findings",
 )
 """Modules that declare a CHECKS tuple. Add a domain's module here when it gains checks."""
 

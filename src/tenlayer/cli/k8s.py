@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,8 @@ from tenlayer.errors import EXIT_FINDINGS, BadInput
 if TYPE_CHECKING:
     from tenlayer.kube.inputs import Manifests
     from tenlayer.kube.objects import KubeObject
+    from tenlayer.model import Finding
+    from tenlayer.policy.manifests import CheckResult
     from tenlayer.policy.scc import SCCPolicy
 
 CHECK_FORMATS = ["table", "json", "sarif"]
@@ -39,6 +42,24 @@ _output = click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file instead of stdout ('-' is stdout).",
 )
+_tenant_label = click.option(
+    "--tenant-label", metavar="KEY",
+    help="Namespace label naming the tenant: connections between namespaces with different "
+    "values are findings (network/cross-tenant).",
+)
+_fail_on = click.option(
+    "--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False),
+    help="Exit 1 when a finding is at least this severe.",
+)
+
+
+def exit_on_findings(findings: Iterable[Finding], fail_on: str) -> None:
+    """Exit 1 when a finding is at least `fail_on` severe (DESIGN.md exit codes)."""
+    from tenlayer.model import Severity
+
+    threshold = Severity.parse(fail_on)
+    if any(f.severity >= threshold for f in findings):
+        sys.exit(EXIT_FINDINGS)
 
 
 @k8s_group.command("check")
@@ -55,19 +76,25 @@ _output = click.option(
 @click.option("--allowed-registries", metavar="LIST",
               help="Comma-separated registries (or registry/path prefixes) images may come from.")
 @_namespace
+@_tenant_label
+@click.option("--network/--no-network", "network", default=None,
+              help="Network isolation findings: on by default when PATH... holds a "
+              "NetworkPolicy or an admin network policy (or --tenant-label is given); "
+              "--network also judges manifests without any.")
 @click.option("--format", "-f", "output_format", default="table", show_default=True,
               type=click.Choice(CHECK_FORMATS, case_sensitive=False), help="Output format.")
 @_output
-@click.option("--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False),
-              help="Exit 1 when a finding is at least this severe.")
+@_fail_on
 def check_command(
     paths: tuple[str, ...], pss_level: str | None, pss_version: str | None, with_scc: bool,
     scc_policy: tuple[str, ...], allowed_registries: str | None, namespace: str | None,
-    output_format: str, output: Path | None, fail_on: str | None,
+    tenant_label: str | None, network: bool | None, output_format: str, output: Path | None,
+    fail_on: str | None,
 ) -> None:
     """Check the workloads in PATH... (files, directories, - for stdin; YAML or JSON, several
     documents, List kinds, `helm template` and `kustomize build` output) against Pod Security
-    Standards as their namespaces' labels (or --pss) choose, and the workload checks."""
+    Standards as their namespaces' labels (or --pss) choose, the workload checks and the
+    network isolation checks (NetworkPolicies, admin network policies)."""
     import gc
 
     from tenlayer.cli.options import registries_option, terminal_width
@@ -92,12 +119,17 @@ def check_command(
     policy_objects: tuple[KubeObject, ...] = ()
     if with_scc or scc_policy:
         scc, policy_objects = _scc_policy_for(manifests, scc_policy)
+    if tenant_label is not None and network is False:
+        raise BadInput("--tenant-label and --no-network cannot be combined")
     result = check_manifests(
         manifests,
         CheckOptions(pss=override, default_namespace=_namespace_option(namespace),
                      allowed_registries=registries_option(allowed_registries), scc=scc,
                      policy_objects=policy_objects),
     )
+    if network or (network is None and (tenant_label is not None or _has_network_policies(
+            manifests.objects))):
+        result = _with_network_findings(result, manifests, tenant_label)
     destination = None if output is None or str(output) == "-" else output
     if output_format == "json":
         from tenlayer.report.manifests import render_check_json
@@ -117,11 +149,44 @@ def check_command(
     for skipped in result.skipped:
         sys.stderr.write(f"tenlayer: warning: skipped {skipped.source}: {skipped.reason}\n")
     if fail_on:
-        from tenlayer.model import Severity
+        exit_on_findings(result.findings, fail_on)
 
-        threshold = Severity.parse(fail_on)
-        if any(f.severity >= threshold for f in result.findings):
-            sys.exit(EXIT_FINDINGS)
+
+def _has_network_policies(objects: Iterable[KubeObject]) -> bool:
+    """Manifests without any network policy are usually one application's, not a cluster's:
+    that its namespace has no default-deny policy is then noise, so it takes --network."""
+    return any(o.group in ("networking.k8s.io", "policy.networking.k8s.io", "k8s.cni.cncf.io")
+               and o.kind.endswith("NetworkPolicy") for o in objects)
+
+
+def _with_network_findings(result: CheckResult, manifests: Manifests,
+                           tenant_label: str | None) -> CheckResult:
+    """The check's findings and the network isolation findings of the same manifests. What
+    the engine refuses (a selector, CIDR or port the API server refuses) is one
+    network/invalid-input finding, as the check reports other invalid fields."""
+    from dataclasses import replace
+
+    from tenlayer.kube.workloads import pod_template
+    from tenlayer.netpol.findings import (
+        FindingOptions,
+        check_tenant_label,
+        invalid_input_finding,
+        network_findings,
+    )
+    from tenlayer.netpol.resources import WORKLOAD_KINDS
+
+    label = None if tenant_label is None else check_tenant_label(tenant_label)
+    # workloads without a pod template are deploy/invalid-field findings already
+    objects = [o for o in manifests.objects
+               if o.kind not in WORKLOAD_KINDS or pod_template(o, None) is not None]
+    try:
+        found = network_findings(objects, FindingOptions(tenant_label=label))
+    except BadInput as error:
+        found = [invalid_input_finding(error, manifests.sources)]
+    if not found:
+        return result
+    merged = sorted((*result.findings, *found), key=lambda f: (f.sort_key(), f.title, f.evidence))
+    return replace(result, findings=tuple(merged))
 
 
 def _load(paths: tuple[str, ...], *, quiet: bool) -> Manifests:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from tenlayer.cli.k8s import _output, _paths, k8s_group
+from tenlayer.cli.k8s import _fail_on, _output, _paths, _tenant_label, k8s_group
 from tenlayer.errors import BadInput
 
 NETPOL_FORMATS = ["txt", "json"]
@@ -35,19 +35,26 @@ def _names(values: tuple[str, ...]) -> tuple[str, ...]:
               help="With --focus-workload: only traffic into it (ingress) or out of it (egress).")
 @click.option("--focus-conn", metavar="PROTOCOL-PORT",
               help="Only connections that allow this port, e.g. tcp-8080; lists pairs only.")
+@click.option("--findings", "with_findings", is_flag=True,
+              help="After the list, the network isolation findings of the whole input "
+              "(txt: a `Findings` section; json: {connections, findings}).")
+@_tenant_label
+@_fail_on
 @_output
 def netpol_command(
     paths: tuple[str, ...], output_format: str, focus_workloads: tuple[str, ...],
     focus_peers: tuple[str, ...], focus_direction: str | None, focus_conn: str | None,
-    output: Path | None,
+    with_findings: bool, tenant_label: str | None, fail_on: str | None, output: Path | None,
 ) -> None:
     """The connectivity the NetworkPolicies, AdminNetworkPolicies, the
     BaselineAdminNetworkPolicy, Ingresses and Routes in PATH... allow between workloads and
     external addresses, as np-guard's netpol-analyzer lists it
-    (`ns/name[Kind] => ns/name[Kind] : TCP 8080`)."""
+    (`ns/name[Kind] => ns/name[Kind] : TCP 8080`). With --findings (implied by
+    --tenant-label and --fail-on), the network isolation findings follow."""
     from tenlayer.kube.inputs import load_manifests
     from tenlayer.netpol.connectivity import Options, analyze, parse_focus_conn
     from tenlayer.netpol.output import RENDERERS
+    from tenlayer.netpol.validate import validate
     from tenlayer.report.output import write_output
 
     focus = _names(focus_workloads)
@@ -56,12 +63,23 @@ def netpol_command(
         raise BadInput("--focus-workload-peer and --focus-direction need --focus-workload")
     conn = None if focus_conn is None else parse_focus_conn(focus_conn)
     manifests = load_manifests(paths, typed_lists=True)
+    validate(manifests.objects)
     options = Options(focus, peers, (focus_direction or "").lower() or None, conn)
     analysis = analyze(manifests.objects, options)
     destination = None if output is None or str(output) == "-" else output
     data = RENDERERS[output_format.lower()](analysis)
+    findings = None
+    if with_findings or tenant_label or fail_on:
+        from tenlayer.netpol.findings_report import netpol_findings
+
+        data, findings = netpol_findings(manifests.objects, analysis, options, data,
+                                         output_format.lower(), tenant_label)
     write_output(data, destination, inputs=[*paths, *manifests.sources])
     for skipped in manifests.skipped:
         sys.stderr.write(f"tenlayer: warning: skipped {skipped.source}: {skipped.reason}\n")
     for warning in analysis.warnings:
         sys.stderr.write(f"tenlayer: warning: {warning}\n")
+    if findings is not None and fail_on:
+        from tenlayer.cli.k8s import exit_on_findings
+
+        exit_on_findings(findings, fail_on)

@@ -1,0 +1,61 @@
+"""Network findings after the connection list of `tenlayer k8s netpol --findings`.
+
+txt: the list as netpol-analyzer prints it, a blank line, `Findings (N):` and one line per
+finding (`SEVERITY check-id subject file:line: title`). json: an object holding the list
+(`connections`, netpol-analyzer's objects unchanged) and the findings (`findings`, the records
+of `k8s check --format json`). Without --findings the output is netpol-analyzer's alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import orjson
+
+from tenlayer.errors import BadInput
+from tenlayer.kube.objects import KubeObject
+from tenlayer.model import Finding
+from tenlayer.netpol.connectivity import Analysis, Options
+
+FINDING_FORMATS = ("txt", "json")
+
+
+def finding_line(found: Finding) -> str:
+    place = f"{found.file}:{found.line}" if found.line else found.file
+    where = f" {place}" if place else ""
+    return f"{found.severity.name:<8} {found.check_id} {found.subject}{where}: {found.title}"
+
+
+def render_findings_txt(findings: Sequence[Finding]) -> bytes:
+    lines = [f"Findings ({len(findings)}):", *(finding_line(f) for f in findings)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def with_findings(data: bytes, output_format: str, findings: Sequence[Finding]) -> bytes:
+    """The connection list `data` (in `output_format`) followed by the findings."""
+    if output_format == "txt":
+        return data + (b"\n" if data else b"") + render_findings_txt(findings)
+    if output_format == "json":
+        from tenlayer.report.json import dumps, finding_dict
+
+        return dumps({"connections": orjson.loads(data),
+                      "findings": [finding_dict(f) for f in findings]})
+    raise BadInput(f"--findings: use --format {' or '.join(FINDING_FORMATS)} "
+                   f"(not {output_format})")
+
+
+def netpol_findings(
+    objects: Sequence[KubeObject], analysis: Analysis, options: Options, data: bytes,
+    output_format: str, tenant_label: str | None,
+) -> tuple[bytes, list[Finding]]:
+    """`k8s netpol --findings`: the findings of the whole input (focus options narrow the list
+    only), appended to the rendered list `data`."""
+    from tenlayer.netpol.findings import FindingOptions, check_tenant_label, network_findings
+
+    if output_format not in FINDING_FORMATS:
+        raise BadInput(f"--findings: use --format {' or '.join(FINDING_FORMATS)} "
+                       f"(not {output_format})")
+    label = None if tenant_label is None else check_tenant_label(tenant_label)
+    unfocused = analysis if options == Options() else None
+    findings = network_findings(objects, FindingOptions(tenant_label=label), unfocused)
+    return with_findings(data, output_format, findings), findings
