@@ -10,7 +10,7 @@ import click
 from tenlayer.cli.k8s import _fail_on, _output, _paths, _tenant_label, k8s_group
 from tenlayer.errors import BadInput
 
-NETPOL_FORMATS = ["txt", "json"]
+NETPOL_FORMATS = ["txt", "json", "csv", "md", "dot"]
 DIRECTIONS = ["ingress", "egress"]
 
 

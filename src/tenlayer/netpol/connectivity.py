@@ -80,6 +80,19 @@ class NetworkMapping:
 
 
 @dataclass(frozen=True, slots=True)
+class ListedWorkload:
+    """A workload as the graph formats (dot) draw it, in its namespace's box."""
+
+    name: str
+    """As the list names it: `ns/name[Kind]`, or `ns[udn]/name[Kind]` on a primary UDN."""
+    namespace: str
+    """The box: `ns`, or `ns[udn]`."""
+    label: str
+    """`name[Kind]`."""
+    udn: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectionTable:
     """One network's unfocused list, kept as shared rows rather than one object per line.
 
@@ -124,6 +137,8 @@ class Analysis:
     pod_network_workloads: int = 0
     focus_conn: str | None = None
     """`TCP 80` when the list was restricted to one connection."""
+    workloads: tuple[ListedWorkload, ...] = ()
+    """The workloads listed (with a focus, the focused ones), in input order."""
 
     def iter_connections(self) -> Iterator[Connection]:
         for table in self.tables:
@@ -599,7 +614,10 @@ def analyze(objects: Sequence[KubeObject], options: Options | None = None) -> An
                     tuple(sorted(cluster.warnings)), mapping,
                     sum(1 for n in networks.values() if n == POD_NETWORK),
                     None if options.focus_conn is None
-                    else f"{options.focus_conn[0]} {options.focus_conn[1]}")
+                    else f"{options.focus_conn[0]} {options.focus_conn[1]}",
+                    tuple(ListedWorkload(names[w], names[w].split("/", 1)[0],
+                                         f"{w.name}[{w.kind}]", networks[w].kind == "UDN")
+                          for w in cluster.workloads if lister.focused(w)))
 
 
 def _secondary_networks(

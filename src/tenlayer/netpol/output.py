@@ -1,4 +1,5 @@
-"""The connection list as netpol-analyzer prints it: `txt` lines and `json` objects.
+"""The connection list as netpol-analyzer prints it: `txt` lines, `json` objects, and its
+`csv`, `md` (a table) and `dot` (Graphviz: namespaces as boxes) formats.
 
 With user-defined or secondary networks in the input, the txt output has one section per
 network (pod network first, then primary UDNs, primary CUDNs, secondary NADs, each by name)
@@ -117,4 +118,103 @@ def render_json(analysis: Analysis) -> bytes:
     return orjson.dumps(items, option=orjson.OPT_INDENT_2) + b"\n"
 
 
-RENDERERS = {"txt": render_txt, "json": render_json}
+def _sorted(analysis: Analysis) -> list[Connection]:
+    """netpol-analyzer's table order: by source, then destination."""
+    return sorted(analysis.iter_connections(), key=lambda c: (c.src, c.dst))
+
+
+def _csv_field(text: str) -> str:
+    """Go's encoding/csv quoting: a field with a comma, quote or line break, or starting
+    with a space, is quoted, its quotes doubled."""
+    if text and (any(c in text for c in ',"\r\n') or text[0].isspace() or text == "\\."):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def render_csv(analysis: Analysis) -> bytes:
+    """`src,dst,conn` and one row a connection (`src,dst` with a focus connection)."""
+    pairs_only = analysis.focus_conn is not None
+    rows = [["src", "dst"] if pairs_only else ["src", "dst", "conn"]]
+    rows.extend([c.src, c.dst] if pairs_only else [c.src, c.dst, c.conns.text()]
+                for c in _sorted(analysis))
+    return "".join(",".join(_csv_field(f) for f in row) + "\n" for row in rows).encode()
+
+
+def render_md(analysis: Analysis) -> bytes:
+    """A markdown table: `| src | dst | conn |`."""
+    if analysis.focus_conn is not None:
+        lines = ["| src | dst |", "|-----|-----|"]
+        lines.extend(f"| {c.src} | {c.dst} |" for c in _sorted(analysis))
+    else:
+        lines = ["| src | dst | conn |", "|-----|-----|------|"]
+        lines.extend(f"| {c.src} | {c.dst} | {c.conns.text()} |" for c in _sorted(analysis))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _dot_box(namespace: str, nodes: list[str]) -> list[str]:
+    # Graphviz draws a subgraph as a box only when its name starts with `cluster`
+    return ["\tsubgraph " + _quoted("cluster_" + namespace.replace("-", "_")) + " {",
+            '\t\tcolor="black"', '\t\tfontcolor="black"', *sorted(nodes),
+            f"\t\tlabel={_quoted(namespace)}", "\t}"]
+
+
+def render_dot(analysis: Analysis) -> bytes:
+    """A Graphviz digraph: a box a namespace holding its workloads (blue), external
+    addresses and the ingress controller outside (red, blue), an edge a connection
+    labelled with its ports. With user-defined networks, the pod network's namespaces are
+    boxed together. Lines are sorted, so the same input gives the same graph; a final
+    newline ends it, as it ends the json."""
+    workloads = {w.name: w for w in analysis.workloads}
+    boxes: dict[str, list[str]] = {}
+    udn_boxes: dict[str, list[str]] = {}
+    outside: list[str] = []
+    seen: set[str] = set()
+
+    def node(name: str) -> None:
+        if name in seen:
+            return
+        seen.add(name)
+        workload = workloads.get(name)
+        if workload is None:  # an address range or the ingress controller
+            color = "red2" if name.endswith("[External]") else "blue"
+            outside.append(f"\t{_quoted(name)} [label={_quoted(name)} color={_quoted(color)} "
+                           f"fontcolor={_quoted(color)}]")
+            return
+        (udn_boxes if workload.udn else boxes).setdefault(workload.namespace, []).append(
+            f"\t\t{_quoted(name)} [label={_quoted(workload.label)} color=\"blue\" "
+            'fontcolor="blue"]')
+
+    edges = []
+    for connection in analysis.iter_connections():
+        # Graphviz ranks an edge by its weight: heavier for the one going "back" in name order
+        weight = "0.5" if connection.src <= connection.dst else "1"
+        edges.append(f"\t{_quoted(connection.src)} -> {_quoted(connection.dst)} "
+                     f'[label={_quoted(connection.conns.text())} color="gold2" '
+                     'fontcolor="darkgreen" '
+                     f"weight={weight}]")
+        node(connection.src)
+        node(connection.dst)
+    for workload in analysis.workloads:
+        node(workload.name)
+    lines = ["digraph {"]
+    pod_network = [line for namespace in sorted(boxes) for line in _dot_box(namespace,
+                                                                            boxes[namespace])]
+    if udn_boxes and pod_network:
+        lines.extend(['\tsubgraph "cluster_pod_network" {', '\tlabel="pod network"',
+                      *pod_network, "\t}"])
+    else:
+        lines.extend(pod_network)
+    for namespace in sorted(udn_boxes):
+        lines.extend(_dot_box(namespace, udn_boxes[namespace]))
+    lines.extend(sorted(outside))
+    lines.extend(sorted(edges))
+    lines.append("}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+RENDERERS = {"txt": render_txt, "json": render_json, "csv": render_csv, "md": render_md,
+             "dot": render_dot}
