@@ -55,7 +55,15 @@ from tenlayer.errors import BadInput
 from tenlayer.kube.objects import KubeObject
 from tenlayer.model import Finding, Layer, Severity
 from tenlayer.netpol.admin import DENY, AdminPolicy, AdminRule, PodsSelector, parse_admin_policy
-from tenlayer.netpol.connectivity import ANP_KIND, BANP_KIND, Analysis, Cluster, analyze
+from tenlayer.netpol.connectivity import (
+    ANP_KIND,
+    BANP_KIND,
+    Analysis,
+    Cluster,
+    Connection,
+    ConnectionTable,
+    analyze,
+)
 from tenlayer.netpol.endpoints import PodClass
 from tenlayer.netpol.ipranges import MAX_IPV4, IPSet
 from tenlayer.netpol.networkpolicy import NetworkPolicy, PeerRule, parse_network_policy
@@ -380,6 +388,8 @@ class _Context:
                         yield make("network/rule-never-matches", path,
                                    f"{path} of NetworkPolicy {policy.namespace}/{policy.name} "
                                    f"{what} in the input")
+                if all(port.name is None for port in rule.ports):
+                    continue
                 targets = selected if key == "ingress" else [
                     w for w in self.cluster.workloads
                     if rule.matches(self.cluster.pod_class(w), policy.namespace)]
@@ -513,34 +523,80 @@ class _Context:
         key = options.tenant_label
         assert key is not None
         cluster = self.cluster
-        by_name: dict[str, Workload] = {}
+        tenants: dict[str, tuple[str, str]] = {}
+        """Workload name in the list -> (namespace, tenant), for tenants' workloads only."""
         for workload in cluster.workloads:
-            by_name[str(workload)] = workload
-            by_name[f"{workload.namespace}[udn]/{workload.name}[{workload.kind}]"] = workload
-        pairs: dict[tuple[str, str], list[str]] = {}
-        for connection in analysis.connections:
-            src, dst = by_name.get(connection.src), by_name.get(connection.dst)
-            if src is None or dst is None or src.namespace == dst.namespace:
-                continue
-            src_tenant = cluster.namespaces[src.namespace].get(key)
-            dst_tenant = cluster.namespaces[dst.namespace].get(key)
-            if src_tenant is None or dst_tenant is None or src_tenant == dst_tenant:
-                continue
-            pairs.setdefault((src.namespace, dst.namespace), []).append(
-                f"{connection.src} => {connection.dst} : {connection.conns.text()}")
-        for (source, destination), lines in sorted(pairs.items()):
-            src_tenant = cluster.namespaces[source][key]
-            dst_tenant = cluster.namespaces[destination][key]
-            lines.sort()
+            tenant = cluster.namespaces[workload.namespace].get(key)
+            if tenant is not None:
+                tenants[str(workload)] = tenants[
+                    f"{workload.namespace}[udn]/{workload.name}[{workload.kind}]"] = (
+                    workload.namespace, tenant)
+        pairs = _TenantPairs(tenants, options.examples)
+        for table in analysis.tables:
+            pairs.add_table(table)
+        for connection in analysis.extra:
+            pairs.add(connection.src, connection.dst, 1, (connection,))
+        for (source, destination), (count, examples) in sorted(pairs.pairs.items()):
+            src_tenant, dst_tenant = tenants[examples[0].src][1], tenants[examples[0].dst][1]
             yield self._namespace_finding(
                 "network/cross-tenant", destination,
                 f"namespace {destination} ({key}={dst_tenant}) is reachable from namespace "
-                f"{source} ({key}={src_tenant}): {len(lines)} connection"
-                f"{'' if len(lines) == 1 else 's'}",
-                (("connections", str(len(lines))),
-                 ("examples", "; ".join(lines[:options.examples])),
+                f"{source} ({key}={src_tenant}): {count} connection{'' if count == 1 else 's'}",
+                (("connections", str(count)),
+                 ("examples", "; ".join(f"{c.src} => {c.dst} : {c.conns.text()}"
+                                        for c in examples)),
                  ("from namespace", source),
                  ("tenant label", f"{key}: {src_tenant} -> {dst_tenant}")))
+
+
+@dataclass(slots=True)
+class _TenantPairs:
+    """Connections between tenants, counted per (source, destination) namespace with the
+    first few as examples. The list's shared rows are read a row at a time (a row's
+    receivers grouped by namespace once), so 10 million lines cost a pass over rows and
+    senders, not a Python step per line."""
+
+    tenants: Mapping[str, tuple[str, str]]
+    examples: int
+    pairs: dict[tuple[str, str], tuple[int, list[Connection]]] = field(default_factory=dict)
+
+    def add(self, src: str, dst: str, count: int, firsts: Sequence[Connection]) -> None:
+        source, destination = self.tenants.get(src), self.tenants.get(dst)
+        if source is None or destination is None or source[0] == destination[0] or (
+                source[1] == destination[1]):
+            return
+        key = (source[0], destination[0])
+        total, examples = self.pairs.get(key, (0, []))
+        examples.extend(firsts[:self.examples - len(examples)])
+        self.pairs[key] = (total + count, examples)
+
+    def add_table(self, table: ConnectionTable) -> None:
+        receivers = table.receivers
+        grouped: dict[int, list[tuple[str, int, list[tuple[int, ConnectionSet]]]]] = {}
+        for name, row, _own in table.senders:
+            if name not in self.tenants:
+                continue
+            groups = grouped.get(row)
+            if groups is None:
+                groups = grouped[row] = self._group(table, row)
+            for receiver, count, firsts in groups:
+                self.add(name, receiver, count, [
+                    Connection(name, receivers[p], conns, table.network) for p, conns in firsts])
+
+    def _group(self, table: ConnectionTable, row: int
+               ) -> list[tuple[str, int, list[tuple[int, ConnectionSet]]]]:
+        """Per receiving namespace: (a receiver's name, count, the first receivers)."""
+        by_namespace: dict[str, tuple[str, int, list[tuple[int, ConnectionSet]]]] = {}
+        for position, conns in table.rows[row]:
+            receiver = table.receivers[position]
+            found = self.tenants.get(receiver)
+            if found is None:
+                continue
+            name, count, firsts = by_namespace.get(found[0], (receiver, 0, []))
+            if len(firsts) < self.examples:
+                firsts.append((position, conns))
+            by_namespace[found[0]] = (name, count + 1, firsts)
+        return list(by_namespace.values())
 
 
 def _common(sets: Iterable[ConnectionSet]) -> ConnectionSet:
