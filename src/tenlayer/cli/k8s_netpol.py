@@ -35,6 +35,10 @@ def _names(values: tuple[str, ...]) -> tuple[str, ...]:
               help="With --focus-workload: only traffic into it (ingress) or out of it (egress).")
 @click.option("--focus-conn", metavar="PROTOCOL-PORT",
               help="Only connections that allow this port, e.g. tcp-8080; lists pairs only.")
+@click.option("--exposure", is_flag=True,
+              help="Add the exposure analysis: what each workload is open to beyond the "
+              "workloads in the input (the entire cluster, namespaces and pods its rules "
+              "name, external addresses), as netpol-analyzer's `list --exposure`.")
 @click.option("--findings", "with_findings", is_flag=True,
               help="After the list, the network isolation findings of the whole input "
               "(txt: a `Findings` section; json: {connections, findings}).")
@@ -44,6 +48,7 @@ def _names(values: tuple[str, ...]) -> tuple[str, ...]:
 def netpol_command(
     paths: tuple[str, ...], output_format: str, focus_workloads: tuple[str, ...],
     focus_peers: tuple[str, ...], focus_direction: str | None, focus_conn: str | None,
+    exposure: bool,
     with_findings: bool, tenant_label: str | None, fail_on: str | None, output: Path | None,
 ) -> None:
     """The connectivity the NetworkPolicies, AdminNetworkPolicies, the
@@ -64,7 +69,7 @@ def netpol_command(
     conn = None if focus_conn is None else parse_focus_conn(focus_conn)
     manifests = load_manifests(paths, typed_lists=True)
     validate(manifests.objects)
-    options = Options(focus, peers, (focus_direction or "").lower() or None, conn)
+    options = Options(focus, peers, (focus_direction or "").lower() or None, conn, exposure)
     analysis = analyze(manifests.objects, options)
     destination = None if output is None or str(output) == "-" else output
     data = RENDERERS[output_format.lower()](analysis)

@@ -1,6 +1,7 @@
 """NetworkPolicy connectivity (layer 7): which workloads can reach which, on which ports.
 
-Results equal np-guard's netpol-analyzer `list` (txt and json, same wording and order).
+Results equal np-guard's netpol-analyzer `list` (txt, json, csv, md and dot, same wording and
+order; its exposure analysis with `--exposure`).
 
 Modules, one job each:
   resources     workloads (owners of Pods, every workload kind, VirtualMachines), namespaces
@@ -13,7 +14,8 @@ Modules, one job each:
   ingress       Ingress / Route backends: traffic from `{ingress-controller}`
   networks      primary UDN/CUDN and secondary NAD networks of workloads
   connectivity  Cluster (the parsed input, evaluation) and analyze() (the connection list)
-  output        render_txt / render_json
+  exposure      what workloads are open to beyond the input (`--exposure`)
+  output        render_txt, render_json, render_csv, render_md, render_dot
 
 Entry point: `connectivity.analyze(objects, Options(...)) -> Analysis`; for one pair of
 endpoints, `Cluster.from_objects(objects).allowed(src, dst) -> ConnectionSet`.

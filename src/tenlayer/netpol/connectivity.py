@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from tenlayer.errors import BadInput
 from tenlayer.kube.objects import KubeObject
@@ -43,6 +43,9 @@ from tenlayer.netpol.resources import (
 )
 from tenlayer.netpol.selectors import Selector
 
+if TYPE_CHECKING:
+    from tenlayer.netpol.exposure import ExposureResult
+
 INGRESS_CONTROLLER = "{ingress-controller}"
 INGRESS_CONTROLLER_NAMESPACE = "ingress-controller-ns"
 ANP_KIND = "AdminNetworkPolicy"
@@ -59,6 +62,8 @@ class Options:
     """With focus_workloads: `ingress` (into them) or `egress` (out of them)."""
     focus_conn: tuple[str, int] | None = None
     """Only connections that allow this (protocol, port)."""
+    exposure: bool = False
+    """Add the exposure analysis (see exposure.py)."""
 
 
 class Connection(NamedTuple):
@@ -139,6 +144,8 @@ class Analysis:
     """`TCP 80` when the list was restricted to one connection."""
     workloads: tuple[ListedWorkload, ...] = ()
     """The workloads listed (with a focus, the focused ones), in input order."""
+    exposure: ExposureResult | None = None
+    """With Options.exposure."""
 
     def iter_connections(self) -> Iterator[Connection]:
         for table in self.tables:
@@ -272,6 +279,10 @@ class Cluster:
             destinations.extend(admin.networks())
         return ([ExternalRange(i) for i in split_points(sources)],
                 [ExternalRange(i) for i in split_points(destinations)])
+
+    def selected_by(self, pod: PodClass) -> tuple[list[NetworkPolicy], list[NetworkPolicy]]:
+        """The NetworkPolicies that select the pod for ingress, and for egress."""
+        return self._selected_by(pod)
 
     def _selected_by(self, pod: PodClass) -> tuple[list[NetworkPolicy], list[NetworkPolicy]]:
         cached = self._selecting.get(pod)
@@ -610,6 +621,15 @@ def analyze(objects: Sequence[KubeObject], options: Options | None = None) -> An
         merged.sort(key=lambda c: (c.src, c.dst))
         tables, lister.result = (), merged
     # else one network listed in order, and `{ingress-controller}` sorts after every name
+    exposure = None
+    if options.exposure:
+        from tenlayer.netpol.exposure import analyze_exposure
+
+        exposure = analyze_exposure(
+            cluster, [(w, cluster.pod_class(w), names[w]) for w in cluster.workloads
+                      if lister.focused(w) and networks[w] == POD_NETWORK],
+            ((c.src, c.dst, c.conns.text())
+             for c in chain(chain.from_iterable(tables), lister.result)))
     return Analysis(tables, tuple(lister.result),
                     tuple(sorted(cluster.warnings)), mapping,
                     sum(1 for n in networks.values() if n == POD_NETWORK),
@@ -617,7 +637,8 @@ def analyze(objects: Sequence[KubeObject], options: Options | None = None) -> An
                     else f"{options.focus_conn[0]} {options.focus_conn[1]}",
                     tuple(ListedWorkload(names[w], names[w].split("/", 1)[0],
                                          f"{w.name}[{w.kind}]", networks[w].kind == "UDN")
-                          for w in cluster.workloads if lister.focused(w)))
+                          for w in cluster.workloads if lister.focused(w)),
+                    exposure)
 
 
 def _secondary_networks(

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import orjson
 
 from tenlayer.netpol.connectivity import Analysis, Connection, ConnectionTable
+from tenlayer.netpol.exposure import ENTIRE_CLUSTER, Exposure, ExposureResult
 from tenlayer.netpol.networks import POD_NETWORK, Network
 
 SECTION = "Permitted connectivity analyzed in {}:"
@@ -32,7 +33,36 @@ def render_txt(analysis: Analysis) -> bytes:
 
 
 def iter_txt(analysis: Analysis) -> Iterator[bytes]:
-    """render_txt in pieces, to be written as they come (the list can be gigabytes)."""
+    """render_txt in pieces, to be written as they come (the list can be gigabytes); the
+    exposure analysis, when asked for, follows after an empty line."""
+    listed = False
+    for piece in _iter_list(analysis):
+        listed = listed or bool(piece)
+        yield piece
+    if analysis.exposure is not None:
+        if listed:
+            yield b"\n"
+        yield _exposure_txt(analysis.exposure).encode()
+
+
+def _exposure_txt(exposure: ExposureResult) -> str:
+    def line(item: Exposure) -> str:
+        arrow = "<=" if item.ingress else "=>"
+        return f"{item.workload.ljust(exposure.width)} \t{arrow} \t{item.peer} : {item.conns}"
+
+    text = "Exposure Analysis Result:\n"
+    if exposure.egress:
+        text += "Egress Exposure:\n" + "\n".join(map(line, exposure.egress)) + "\n"
+    if exposure.ingress:
+        text += ("\n" if exposure.egress else "") + "Ingress Exposure:\n"
+        text += "\n".join(map(line, exposure.ingress)) + "\n"
+    if exposure.unprotected:
+        text += "\nWorkloads not protected by network policies:\n"
+        text += "\n".join(exposure.unprotected) + "\n"
+    return text
+
+
+def _iter_list(analysis: Analysis) -> Iterator[bytes]:
     if analysis.focus_conn is not None:
         yield _render_focus_conn(analysis, analysis.focus_conn)
         return
@@ -115,7 +145,19 @@ def render_json(analysis: Analysis) -> bytes:
     items = [{"src": c.src, "dst": c.dst} if pairs_only else
              {"src": c.src, "dst": c.dst, "conn": c.conns.text()}
              for c in analysis.iter_connections()]
-    return orjson.dumps(items, option=orjson.OPT_INDENT_2) + b"\n"
+    exposure = analysis.exposure
+    if exposure is None:
+        return orjson.dumps(items, option=orjson.OPT_INDENT_2) + b"\n"
+
+    def exposed(lines: tuple[Exposure, ...]) -> list[dict[str, str]] | None:
+        # Go's encoding/json writes an empty (nil) list as null
+        return [{"src": e.peer, "dst": e.workload, "conn": e.conns} if e.ingress else
+                {"src": e.workload, "dst": e.peer, "conn": e.conns} for e in lines] or None
+
+    document = {"connlist_results": items,
+                "exposure_results": {"egress_exposure": exposed(exposure.egress),
+                                     "ingress_exposure": exposed(exposure.ingress)}}
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
 
 
 def _sorted(analysis: Analysis) -> list[Connection]:
@@ -137,6 +179,16 @@ def render_csv(analysis: Analysis) -> bytes:
     rows = [["src", "dst"] if pairs_only else ["src", "dst", "conn"]]
     rows.extend([c.src, c.dst] if pairs_only else [c.src, c.dst, c.conns.text()]
                 for c in _sorted(analysis))
+    exposure = analysis.exposure
+    if exposure is not None:
+        rows.append(["Exposure Analysis Result:", "", ""])
+        for title, header, lines in (("Egress Exposure:", ["src", "dst", "conn"],
+                                      exposure.egress),
+                                     ("Ingress Exposure:", ["dst", "src", "conn"],
+                                      exposure.ingress)):
+            if lines:
+                rows.extend([[title, "", ""], header])
+                rows.extend([e.workload, e.peer, e.conns] for e in lines)
     return "".join(",".join(_csv_field(f) for f in row) + "\n" for row in rows).encode()
 
 
@@ -148,18 +200,59 @@ def render_md(analysis: Analysis) -> bytes:
     else:
         lines = ["| src | dst | conn |", "|-----|-----|------|"]
         lines.extend(f"| {c.src} | {c.dst} | {c.conns.text()} |" for c in _sorted(analysis))
-    return ("\n".join(lines) + "\n").encode()
+    exposure = analysis.exposure
+    if exposure is None:
+        return ("\n".join(lines) + "\n").encode()
+    lines.append("## Exposure Analysis Result:")
+    for title, header, items in (("Egress Exposure:", "| src | dst | conn |", exposure.egress),
+                                 ("Ingress Exposure:", "| dst | src | conn |",
+                                  exposure.ingress)):
+        # the workload comes first either way: egress from it, ingress into it
+        lines.append(f"### {title}\n{header}\n|-----|-----|------|\n" + "\n".join(
+            f"| {e.workload} | {e.peer} | {e.conns} |" for e in items) + "\n" if items else "")
+    return "\n".join(lines).encode()
 
 
 def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _dot_box(namespace: str, nodes: list[str]) -> list[str]:
+def _dot_box(namespace: str, nodes: list[str], color: str = "black") -> list[str]:
     # Graphviz draws a subgraph as a box only when its name starts with `cluster`
     return ["\tsubgraph " + _quoted("cluster_" + namespace.replace("-", "_")) + " {",
-            '\t\tcolor="black"', '\t\tfontcolor="black"', *sorted(nodes),
+            f"\t\tcolor={_quoted(color)}", f"\t\tfontcolor={_quoted(color)}", *sorted(nodes),
             f"\t\tlabel={_quoted(namespace)}", "\t}"]
+
+
+def _dot_exposure(exposure: ExposureResult, boxes: dict[str, list[str]],
+                  representative_boxes: dict[str, list[str]], outside: list[str],
+                  edges: list[str]) -> None:
+    """Exposure in the graph: dashed edges to the `entire-cluster` diamond and to
+    representative peers (red), which sit in their namespace's box, or in a red box of
+    their own for namespaces known only by labels. Address lines are in the graph already."""
+    seen: set[str] = set()
+    for item in (*exposure.egress, *exposure.ingress):
+        representative = item.representative
+        if representative is not None:
+            namespace, label = representative.namespace_label, representative.pod_label
+            peer = f"{label}_in_{namespace}"
+            if peer not in seen:
+                seen.add(peer)
+                (boxes if namespace in boxes else representative_boxes).setdefault(
+                    namespace, []).append(f"\t\t{_quoted(peer)} [label={_quoted(label)} "
+                                          'color="red2" fontcolor="red2"]')
+        elif item.peer == ENTIRE_CLUSTER:
+            peer = ENTIRE_CLUSTER
+            if peer not in seen:
+                seen.add(peer)
+                outside.append(f"\t{_quoted(peer)} [label={_quoted(peer)} color=\"red2\" "
+                               'fontcolor="red2" shape=diamond]')
+        else:
+            continue
+        src, dst = (peer, item.workload) if item.ingress else (item.workload, peer)
+        color, weight = ("darkorange2", "1") if item.ingress else ("darkorange4", "0.5")
+        edges.append(f"\t{_quoted(src)} -> {_quoted(dst)} [label={_quoted(item.conns)} "
+                     f'color="{color}" fontcolor="darkgreen" weight={weight} style=dashed]')
 
 
 def render_dot(analysis: Analysis) -> bytes:
@@ -200,9 +293,14 @@ def render_dot(analysis: Analysis) -> bytes:
         node(connection.dst)
     for workload in analysis.workloads:
         node(workload.name)
+    representative_boxes: dict[str, list[str]] = {}
+    if analysis.exposure is not None:
+        _dot_exposure(analysis.exposure, boxes, representative_boxes, outside, edges)
     lines = ["digraph {"]
     pod_network = [line for namespace in sorted(boxes) for line in _dot_box(namespace,
                                                                             boxes[namespace])]
+    pod_network.extend(line for namespace in sorted(representative_boxes)
+                       for line in _dot_box(namespace, representative_boxes[namespace], "red2"))
     if udn_boxes and pod_network:
         lines.extend(['\tsubgraph "cluster_pod_network" {', '\tlabel="pod network"',
                       *pod_network, "\t}"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tenlayer.errors import BadInput
@@ -42,6 +42,9 @@ class Requirement:
     key: str
     operator: str
     values: frozenset[str]
+    ordered: tuple[str, ...] | None = field(default=None, compare=False)
+    """A matchExpressions entry's values as written (exposure analysis prints them so);
+    None for a matchLabels entry."""
 
     def matches(self, labels: Labels) -> bool:
         if self.operator == "In":
@@ -115,7 +118,8 @@ def _requirement(expression: Any, where: str) -> Requirement:
         problem = label_value_problem(value)
         if problem:
             raise BadInput(f"{where}: selector error: {problem}")
-    return Requirement(str(key), str(operator), frozenset(str(v) for v in values))
+    return Requirement(str(key), str(operator), frozenset(str(v) for v in values),
+                       tuple(str(v) for v in values))
 
 
 def string_labels(node: Any) -> dict[str, str]:
