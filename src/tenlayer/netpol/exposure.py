@@ -1,21 +1,19 @@
 """Exposure analysis, as netpol-analyzer's `list --exposure` does it: to what a workload is
 open beyond the workloads in the input.
 
-A workload no NetworkPolicy selects in a direction is open to the entire cluster there. A
-protected one is exposed through its policies' rules:
-- a rule without peers, or with a peer selecting every namespace (`namespaceSelector: {}`
-  with no or an empty podSelector), opens it to the `entire-cluster`;
-- every other pod peer of a rule stands for pods that may exist, a *representative peer*
-  (`[namespace with {team=a}]/[pod with {app=x}]`, `ns/[all pods]`), and the connections
-  the workload's rules allow with it are listed unless the entire-cluster line already
-  holds them. A rule matches a representative peer only when its selectors are the
-  peer's own (or empty); a representative peer exactly matched (matchLabels only) by a
-  workload in the input is left out: that workload is in the connection list already.
+A workload no policy selects in a direction (NetworkPolicy, or an AdminNetworkPolicy or the
+BaselineAdminNetworkPolicy with rules in that direction) is open to the entire cluster there.
+For a protected one, the policies are evaluated (AdminNetworkPolicies first, then
+NetworkPolicies, then the baseline, as for the connection list) against peers that may exist:
+- the `entire-cluster`, which only rules naming every namespace match (no peers,
+  `namespaceSelector: {}` with no or an empty podSelector, `namespaces: {}`);
+- a *representative peer* for every other pod peer of a rule (`[namespace with {team=a}]/
+  [pod with {app=x}]`, `ns/[all pods]`), which a rule matches only when its selectors are
+  the peer's own (or empty). One exactly matched (matchLabels only) by a workload of the
+  input is left out: that workload is in the connection list already.
+A representative peer's line is left out when its connections are the entire cluster's.
 Connections with external addresses from the connection list are repeated under the
 workload they reach or leave from.
-
-AdminNetworkPolicies are not part of this analysis here (netpol-analyzer's handling of
-them is not reproduced yet): an input with them is refused with --exposure.
 """
 
 from __future__ import annotations
@@ -24,12 +22,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from tenlayer.errors import BadInput
+from tenlayer.netpol.admin import ALLOW, DENY, AdminPolicy, AdminRule, PodsSelector
 from tenlayer.netpol.endpoints import PodClass
 from tenlayer.netpol.networkpolicy import NetworkPolicy, PeerRule, Rule
 from tenlayer.netpol.ports import ALL, NONE, PROTOCOLS, ConnectionSet
 from tenlayer.netpol.resources import NAMESPACE_NAME_LABEL, Workload
-from tenlayer.netpol.selectors import Requirement, Selector
+from tenlayer.netpol.selectors import EVERYTHING, Requirement, Selector
 
 if TYPE_CHECKING:
     from tenlayer.netpol.connectivity import Cluster
@@ -69,6 +67,8 @@ class Representative:
     namespaces: Selector
     pods: Selector | None
     """None: any pod."""
+    entire: bool = False
+    """The entire cluster: matched only by rules naming every namespace."""
 
     @property
     def text(self) -> str:
@@ -112,26 +112,40 @@ class Ports:
     def is_empty(self) -> bool:
         return self.numbers.is_empty and not self.names
 
+    def _full(self) -> set[str]:
+        """Protocols with every port: they hold any named port of theirs."""
+        return {protocol for protocol, ranges in self.numbers.ports if ranges == ((1, 65535),)}
+
     def union(self, other: Ports) -> Ports:
         return Ports(self.numbers.union(other.numbers), self.names | other.names)
 
-    def within(self, other: Ports) -> bool:
-        if not self.numbers.subtract(other.numbers).is_empty:
-            return False
-        full = {protocol for protocol, ranges in other.numbers.ports if ranges == ((1, 65535),)}
-        return all(name in other.names or name[0] in full for name in self.names)
+    def subtract(self, other: Ports) -> Ports:
+        full = other._full()
+        return Ports(self.numbers.subtract(other.numbers), frozenset(
+            n for n in self.names if n not in other.names and n[0] not in full))
+
+    def intersection(self, other: Ports) -> Ports:
+        mine, theirs = self._full(), other._full()
+        names = {n for n in self.names if n in other.names or n[0] in theirs}
+        names.update(n for n in other.names if n[0] in mine)
+        return Ports(self.numbers.intersection(other.numbers), frozenset(names))
 
     def text(self) -> str:
+        """`TCP 80,http`; a named port of an AdminNetworkPolicy has no protocol
+        (` local-port`, as netpol-analyzer writes it)."""
         if not self.names or self.numbers.is_all:
             return self.numbers.text()
         numbers = dict(self.numbers.ports)
         parts = []
-        for protocol in PROTOCOLS:
+        for protocol in ("", *PROTOCOLS):
             items = [str(a) if a == b else f"{a}-{b}" for a, b in numbers.get(protocol, ())]
             items.extend(sorted(n for p, n in self.names if p == protocol))
             if items:
                 parts.append(f"{protocol} " + ",".join(items))
         return ",".join(parts)
+
+
+EVERY_PORT = Ports(ALL)
 
 
 def _canonical(selector: Selector) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
@@ -162,13 +176,22 @@ def _all_namespaces(peer: PeerRule) -> bool:
         peer.pods is None or peer.pods.is_empty)
 
 
-def _cluster_wide(rule: Rule) -> bool:
-    return not rule.peers or any(_all_namespaces(p) for p in rule.peers)
+def _all_pods(selector: PodsSelector) -> bool:
+    return selector.namespaces.is_empty and (selector.pods is None or selector.pods.is_empty)
 
 
-def representatives(policies: Iterable[NetworkPolicy]) -> list[Representative]:
+ENTIRE = Representative("", EVERYTHING, None, entire=True)
+
+
+def representatives(policies: Iterable[NetworkPolicy],
+                    admins: Iterable[AdminPolicy]) -> list[Representative]:
     """One representative peer a distinct rule selector pair, in policy order."""
     found: dict[object, Representative] = {}
+
+    def add(namespace: str, namespaces: Selector, pods: Selector | None) -> None:
+        key = (_canonical(namespaces), _canonical(pods) if pods is not None else ())
+        found.setdefault(key, Representative(namespace, namespaces, pods))
+
     for policy in policies:
         rules = [*(policy.ingress if policy.affects_ingress else ()),
                  *(policy.egress if policy.affects_egress else ())]
@@ -178,12 +201,17 @@ def representatives(policies: Iterable[NetworkPolicy]) -> list[Representative]:
                     continue
                 if _all_namespaces(peer):
                     break  # the rule opens to the entire cluster: its other peers add nothing
-                namespaces = peer.namespaces if peer.namespaces is not None else Selector(
-                    (Requirement(NAMESPACE_NAME_LABEL, "In", frozenset({policy.namespace})),))
-                key = (_canonical(namespaces),
-                       _canonical(peer.pods) if peer.pods is not None else ())
-                found.setdefault(key, Representative(
-                    policy.namespace if peer.namespaces is None else "", namespaces, peer.pods))
+                if peer.namespaces is None:  # the policy's namespace
+                    add(policy.namespace, Selector((Requirement(
+                        NAMESPACE_NAME_LABEL, "In", frozenset({policy.namespace})),)), peer.pods)
+                else:
+                    add("", peer.namespaces, peer.pods)
+    for admin in admins:
+        for admin_rule in (*admin.ingress, *admin.egress):
+            for selector in admin_rule.peers:
+                if _all_pods(selector):
+                    break
+                add("", selector.namespaces, selector.pods)
     return list(found.values())
 
 
@@ -201,94 +229,164 @@ def _redundant(representative: Representative, workloads: Iterable[PodClass]) ->
         p.namespace_label_map) for p in workloads)
 
 
-def _rule_matches(rule: Rule, representative: Representative, policy: NetworkPolicy) -> bool:
+def _rule_matches(rule: Rule, peer: Representative, policy: NetworkPolicy) -> bool:
     if not rule.peers:
         return True
-    for peer in rule.peers:
-        if peer.ips is not None:
+    for entry in rule.peers:
+        if entry.ips is not None:
             continue
-        if peer.namespaces is None:
-            if representative.namespace != policy.namespace:
+        if peer.entire:
+            if _all_namespaces(entry):
+                return True
+            continue
+        if entry.namespaces is None:
+            if peer.namespace != policy.namespace:
                 continue
-        elif not _full_match(peer.namespaces, representative.namespaces):
+        elif not _full_match(entry.namespaces, peer.namespaces):
             continue
-        if peer.pods is None or _full_match(peer.pods, representative.pods):
+        if entry.pods is None or _full_match(entry.pods, peer.pods):
             return True
     return False
 
 
-def _ports(rule: Rule) -> Ports:
-    """What a rule allows to a peer whose container ports are unknown."""
-    if not rule.ports:
-        return Ports(ALL)
-    numbers, names = NONE, set()
-    for port in rule.ports:
-        if port.name is not None:
-            names.add((port.protocol, port.name))
-        else:
-            numbers = numbers.union(ConnectionSet.of(
-                port.protocol, [(port.start or 1, port.end or port.start or 65535)]))
-    return Ports(numbers, frozenset(names))
+def _admin_rule_matches(rule: AdminRule, peer: Representative) -> bool:
+    for selector in rule.peers:
+        if peer.entire:
+            if _all_pods(selector):
+                return True
+        elif _full_match(selector.namespaces, peer.namespaces) and (
+                selector.pods is None or _full_match(selector.pods, peer.pods)):
+            return True
+    return False
 
 
 @dataclass(slots=True)
 class _Exposer:
+    """One workload's policies, evaluated against peers that may exist."""
+
+    cluster: Cluster
     pod: PodClass
-    warnings: set[str]
 
-    def allowed(self, rule: Rule, policy: NetworkPolicy, ingress: bool) -> Ports:
-        if ingress:  # into the workload: its named ports resolve
-            return Ports(rule.connections(self.pod, policy.where, self.warnings))
-        return _ports(rule)
+    def _ports(self, ports: Iterable[tuple[str, int, int, str | None]] | None,
+               ingress: bool, resolve: ConnectionSet) -> Ports:
+        """Into the workload (ingress) named ports resolve on it (`resolve`); towards a
+        peer that may exist they stay names."""
+        if ports is None:
+            return EVERY_PORT
+        if ingress:
+            return Ports(resolve)
+        numbers, names = NONE, set()
+        for protocol, start, end, name in ports:
+            if name is None:
+                numbers = numbers.union(ConnectionSet.of(protocol, [(start, end)]))
+            else:
+                names.add((protocol, name))
+        return Ports(numbers, frozenset(names))
 
-    def wide(self, policies: list[NetworkPolicy], ingress: bool) -> Ports:
-        result = Ports()
-        for policy in policies:
-            for rule in policy.ingress if ingress else policy.egress:
-                if _cluster_wide(rule):
-                    result = result.union(self.allowed(rule, policy, ingress))
-        return result
+    def _rule_ports(self, rule: Rule, policy: NetworkPolicy, ingress: bool) -> Ports:
+        if not rule.ports:
+            return EVERY_PORT
+        return self._ports(
+            [(p.protocol, p.start or 1, p.end or p.start or 65535, p.name) for p in rule.ports],
+            ingress, rule.connections(self.pod, policy.where, self.cluster.warnings)
+            if ingress else NONE)
 
-    def towards(self, representative: Representative, policies: list[NetworkPolicy],
-                ingress: bool) -> Ports:
-        result = Ports()
-        for policy in policies:
-            for rule in policy.ingress if ingress else policy.egress:
-                if _rule_matches(rule, representative, policy):
-                    result = result.union(self.allowed(rule, policy, ingress))
-        return result
+    def _admin_ports(self, rule: AdminRule, place: str, ingress: bool) -> Ports:
+        if rule.ports is None:
+            return EVERY_PORT
+        # an AdminNetworkPolicy named port names no protocol
+        return self._ports(
+            [(p.protocol if p.name is None else "", p.start, p.end, p.name)
+             for p in rule.ports], ingress,
+            rule.connections(self.pod, place, self.cluster.warnings) if ingress else NONE)
+
+    def _verdict(self, admin: AdminPolicy, peer: Representative, ingress: bool,
+                 decided: tuple[Ports, Ports, Ports]) -> tuple[Ports, Ports, Ports]:
+        allowed, denied, passed = decided
+        for rule in admin.ingress if ingress else admin.egress:
+            if not _admin_rule_matches(rule, peer):
+                continue
+            fresh = self._admin_ports(rule, admin.where, ingress).subtract(
+                allowed.union(denied).union(passed))
+            if rule.action == ALLOW:
+                allowed = allowed.union(fresh)
+            elif rule.action == DENY:
+                denied = denied.union(fresh)
+            else:
+                passed = passed.union(fresh)
+        return allowed, denied, passed
+
+    def protected(self, ingress: bool) -> bool:
+        cluster, pod = self.cluster, self.pod
+        if cluster.selected_by(pod)[0 if ingress else 1]:
+            return True
+        baseline = [cluster.baseline] if cluster.baseline is not None else []
+        return any(admin.subject.matches(pod) and (admin.ingress if ingress else admin.egress)
+                   for admin in (*cluster.admin, *baseline))
+
+    def allowed(self, peer: Representative, ingress: bool) -> Ports:
+        """As Cluster._direction, with rules matching `peer` as they match one that may
+        exist."""
+        cluster, pod = self.cluster, self.pod
+        policies = cluster.selected_by(pod)[0 if ingress else 1]
+        admins = [a for a in cluster.admin if a.subject.matches(pod)]
+
+        def by_policies() -> Ports:
+            result = Ports()
+            for policy in policies:
+                for rule in policy.ingress if ingress else policy.egress:
+                    if _rule_matches(rule, peer, policy):
+                        result = result.union(self._rule_ports(rule, policy, ingress))
+            return result
+
+        if not admins and (policies or cluster.baseline is None):
+            return by_policies() if policies else EVERY_PORT
+        decided = (Ports(), Ports(), Ports())
+        for admin in admins:
+            decided = self._verdict(admin, peer, ingress, decided)
+        allowed, denied, _passed = decided
+        rest = EVERY_PORT.subtract(allowed.union(denied))
+        if rest.is_empty:
+            return allowed
+        if policies:
+            return allowed.union(by_policies().intersection(rest))
+        baseline = cluster.baseline
+        if baseline is not None and baseline.subject.matches(pod):
+            _allowed, baseline_denied, _passed = self._verdict(
+                baseline, peer, ingress, (Ports(), Ports(), Ports()))
+            rest = rest.subtract(baseline_denied)
+        return allowed.union(rest)
 
 
 def analyze_exposure(cluster: Cluster, workloads: list[tuple[Workload, PodClass, str]],
                      external_lines: Iterable[tuple[str, str, str]]) -> ExposureResult:
     """`workloads`: (workload, its class, its listed name) for those to report;
     `external_lines`: the (src, dst, conns) of the connection list."""
-    if cluster.admin or cluster.baseline is not None:
-        raise BadInput("--exposure: inputs with AdminNetworkPolicy or "
-                       "BaselineAdminNetworkPolicy are not supported yet")
     all_pods = [cluster.pod_class(w) for w in cluster.workloads]
-    peers = [r for r in representatives(cluster.policies) if not _redundant(r, all_pods)]
+    admins = [*cluster.admin, *([cluster.baseline] if cluster.baseline is not None else [])]
+    peers = [r for r in representatives(cluster.policies, admins)
+             if not _redundant(r, all_pods)]
     lines: dict[bool, list[Exposure]] = {True: [], False: []}
     unprotected: list[str] = []
     exposed: set[str] = set()
     for _workload, pod, name in workloads:
-        exposer = _Exposer(pod, cluster.warnings)
-        selecting = cluster.selected_by(pod)
+        exposer = _Exposer(cluster, pod)
         for ingress in (True, False):
-            policies = selecting[0 if ingress else 1]
-            direction = "Ingress" if ingress else "Egress"
-            if not policies:
+            if not exposer.protected(ingress):
                 lines[ingress].append(Exposure(name, ENTIRE_CLUSTER, ALL.text(), ingress))
-                unprotected.append(f"{name} is not protected on {direction}")
+                unprotected.append(f"{name} is not protected on "
+                                   f"{'Ingress' if ingress else 'Egress'}")
                 exposed.add(name)
                 continue
-            wide = exposer.wide(policies, ingress)
+            wide = exposer.allowed(ENTIRE, ingress)
             if not wide.is_empty:
                 lines[ingress].append(Exposure(name, ENTIRE_CLUSTER, wide.text(), ingress))
                 exposed.add(name)
             for representative in peers:
-                conns = exposer.towards(representative, policies, ingress)
-                if conns.is_empty or (not wide.is_empty and conns.within(wide)):
+                conns = exposer.allowed(representative, ingress)
+                # only what differs from the entire cluster's: more (a rule naming these
+                # pods), or less (an AdminNetworkPolicy denying them: `No Connections`)
+                if conns == wide:
                     continue
                 lines[ingress].append(Exposure(name, representative.text, conns.text(),
                                                ingress, representative))
