@@ -151,6 +151,11 @@ def test_cross_tenant_connections_are_one_finding_per_namespace_pair(tmp_path: P
     }
     # without a tenant label there is no cross-tenant finding
     assert not [f for f in findings(tmp_path, text) if f.check_id == "network/cross-tenant"]
+    assert [(f.severity.name, f.subject, f.title) for f in findings(tmp_path, text, "tenant")
+            if f.check_id == "network/namespace-without-tenant"] == [
+        ("INFO", "Namespace/shared",
+         "Namespace shared has no tenant label: its connections are not checked for tenant "
+         "isolation")]
 
 
 def test_policies_and_rules_that_match_nothing_in_the_input(tmp_path: Path) -> None:
@@ -310,8 +315,23 @@ def test_k8s_check_runs_the_network_findings(tmp_path: Path) -> None:
     assert [(f["check_id"], f["severity"], f["file"]) for f in invalid] == [
         ("network/invalid-input", "high", str(path))]
     assert "selector error: invalid label value" in invalid[0]["title"]
+    assert invalid[0]["subject"] == "NetworkPolicy/ns1/p"
     table = run("k8s", "check", str(path), "--tenant-label", "tenant")
     assert "network/invalid-input" in table.stdout
+
+
+def test_k8s_check_places_objects_without_namespace_in_its_namespace_option(
+        tmp_path: Path) -> None:
+    path = tmp_path / "in.yaml"
+    path.write_text(pod("a", app="a").replace("namespace: ns1, ", "")
+                    + policy("deny", "team", DENY_ALL))
+
+    def network_subjects(*options: str) -> set[str]:
+        report = json.loads(run("k8s", "check", str(path), "-f", "json", *options).stdout)
+        return {f["subject"] for f in report["findings"] if f["check_id"].startswith("network/")}
+
+    assert network_subjects("-n", "team") == set()  # the pod is in team, which is closed
+    assert network_subjects() == {"Namespace/default", "Pod/default/a", "NetworkPolicy/team/deny"}
 
 
 def test_a_netpol_analyzer_case(tmp_path: Path) -> None:

@@ -129,7 +129,7 @@ def check_command(
     )
     if network or (network is None and (tenant_label is not None or _has_network_policies(
             manifests.objects))):
-        result = _with_network_findings(result, manifests, tenant_label)
+        result = _with_network_findings(result, manifests, tenant_label, namespace)
     destination = None if output is None or str(output) == "-" else output
     if output_format == "json":
         from tenlayer.report.manifests import render_check_json
@@ -160,16 +160,18 @@ def _has_network_policies(objects: Iterable[KubeObject]) -> bool:
 
 
 def _with_network_findings(result: CheckResult, manifests: Manifests,
-                           tenant_label: str | None) -> CheckResult:
-    """The check's findings and the network isolation findings of the same manifests. What
-    the engine refuses (a selector, CIDR or port the API server refuses) is one
-    network/invalid-input finding, as the check reports other invalid fields."""
+                           tenant_label: str | None, namespace: str | None) -> CheckResult:
+    """The check's findings and the network isolation findings of the same manifests (objects
+    that name no namespace in `-n NAMESPACE`, as for the other checks). What the engine
+    refuses (a selector, CIDR or port the API server refuses) is one network/invalid-input
+    finding, as the check reports other invalid fields."""
     from dataclasses import replace
 
     from tenlayer.kube.workloads import pod_template
     from tenlayer.netpol.findings import (
         FindingOptions,
         check_tenant_label,
+        in_namespace,
         invalid_input_finding,
         network_findings,
     )
@@ -179,6 +181,8 @@ def _with_network_findings(result: CheckResult, manifests: Manifests,
     # workloads without a pod template are deploy/invalid-field findings already
     objects = [o for o in manifests.objects
                if o.kind not in WORKLOAD_KINDS or pod_template(o, None) is not None]
+    if namespace:
+        objects = in_namespace(objects, namespace)
     try:
         found = network_findings(objects, FindingOptions(tenant_label=label))
     except BadInput as error:

@@ -29,6 +29,8 @@ What each check means, and why its severity:
   tenant label has different values can connect. One finding per (source namespace,
   destination namespace) pair, with the number of connections and a few examples. Namespaces
   without the label are not a tenant's and are not compared.
+- `network/namespace-without-tenant` (info, only with a tenant label): a namespace with
+  workloads and without the label; what it reaches, and what reaches it, is not judged.
 - `network/policy-selects-no-pod` (low): a NetworkPolicy (or admin policy subject) that
   selects no pod in the input: dead, a typo in its labels, or its pods are in other
   manifests — say `in the input`, as manifests may be partial. Names the namespace when the
@@ -46,8 +48,9 @@ What each check means, and why its severity:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tenlayer.checks.catalogue import Check, finding
@@ -177,6 +180,18 @@ CHECKS = (
         references=(_NP_DOCS, _ANP_DOCS),
     ),
     Check(
+        id="network/namespace-without-tenant",
+        layer=Layer.NETWORK,
+        severity=Severity.INFO,
+        title="Namespace without the tenant label",
+        description=(
+            "With --tenant-label, connections are judged between namespaces that carry the "
+            "label; a namespace without it belongs to no tenant and its connections are not "
+            "checked for tenant isolation (shared services often are such namespaces)."
+        ),
+        remediation="Label the namespace with its tenant, if it belongs to one.",
+    ),
+    Check(
         id="network/policy-selects-no-pod",
         layer=Layer.NETWORK,
         severity=Severity.LOW,
@@ -276,14 +291,37 @@ def network_findings(objects: Sequence[KubeObject], options: FindingOptions | No
             if analysis is None:
                 analysis = analyze(objects)
             found.extend(context.cross_tenant(analysis, options))
+            found.extend(context.untenanted(options.tenant_label))
     return sorted(found, key=lambda f: (f.sort_key(), f.title, f.evidence))
 
 
+NAMESPACED_KINDS = WORKLOAD_KINDS | {
+    VIRTUAL_MACHINE, "NetworkPolicy", "MultiNetworkPolicy", "Service", "Ingress", "Route",
+    "UserDefinedNetwork", "NetworkAttachmentDefinition",
+}
+"""The namespaced kinds the engine reads (`-n` places those that name no namespace)."""
+
+
+def in_namespace(objects: Iterable[KubeObject], namespace: str) -> list[KubeObject]:
+    """The objects, those of a namespaced kind that name no namespace placed in `namespace`
+    (as `kubectl apply -n` does)."""
+    return [replace(o, namespace=namespace) if not o.namespace and o.kind in NAMESPACED_KINDS
+            else o for o in objects]
+
+
+_REFUSED_OBJECT = re.compile(r"(?P<kind>[A-Za-z]+) (?P<name>[^\s:]+): ")
+
+
 def invalid_input_finding(error: BadInput, sources: Iterable[str]) -> Finding:
-    """The engine's refusal as a finding (for `k8s check`, which reports rather than stops)."""
+    """The engine's refusal as a finding (for `k8s check`, which reports rather than stops).
+    Its messages start `file: Kind ns/name: …`: the finding names that file and object."""
     message = str(error)
     file = next((s for s in sources if message.startswith(f"{s}: ")), "")
-    return finding("network/invalid-input", subject=file or "network policies",
+    subject = file or "network policies"
+    named = _REFUSED_OBJECT.match(message, len(file) + 2) if file else None
+    if named is not None:
+        subject = f"{named['kind']}/{named['name']}"
+    return finding("network/invalid-input", subject=subject,
                    evidence=(("problem", message),),
                    title=f"network analysis skipped: {message}", file=file)
 
@@ -518,6 +556,15 @@ class _Context:
                 PodClass.make(ANY_NAMESPACE, labelled, dict.fromkeys(pod_keys, ANY_VALUE), ())]
 
     # ---- tenants ------------------------------------------------------------------------
+
+    def untenanted(self, key: str) -> Iterator[Finding]:
+        occupied = {w.namespace for w in self.cluster.workloads}
+        for namespace, labels in sorted(self.cluster.namespaces.items()):
+            if key not in labels and namespace in occupied:
+                yield self._namespace_finding(
+                    "network/namespace-without-tenant", namespace,
+                    f"Namespace {namespace} has no {key} label: its connections are not "
+                    "checked for tenant isolation")
 
     def cross_tenant(self, analysis: Analysis, options: FindingOptions) -> Iterator[Finding]:
         key = options.tenant_label
