@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from tenlayer.netpol.exposure import ExposureResult
 
 INGRESS_CONTROLLER = "{ingress-controller}"
+EXTERNAL = "[External]"
+"""The suffix of an address range's name in the list."""
 INGRESS_CONTROLLER_NAMESPACE = "ingress-controller-ns"
 ANP_KIND = "AdminNetworkPolicy"
 BANP_KIND = "BaselineAdminNetworkPolicy"
@@ -120,6 +122,19 @@ class ConnectionTable:
         new = tuple.__new__
         for name, row, own in self.senders:
             for position, conns in rows[row]:
+                if position != own:
+                    yield new(Connection, (name, receivers[position], conns, network))
+
+    def with_addresses(self, external: str) -> Iterator[Connection]:
+        """The lines with an end named `…{external}` (an address range), in order,
+        without visiting the others: each row's such receivers are found once."""
+        receivers, network = self.receivers, self.network
+        new = tuple.__new__
+        outward = [tuple((p, c) for p, c in row if receivers[p].endswith(external))
+                   for row in self.rows]
+        for name, row, own in self.senders:
+            entries = self.rows[row] if name.endswith(external) else outward[row]
+            for position, conns in entries:
                 if position != own:
                     yield new(Connection, (name, receivers[position], conns, network))
 
@@ -501,9 +516,8 @@ class _Lister:
         cluster = self.cluster
         members = [(w, cluster.pod_class(w), self.names[w]) for w in workloads]
         sources, destinations = cluster.external_ranges() if external else ([], [])
-        source_names = [(s, interval_text(s.interval) + "[External]") for s in sources]
-        destination_names = [(d, interval_text(d.interval) + "[External]")
-                             for d in destinations]
+        source_names = [(s, interval_text(s.interval) + EXTERNAL) for s in sources]
+        destination_names = [(d, interval_text(d.interval) + EXTERNAL) for d in destinations]
         if self.options.focus_workloads or self.options.focus_conn:
             self._list_focused(members, source_names, destination_names, network)
             return
@@ -628,8 +642,9 @@ def analyze(objects: Sequence[KubeObject], options: Options | None = None) -> An
         exposure = analyze_exposure(
             cluster, [(w, cluster.pod_class(w), names[w]) for w in cluster.workloads
                       if lister.focused(w) and networks[w] == POD_NETWORK],
-            ((c.src, c.dst, c.conns.text())
-             for c in chain(chain.from_iterable(tables), lister.result)))
+            chain(chain.from_iterable(t.with_addresses(EXTERNAL) for t in tables),
+                  (c for c in lister.result
+                   if c.src.endswith(EXTERNAL) or c.dst.endswith(EXTERNAL))))
     return Analysis(tables, tuple(lister.result),
                     tuple(sorted(cluster.warnings)), mapping,
                     sum(1 for n in networks.values() if n == POD_NETWORK),

@@ -30,7 +30,7 @@ from tenlayer.netpol.resources import NAMESPACE_NAME_LABEL, Workload
 from tenlayer.netpol.selectors import EVERYTHING, Requirement, Selector
 
 if TYPE_CHECKING:
-    from tenlayer.netpol.connectivity import Cluster
+    from tenlayer.netpol.connectivity import Cluster, Connection
 
 ENTIRE_CLUSTER = "entire-cluster"
 EXTERNAL = "[External]"
@@ -358,10 +358,34 @@ class _Exposer:
         return allowed.union(rest)
 
 
+def _exposures(exposer: _Exposer, peers: list[Representative]
+               ) -> tuple[list[Exposure], list[bool]]:
+    """A workload class's lines (named ``), and whether it is open on ingress, egress."""
+    items: list[Exposure] = []
+    open_in = []
+    for ingress in (True, False):
+        if not exposer.protected(ingress):
+            items.append(Exposure("", ENTIRE_CLUSTER, ALL.text(), ingress))
+            open_in.append(True)
+            continue
+        open_in.append(False)
+        wide = exposer.allowed(ENTIRE, ingress)
+        if not wide.is_empty:
+            items.append(Exposure("", ENTIRE_CLUSTER, wide.text(), ingress))
+        for representative in peers:
+            conns = exposer.allowed(representative, ingress)
+            # only what differs from the entire cluster's: more (a rule naming these
+            # pods), or less (an AdminNetworkPolicy denying them: `No Connections`)
+            if conns != wide:
+                items.append(Exposure("", representative.text, conns.text(), ingress,
+                                      representative))
+    return items, open_in
+
+
 def analyze_exposure(cluster: Cluster, workloads: list[tuple[Workload, PodClass, str]],
-                     external_lines: Iterable[tuple[str, str, str]]) -> ExposureResult:
+                     external_lines: Iterable[Connection]) -> ExposureResult:
     """`workloads`: (workload, its class, its listed name) for those to report;
-    `external_lines`: the (src, dst, conns) of the connection list."""
+    `external_lines`: the lines of the connection list with an address range."""
     all_pods = [cluster.pod_class(w) for w in cluster.workloads]
     admins = [*cluster.admin, *([cluster.baseline] if cluster.baseline is not None else [])]
     peers = [r for r in representatives(cluster.policies, admins)
@@ -369,29 +393,24 @@ def analyze_exposure(cluster: Cluster, workloads: list[tuple[Workload, PodClass,
     lines: dict[bool, list[Exposure]] = {True: [], False: []}
     unprotected: list[str] = []
     exposed: set[str] = set()
+    found: dict[PodClass, tuple[list[Exposure], list[bool]]] = {}
     for _workload, pod, name in workloads:
-        exposer = _Exposer(cluster, pod)
-        for ingress in (True, False):
-            if not exposer.protected(ingress):
-                lines[ingress].append(Exposure(name, ENTIRE_CLUSTER, ALL.text(), ingress))
-                unprotected.append(f"{name} is not protected on "
-                                   f"{'Ingress' if ingress else 'Egress'}")
-                exposed.add(name)
-                continue
-            wide = exposer.allowed(ENTIRE, ingress)
-            if not wide.is_empty:
-                lines[ingress].append(Exposure(name, ENTIRE_CLUSTER, wide.text(), ingress))
-                exposed.add(name)
-            for representative in peers:
-                conns = exposer.allowed(representative, ingress)
-                # only what differs from the entire cluster's: more (a rule naming these
-                # pods), or less (an AdminNetworkPolicy denying them: `No Connections`)
-                if conns == wide:
-                    continue
-                lines[ingress].append(Exposure(name, representative.text, conns.text(),
-                                               ingress, representative))
-                exposed.add(name)
-    for src, dst, text in external_lines:
+        if pod not in found:  # workloads of one class are exposed alike
+            found[pod] = _exposures(_Exposer(cluster, pod), peers)
+        items, open_in = found[pod]
+        for item in items:
+            lines[item.ingress].append(Exposure(name, item.peer, item.conns, item.ingress,
+                                                item.representative))
+        unprotected.extend(f"{name} is not protected on {direction}" for direction, is_open
+                           in zip(("Ingress", "Egress"), open_in, strict=True) if is_open)
+        if items:
+            exposed.add(name)
+    texts: dict[int, str] = {}
+    for connection in external_lines:
+        src, dst, conns = connection.src, connection.dst, connection.conns
+        text = texts.get(id(conns))
+        if text is None:
+            text = texts[id(conns)] = conns.text()
         if dst in exposed and src.endswith(EXTERNAL):
             lines[True].append(Exposure(dst, src, text, True))
         elif src in exposed and dst.endswith(EXTERNAL):
