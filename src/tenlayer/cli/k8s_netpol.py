@@ -72,14 +72,24 @@ def netpol_command(
     options = Options(focus, peers, (focus_direction or "").lower() or None, conn, exposure)
     analysis = analyze(manifests.objects, options)
     destination = None if output is None or str(output) == "-" else output
-    data = RENDERERS[output_format.lower()](analysis)
+    # a txt list to stdout is written as it is made: at scale it is hundreds of MB
+    streamed = output_format.lower() == "txt" and destination is None and not (
+        with_findings or tenant_label or fail_on)
+    data = b"" if streamed else RENDERERS[output_format.lower()](analysis)
     findings = None
     if with_findings or tenant_label or fail_on:
         from tenlayer.netpol.findings_report import netpol_findings
 
         data, findings = netpol_findings(manifests.objects, analysis, options, data,
                                          output_format.lower(), tenant_label)
-    write_output(data, destination, inputs=[*paths, *manifests.sources])
+    if streamed:
+        from tenlayer.netpol.output import iter_txt
+
+        for piece in iter_txt(analysis):
+            sys.stdout.buffer.write(piece)
+        sys.stdout.buffer.flush()
+    else:
+        write_output(data, destination, inputs=[*paths, *manifests.sources])
     for skipped in manifests.skipped:
         sys.stderr.write(f"tenlayer: warning: skipped {skipped.source}: {skipped.reason}\n")
     for warning in analysis.warnings:

@@ -8,6 +8,7 @@ and ends with the workload-to-networks mapping; json stays one sorted list.
 
 from __future__ import annotations
 
+import io
 from bisect import bisect_left
 from collections.abc import Iterator
 
@@ -29,7 +30,12 @@ def _line(connection: Connection) -> str:
 
 def render_txt(analysis: Analysis) -> bytes:
     """With a focus connection (`TCP 80`) the lines name pairs only."""
-    return b"".join(iter_txt(analysis))
+    # written piece by piece into one buffer: at scale (hundreds of MB) a list of the pieces
+    # beside their join would double the peak; getvalue() hands the buffer over uncopied
+    buffer = io.BytesIO()
+    for piece in iter_txt(analysis):
+        buffer.write(piece)
+    return buffer.getvalue()
 
 
 def iter_txt(analysis: Analysis) -> Iterator[bytes]:
