@@ -194,6 +194,9 @@ def test_shared_rows_give_every_line_once(tmp_path: Path) -> None:
 
 def test_cli_formats(tmp_path: Path) -> None:
     (tmp_path / "objects.yaml").write_text(MANIFESTS)
+    result = run("k8s", "netpol", str(tmp_path / "objects.yaml"))  # txt: streamed to stdout
+    assert result.stdout == render_txt(analysis_of(tmp_path)).decode()
+    assert result.stdout.count("\n") == 6
     result = run("k8s", "netpol", str(tmp_path / "objects.yaml"), "-f", "csv")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "src,dst,conn"
