@@ -222,16 +222,24 @@ spec:
   ingress:
   - action: Allow
     from: [{namespaces: {matchLabels: {team: monitoring}}}]
+  egress:
+  - action: Allow
+    to: [{pods: {namespaceSelector: {}, podSelector: {matchLabels: {app: a}}}}]
+    ports: [{namedPort: metrics}, {namedPort: http}]
 ---
 """
-    found = [f for f in findings(tmp_path, pod("a", app="a") + policy("deny", "ns1", DENY_ALL)
-                                 + anp) if f.subject.startswith("AdminNetworkPolicy")]
+    found = [f for f in findings(tmp_path, pod("a", ports="{name: http, containerPort: 80}",
+                                           app="a") + policy("deny", "ns1", DENY_ALL) + anp)
+             if f.subject.startswith("AdminNetworkPolicy")]
     assert [(f.check_id, f.location, f.title) for f in found] == [
         ("network/policy-selects-no-pod", "spec.subject",
          "AdminNetworkPolicy pass-monitoring: its subject selects no pod in the input"),
         ("network/rule-never-matches", "spec.ingress[0].from[0]",
          "spec.ingress[0].from[0] of AdminNetworkPolicy pass-monitoring matches no pod in the "
          "input"),
+        ("network/rule-never-matches", "spec.egress[0].ports[0].namedPort",
+         "spec.egress[0].ports[0].namedPort of AdminNetworkPolicy pass-monitoring: no peer pod "
+         "in the input has a container port named 'metrics'"),
     ]
 
 
@@ -260,6 +268,9 @@ def test_old_api_version_and_bad_namespace_are_refused(tmp_path: Path) -> None:
                                                              "extensions/v1beta1")
     with pytest.raises(BadInput, match="extensions/v1beta1 is not served since Kubernetes 1.16"):
         findings(tmp_path, pod("a") + old)
+    with pytest.raises(BadInput, match="no such version networking.k8s.io/v2"):
+        findings(tmp_path, pod("a") + policy("p", "ns1", "  podSelector: {}\n").replace(
+            "networking.k8s.io/v1", "networking.k8s.io/v2"))
     with pytest.raises(BadInput, match="metadata.namespace 'NS_1' is not a namespace name"):
         findings(tmp_path, pod("a") + policy("p", "NS_1", "  podSelector: {}\n"))
 
@@ -284,6 +295,14 @@ def test_cli_list_unchanged_without_findings_and_sections_with_them(tmp_path: Pa
                                                     "json").stdout)
     assert [f["check_id"] for f in as_json["findings"]][:1] == ["network/reachable-from-internet"]
     assert as_json["findings"][0]["file"] == str(path)
+    md = run("k8s", "netpol", str(path), "-f", "md", "--findings").stdout
+    assert md.startswith(run("k8s", "netpol", str(path), "-f", "md").stdout + "\n## Findings (5)\n"
+                         "| severity | check | object | where | title |\n")
+    assert (f"| high | network/reachable-from-internet | Pod/ns1/a | {path}:9 | ns1/a[Pod] "
+            "accepts All Connections from every external address (0.0.0.0/0) |") in md
+    csv = run("k8s", "netpol", str(path), "-f", "csv", "--findings")
+    assert (csv.returncode, csv.stdout) == (2, "")
+    assert "--findings: use --format txt or json or md (not csv)" in csv.stderr
     bad = run("k8s", "netpol", str(path), "--tenant-label", "bad key!")
     assert (bad.returncode, bad.stderr.count("\n")) == (2, 1)
     assert "--tenant-label: invalid label key 'bad key!'" in bad.stderr

@@ -41,7 +41,7 @@ def _names(values: tuple[str, ...]) -> tuple[str, ...]:
               "name, external addresses), as netpol-analyzer's `list --exposure`.")
 @click.option("--findings", "with_findings", is_flag=True,
               help="After the list, the network isolation findings of the whole input "
-              "(txt: a `Findings` section; json: {connections, findings}).")
+              "(txt, md: a `Findings` section; json: {connections, findings}).")
 @_tenant_label
 @_fail_on
 @_output

@@ -489,6 +489,27 @@ class _Context:
                                   location=path,
                                   title=f"{path} of {policy.kind} {policy.name} matches no pod "
                                   "in the input", file=obj.source, line=obj.line_of(path))
+                yield from self._admin_named_ports(obj, policy, key, index, rule, pods)
+
+    def _admin_named_ports(self, obj: KubeObject, policy: AdminPolicy, key: str, index: int,
+                           rule: AdminRule, subject_pods: list[Workload]) -> Iterator[Finding]:
+        """A namedPort resolves on the destination: the subject's pods for ingress, the peer
+        pods for egress (for address peers it is ignored, and the engine warns)."""
+        names = [(i, p.name) for i, p in enumerate(rule.ports or ()) if p.name is not None]
+        if not names:
+            return
+        targets = subject_pods if key == "ingress" else [
+            w for w in self.cluster.workloads if rule.matches(self.cluster.pod_class(w))]
+        for port_index, name in names:
+            if not targets or any(p.name == name for w in targets for p in w.ports):
+                continue
+            path = f"spec.{key}[{index}].ports[{port_index}].namedPort"
+            side = "subject" if key == "ingress" else "peer"
+            yield finding("network/rule-never-matches", subject=f"{policy.kind}/{policy.name}",
+                          location=path,
+                          title=f"{path} of {policy.kind} {policy.name}: no {side} pod in the "
+                          f"input has a container port named {name!r}", file=obj.source,
+                          line=obj.line_of(path))
 
     def _admin_peer_matches(self, selector: PodsSelector) -> bool:
         if selector.pods is None:

@@ -3,7 +3,9 @@
 txt: the list as netpol-analyzer prints it, a blank line, `Findings (N):` and one line per
 finding (`SEVERITY check-id subject file:line: title`). json: an object holding the list
 (`connections`, netpol-analyzer's objects unchanged) and the findings (`findings`, the records
-of `k8s check --format json`). Without --findings the output is netpol-analyzer's alone.
+of `k8s check --format json`). md: a `## Findings` table after the list's. csv and dot hold
+one table or graph, so they take no findings. Without --findings the output is
+netpol-analyzer's alone.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from tenlayer.kube.objects import KubeObject
 from tenlayer.model import Finding
 from tenlayer.netpol.connectivity import Analysis, Options
 
-FINDING_FORMATS = ("txt", "json")
+FINDING_FORMATS = ("txt", "json", "md")
 
 
 def finding_line(found: Finding) -> str:
@@ -31,10 +33,22 @@ def render_findings_txt(findings: Sequence[Finding]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def render_findings_md(findings: Sequence[Finding]) -> bytes:
+    lines = [f"## Findings ({len(findings)})", "| severity | check | object | where | title |",
+             "|-----|-----|-----|-----|-----|"]
+    for found in findings:
+        place = f"{found.file}:{found.line}" if found.line else found.file
+        cells = (found.severity.name.lower(), found.check_id, found.subject, place, found.title)
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return ("\n".join(lines) + "\n").encode()
+
+
 def with_findings(data: bytes, output_format: str, findings: Sequence[Finding]) -> bytes:
     """The connection list `data` (in `output_format`) followed by the findings."""
     if output_format == "txt":
         return data + (b"\n" if data else b"") + render_findings_txt(findings)
+    if output_format == "md":
+        return data + (b"\n" if data.endswith(b"\n") else b"\n\n") + render_findings_md(findings)
     if output_format == "json":
         from tenlayer.report.json import dumps, finding_dict
 

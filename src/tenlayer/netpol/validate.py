@@ -7,7 +7,7 @@ mean something else than written without a word:
 - a field the API does not define (`ingres:`, `form:`): kubectl's strict validation refuses
   it, and read leniently a typo in `from` turns a rule into allow-all;
 - a NetworkPolicy in `extensions/v1beta1` (not served since Kubernetes 1.16), which would be
-  no NetworkPolicy at all to the engine;
+  no NetworkPolicy at all to the engine, or in a version of networking.k8s.io other than v1;
 - a missing name, an invalid namespace name (names with '_' pass: netpol-analyzer takes
   them);
 - an ipBlock `except` that is not inside its `cidr`;
@@ -47,6 +47,9 @@ def validate(objects: Iterable[KubeObject]) -> None:
             raise BadInput(f"{obj.source}: NetworkPolicy {obj.name}: extensions/v1beta1 is not "
                            "served since Kubernetes 1.16: use apiVersion networking.k8s.io/v1")
         if obj.kind == "NetworkPolicy" and obj.group == "networking.k8s.io":
+            if obj.api_version != "networking.k8s.io/v1":
+                raise BadInput(f"{obj.source}: NetworkPolicy {obj.name}: no such version "
+                               f"{obj.api_version}: use networking.k8s.io/v1")
             _network_policy(obj)
 
 
