@@ -381,3 +381,26 @@ def test_every_netpol_analyzer_case_the_engine_accepts_gives_findings_without_er
         judged += 1
         assert all(f.check_id.startswith("network/") and f.layer == 7 for f in found), case
     assert judged > 100
+
+
+def test_the_shipped_example_gives_the_documented_findings() -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "netpol"
+    result = run("k8s", "netpol", str(example), "--tenant-label", "tenant", "--fail-on", "high")
+    assert result.returncode == 1, result.stderr
+    rows = [line.split()[:3] for line in result.stdout.partition("\nFindings (11):\n")[2]
+            .splitlines()]
+    assert rows == [
+        ["HIGH", "network/cross-tenant", "Namespace/red-shop"],
+        ["HIGH", "network/reachable-from-internet", "Deployment/red-shop/web"],
+        ["HIGH", "network/reachable-from-internet", "Deployment/monitoring/prometheus"],
+        ["MEDIUM", "network/no-default-deny-ingress", "Namespace/monitoring"],
+        ["MEDIUM", "network/reachable-from-all-namespaces", "Deployment/red-shop/web"],
+        ["MEDIUM", "network/reachable-from-all-namespaces", "Deployment/monitoring/prometheus"],
+        ["MEDIUM", "network/unrestricted-egress", "Deployment/monitoring/prometheus"],
+        ["LOW", "network/no-default-deny-egress", "Namespace/monitoring"],
+        ["LOW", "network/rule-never-matches", "NetworkPolicy/blue-bank/api-scrape"],
+        ["LOW", "network/rule-never-matches", "NetworkPolicy/blue-bank/api-scrape"],
+        ["INFO", "network/namespace-without-tenant", "Namespace/monitoring"],
+    ]
+    assert ("namespace red-shop (tenant=red) is reachable from namespace blue-bank "
+            "(tenant=blue): 1 connection") in result.stdout
