@@ -48,12 +48,25 @@ fi
 sed "s|# notifications:|notifications:|; s|#   |  |; s|<events secret>|$(cat $here/events.secret)|" \
     $here/registry.yml > $work/registry.yml
 
+for port in 5000 5002 ${front#*:}; do
+    if curl -s -o /dev/null http://127.0.0.1:$port/; then
+        echo "quickstart: 127.0.0.1:$port is taken by another program; stop it first" >&2
+        exit 1
+    fi
+done
 tenlayer registry serve $C 2>$work/serve.log & serve_pid=$!
 docker-registry serve $work/registry.yml >$work/registry.log 2>&1 & registry_pid=$!
 tenlayer registry front $C --prefix $work/nginx 2>$work/front.log & front_pid=$!
-trap 'kill $front_pid $serve_pid $registry_pid 2>/dev/null; wait 2>/dev/null' EXIT
-for address in 127.0.0.1:5002/health 127.0.0.1:5000/v2/ $front/v2/; do
-    until curl -s -o /dev/null http://$address; do sleep 0.2; done
+trap 'kill $front_pid $serve_pid $registry_pid 2>/dev/null; wait 2>/dev/null; rm -rf $work' EXIT
+for service in "serve $serve_pid 127.0.0.1:5002/health" "registry $registry_pid 127.0.0.1:5000/v2/" \
+               "front $front_pid $front/v2/"; do
+    set -- $service
+    until curl -s -o /dev/null http://$3; do
+        if ! kill -0 $2 2>/dev/null; then
+            echo "quickstart: $1 stopped:" >&2; cat $work/$1.log >&2; exit 1
+        fi
+        sleep 0.2
+    done
 done
 echo "token service :5002, registry :5000 (private), front $front (clients use this)"
 
@@ -80,7 +93,10 @@ scanned() {  # wait until the pushed image's scan is stored
 }
 
 push $work/vulnerable && scanned $work/vulnerable && echo "alice pushed team/app:v1 (xz-utils 5.6.0)"
-pull 2>$work/refused || echo "pull refused: $(sed 's/.*denied: //; s/"$//' $work/refused)"
+if pull 2>$work/refused; then
+    echo "quickstart: the vulnerable image was not refused" >&2; exit 1
+fi
+echo "pull refused: $(sed 's/.*denied: //; s/"$//' $work/refused)"
 push $work/fixed && scanned $work/fixed && echo "alice pushed team/app:v1 again (xz-utils 5.6.2)"
 pull && echo "pull allowed: the fixed image meets project team's rules"
 skopeo --policy $policy inspect --tls-verify=false docker://$front/team/app:v1 \

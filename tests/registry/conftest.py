@@ -55,7 +55,7 @@ def write_config(directory: Path, **extra: object) -> Path:
     document = {
         "listen": "127.0.0.1:5002", "issuer": ISSUER, "service": SERVICE,
         "keys": [{"certificate": "keys/token.crt", "key": "keys/token.key"}],
-        "throttle": {"free": 3, "base": 2, "cap": 60},
+        "throttle": {"free": 3, "free_per_client": 3, "base": 2, "cap": 60},
         **extra,
     }
     config.write_text(json.dumps(document))

@@ -17,7 +17,7 @@ from tests.support.registry import free_port
 def test_x_forwarded_for_does_not_choose_the_throttled_address(tmp_path: Path) -> None:
     port = free_port()
     config = write_config(tmp_path, listen=f"127.0.0.1:{port}",
-                          throttle={"free": 1, "base": 30, "cap": 60})
+                          throttle={"free": 1, "free_per_client": 1, "base": 30, "cap": 60})
     log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "tenlayer", "registry", "serve", "--config", str(config)],

@@ -449,6 +449,14 @@ def test_refusals_by_role_say_why_and_tell_outsiders_nothing(world: World) -> No
     refused = skopeo(world, "inspect", "--tls-verify=false", "--creds", f"outsider:{PASSWORD}",
                      f"docker://{world.front}/nowhere/app:1")
     assert "outsider may not pull nowhere/app: no role in project nowhere" in refused.stderr
+    # a push's first request is a HEAD (does the blob exist?): no body, so the reason
+    # travels in the challenge's error_description
+    refused = skopeo(world, "copy", "--dest-tls-verify=false", "--dest-creds",
+                     f"outsider:{PASSWORD}", f"oci:{world.work / 'clean'}:1",
+                     f"docker://{world.front}/quarantine/secret:3")
+    assert refused.returncode != 0
+    assert ("outsider may not pull quarantine/secret: no role in project quarantine"
+            in refused.stderr), refused.stderr
     refused = skopeo(world, "copy", "--dest-tls-verify=false", "--dest-creds", f"gus:{PASSWORD}",
                      f"oci:{world.work / 'clean'}:1",
                      f"docker://{world.front}/quarantine/secret:2")

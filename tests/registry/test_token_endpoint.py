@@ -233,3 +233,12 @@ def test_the_scanner_robot_pulls_from_every_project_and_nothing_more(app: App) -
     ci = app.store.add_robot("ci", {"team": ["pull"]}, expires_at=None)  # another robot: no
     body = get(app, "repository:other/app:pull", auth=("robot$ci", ci.secret)).json()
     assert claims(app, body["token"]).access == ()
+
+
+def test_an_expired_robots_right_secret_is_not_a_guess(app: App) -> None:
+    robot = app.store.add_robot("old", {"team": ["pull"]},
+                                expires_at=app.clock.now() - datetime.timedelta(seconds=1))
+    answers = [get(app, auth=("robot$old", robot.secret)) for _ in range(6)]
+    assert [a.status_code for a in answers] == [401] * 6  # never throttled
+    assert {a.json()["details"] for a in answers} == {
+        "robot$old: the robot's secret expired at 2026-11-26T11:59:59+00:00"}

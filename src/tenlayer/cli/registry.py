@@ -262,12 +262,16 @@ def front_command(config_path: Path, listen: str | None, prefix: Path | None) ->
             client_host(record.client),
         ))
 
-    def challenge(repository: str, action: str) -> str:
+    def challenge(repository: str, action: str, reason: str) -> str:
         """distribution's own challenge for the request (its `scope` names the actions
-        the route needs), so that a client asks the token service again."""
+        the route needs), so that a client asks the token service again; the reason as
+        its error_description (quoted-string: no quotes or backslashes, ASCII)."""
         actions = {"pull": "pull", "push": "pull,push", "delete": "delete"}[action]
+        description = reason.replace("\\", "/").replace('"', "'").encode(
+            "ascii", "replace").decode()
         return (f'Bearer realm="{config.realm}",service="{config.service}",'
-                f'scope="repository:{repository}:{actions}",error="insufficient_scope"')
+                f'scope="repository:{repository}:{actions}",error="insufficient_scope",'
+                f'error_description="{description}"')
 
     def stamp() -> tuple[float, ...]:
         """Modification times of the configuration and its key files: a change (a key

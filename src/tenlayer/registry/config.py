@@ -201,15 +201,18 @@ def _keys(path: Path, value: Any) -> tuple[KeyConfig, ...]:
 def _throttle(path: Path, value: Any) -> ThrottlePolicy:
     if value is None:
         return ThrottlePolicy()
-    if not isinstance(value, dict) or set(value) - {"free", "base", "cap"}:
-        raise _fail(path, "throttle has free, base and cap")
+    if not isinstance(value, dict) or set(value) - {"free", "base", "cap", "free_per_client"}:
+        raise _fail(path, "throttle has free, free_per_client, base and cap")
     free, base, cap = value.get("free", 5), value.get("base", 1.0), value.get("cap", 300.0)
-    numbers = (free, base, cap)
+    per_client = value.get("free_per_client", 4 * free if isinstance(free, int) else 20)
+    numbers = (free, base, cap, per_client)
     if any(isinstance(v, bool) or not isinstance(v, int | float) for v in numbers) or not (
-        isinstance(free, int) and free >= 0 and 0 < base <= cap
+        isinstance(free, int) and free >= 0 and isinstance(per_client, int)
+        and per_client >= 0 and 0 < base <= cap
     ):
-        raise _fail(path, "throttle: free is a count >= 0, 0 < base <= cap (seconds)")
-    return ThrottlePolicy(free, float(base), float(cap))
+        raise _fail(path, "throttle: free and free_per_client are counts >= 0, "
+                    "0 < base <= cap (seconds)")
+    return ThrottlePolicy(free, float(base), float(cap), per_client)
 
 
 def load_config(path: Path) -> RegistryConfig:

@@ -103,14 +103,17 @@ class TokenService:
             self._audit(account, "login", "", False,
                         f"throttled: retry after {wait} s", client)
             raise Throttled(wait)
-        principal = None
+        principal, expired = None, None
         try:
             principal = self.store.authenticate(account, password, now=self.now())
-        except Expired as expired:
-            self._audit(account, "login", "", False, str(expired), client)
-            raise LoginRefused(str(expired)) from None
+        except Expired as error:
+            expired = error  # the right secret: not a guess
         finally:
-            self.throttle.end(keys, self.monotonic(), succeeded=principal is not None)
+            self.throttle.end(keys, self.monotonic(),
+                              succeeded=principal is not None or expired is not None)
+        if expired is not None:
+            self._audit(account, "login", "", False, str(expired), client)
+            raise LoginRefused(str(expired))
         if principal is None:
             log.info("login refused account=%s client=%s", account, client)
             self._audit(account, "login", "", False, "invalid username or password", client)

@@ -1,7 +1,9 @@
 """Password-guessing throttle: exponential back-off per account and per client address.
 
-The first `free` failures of a key cost nothing; after that each failure locks the key for
-`base * 2**(failures - free - 1)` seconds, at most `cap`. A locked key is answered 429 with
+The first `free` failures of an account (`free_per_client` of a client address: one address
+may be a whole office or CI fleet behind NAT, each with the odd typo) cost nothing; after
+that each failure locks the key for `base * 2**(failures - free - 1)` seconds, at most
+`cap`. A locked key is answered 429 with
 Retry-After before any password is checked. A success clears the account's count (not the
 client's: one right password must not let a client keep guessing other accounts for free).
 Counts are forgotten after `cap` seconds without failures.
@@ -25,6 +27,11 @@ class ThrottlePolicy:
     free: int = 5
     base: float = 1.0
     cap: float = 300.0
+    free_per_client: int = 20
+
+    def free_for(self, key: str) -> int:
+        """Free failures of a throttle key (`account:NAME` or `client:ADDRESS`)."""
+        return self.free_per_client if key.startswith("client:") else self.free
 
 
 @dataclass
@@ -73,7 +80,8 @@ class Throttle:
                     return max(1, math.ceil(max(waits)))
                 entries = [self._entries.setdefault(key, _Entry(0, 0.0, moment))
                            for key in keys]
-                if all(entry.in_flight < self._room(entry) for entry in entries):
+                if all(entry.in_flight < self._room(key, entry)
+                       for key, entry in zip(keys, entries, strict=True)):
                     for entry in entries:
                         entry.in_flight += 1
                     return None
@@ -82,9 +90,9 @@ class Throttle:
                 self._changed.wait(patience - elapsed)
                 elapsed = time.monotonic() - started
 
-    def _room(self, entry: _Entry) -> int:
+    def _room(self, key: str, entry: _Entry) -> int:
         """How many attempts of a key may be in flight at once."""
-        return max(1, self.policy.free - entry.failures)
+        return max(1, self.policy.free_for(key) - entry.failures)
 
     def end(self, keys: list[str], now: float, *, succeeded: bool) -> None:
         """The reserved attempt's outcome: a success clears the account (`keys[0]`)."""
@@ -106,7 +114,7 @@ class Throttle:
                 entry = self._entries.setdefault(key, _Entry(0, 0.0, now))
                 entry.failures += 1
                 entry.last = now
-                over = entry.failures - self.policy.free
+                over = entry.failures - self.policy.free_for(key)
                 if over > 0:
                     delay = min(self.policy.cap, self.policy.base * 2.0 ** min(over - 1, 60))
                     entry.locked_until = now + delay

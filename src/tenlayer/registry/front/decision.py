@@ -31,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -66,7 +65,6 @@ log = logging.getLogger(__name__)
 GATED_METHODS = frozenset({"GET", "HEAD"})
 DENIED_HEADER = "X-Tenlayer-Denied"
 CHALLENGE_HEADER = "X-Tenlayer-Challenge"
-VERIFIED_FOR = 5.0
 
 
 def error_document(code: str, message: str, detail: object = None) -> str:
@@ -86,9 +84,11 @@ class Refusal:
     challenge: str | None = None
 
 
-Challenge = Callable[[str, str], str]
-"""(repository, action) -> the WWW-Authenticate value distribution would send for it:
-`Bearer realm="…",service="…",scope="repository:NAME:ACTION"`."""
+Challenge = Callable[[str, str, str], str]
+"""(repository, action, reason) -> the WWW-Authenticate value distribution would send for
+it, `Bearer realm="…",service="…",scope="repository:NAME:ACTION",error="insufficient_scope"`,
+with the reason as `error_description`: a client reads that one even from the body-less
+answer to a HEAD (skopeo prints `denied: REASON`)."""
 
 
 @runtime_checkable
@@ -125,7 +125,6 @@ class DecisionApp:
         self.on_decision = on_decision
         self.challenge = challenge
         self._client: httpx.AsyncClient | None = None
-        self._verified: dict[str, tuple[float, Claims]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -210,7 +209,7 @@ class DecisionApp:
         self._record(request, Decision(False, reason), client)
         detail = {"repository": route.repository, "action": action}
         return Refusal(error_document("DENIED", reason, detail),
-                       self.challenge(route.repository, action))
+                       self.challenge(route.repository, action, reason))
 
     def _why_not(
         self, subject: str, repository: str, action: str, granted: tuple[str, ...]
@@ -232,19 +231,10 @@ class DecisionApp:
             return None
 
     def _verified_claims(self, token: str) -> Claims:
-        """Verified claims, remembered for VERIFIED_FOR seconds (every blob request of a
-        pull carries the same token; a signature check per request would be wasted)."""
         if self.verify is None:
             raise TokenError("no verifier")
-        now = time.monotonic()
-        cached = self._verified.get(token)
-        if cached is not None and now - cached[0] < VERIFIED_FOR:
-            return cached[1]
         claims = bearer_claims(f"Bearer {token}", self.verify, raise_errors=True)
         assert claims is not None
-        if len(self._verified) >= 10_000:
-            self._verified.clear()
-        self._verified[token] = (now, claims)
         return claims
 
     def _decide(self, request: PullRequest) -> Decision:

@@ -26,6 +26,9 @@ from tenlayer.registry.tokens import Claims, TokenError, verify_token
 
 log = logging.getLogger(__name__)
 
+REMEMBERED = 5.0
+"""Seconds a verified token is taken on trust (cleared when the keys are read again)."""
+
 TokenVerifier = Callable[[str], Claims]
 """A bearer token in, its verified claims out; raises TokenError if it does not verify."""
 
@@ -98,15 +101,29 @@ class ReloadingVerifier:
         self._stamp = stamp() if stamp is not None else None
         self._loaded_at = self._checked_at = monotonic()
         self._lock = threading.Lock()
+        self._verified: dict[str, tuple[float, Claims]] = {}
 
     def __call__(self, token: str) -> Claims:
+        """Verified claims; a token verified in the last REMEMBERED seconds (with the keys
+        as they are now, and unexpired) is not checked again: every blob request of a pull
+        carries the same token."""
         self._follow_changes()
+        now = self.monotonic()
+        remembered = self._verified.get(token)
+        if remembered is not None and now - remembered[0] < REMEMBERED and (
+                remembered[1].expires_at > datetime.datetime.now(datetime.UTC)):
+            return remembered[1]
         try:
-            return self._verify(token, self.keys)
+            claims = self._verify(token, self.keys)
         except TokenError:
             if not self._reload():
                 raise
-        return self._verify(token, self.keys)
+            claims = self._verify(token, self.keys)
+        with self._lock:
+            if len(self._verified) >= 10_000:
+                self._verified.clear()
+            self._verified[token] = (now, claims)
+        return claims
 
     def _verify(self, token: str, keys: KeyRing) -> Claims:
         now = datetime.datetime.now(datetime.UTC)
@@ -135,6 +152,7 @@ class ReloadingVerifier:
             except TenlayerError as error:
                 log.error("token keys not reloaded: %s", error)
                 return False
+            self._verified.clear()  # a key may be retired now
             return True
 
 
