@@ -106,6 +106,31 @@ def test_json_has_connlist_and_exposure_results(tmp_path: Path) -> None:
         {"src": "entire-cluster", "dst": "shop/web[Pod]", "conn": "TCP 8080"}]
 
 
+def test_focus_direction_and_connection_narrow_the_exposure(tmp_path: Path) -> None:
+    (tmp_path / "objects.yaml").write_text(SHOP)
+    result = run("k8s", "netpol", str(tmp_path / "objects.yaml"), "--exposure",
+                 "--focus-workload", "web", "--focus-direction", "egress",
+                 "--focus-conn", "tcp-6379")
+    assert result.stdout == f"""\
+Permitted connections on TCP 6379:
+shop/web[Pod] => {TEN}
+
+Exposure Analysis Result On TCP 6379:
+Egress Exposure:
+shop/web[Pod] \t=> \t{TEN}
+shop/web[Pod] \t=> \tshop/[pod with {{app=cache}}]
+"""
+    result = run("k8s", "netpol", str(tmp_path / "objects.yaml"), "--exposure",
+                 "--focus-workload", "db", "--focus-direction", "ingress", "-f", "csv")
+    assert result.stdout == """\
+src,dst,conn
+Exposure Analysis Result:,,
+Ingress Exposure:,,
+dst,src,conn
+shop/db[Pod],[namespace with {team=ops}]/[all pods],TCP 9000
+"""
+
+
 ONE = """\
 apiVersion: v1
 kind: Pod

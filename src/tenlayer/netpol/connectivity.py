@@ -644,7 +644,8 @@ def analyze(objects: Sequence[KubeObject], options: Options | None = None) -> An
                       if lister.focused(w) and networks[w] == POD_NETWORK],
             chain(chain.from_iterable(t.with_addresses(EXTERNAL) for t in tables),
                   (c for c in lister.result
-                   if c.src.endswith(EXTERNAL) or c.dst.endswith(EXTERNAL))))
+                   if c.src.endswith(EXTERNAL) or c.dst.endswith(EXTERNAL))),
+            options.focus_direction, options.focus_conn)
     return Analysis(tables, tuple(lister.result),
                     tuple(sorted(cluster.warnings)), mapping,
                     sum(1 for n in networks.values() if n == POD_NETWORK),

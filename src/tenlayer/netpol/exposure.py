@@ -19,7 +19,7 @@ workload they reach or leave from.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tenlayer.netpol.admin import ALLOW, DENY, AdminPolicy, AdminRule, PodsSelector
@@ -46,6 +46,8 @@ class Exposure:
     ingress: bool
     representative: Representative | None = None
     """The representative peer the line is about, if it is about one."""
+    ports: Ports | None = field(default=None, compare=False)
+    """The connections, for --focus-conn (None on address lines, filtered already)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,13 @@ class ExposureResult:
     """`ns/name[Kind] is not protected on Ingress`, sorted."""
     width: int
     """The longest exposed workload's name: txt lines align on it."""
+    focus_conn: str | None = None
+    """`TCP 8080` with --focus-conn: lines name pairs only."""
+
+    @property
+    def header(self) -> str:
+        on = "" if self.focus_conn is None else f" On {self.focus_conn}"
+        return f"Exposure Analysis Result{on}:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,34 +367,48 @@ class _Exposer:
         return allowed.union(rest)
 
 
-def _exposures(exposer: _Exposer, peers: list[Representative]
-               ) -> tuple[list[Exposure], list[bool]]:
+def _exposures(exposer: _Exposer, peers: list[Representative],
+               focus_conn: tuple[str, int] | None) -> tuple[list[Exposure], list[bool]]:
     """A workload class's lines (named ``), and whether it is open on ingress, egress."""
+    focus = None if focus_conn is None else ConnectionSet.of(
+        focus_conn[0], [(focus_conn[1], focus_conn[1])])
+    open_in: list[bool] = []
+    items = _all_exposures(exposer, peers, open_in)
+    if focus is not None:
+        items = [item for item in items if item.ports is not None
+                 and not item.ports.numbers.intersection(focus).is_empty]
+    return items, open_in
+
+
+def _all_exposures(exposer: _Exposer, peers: list[Representative],
+                   open_in: list[bool]) -> list[Exposure]:
     items: list[Exposure] = []
-    open_in = []
     for ingress in (True, False):
         if not exposer.protected(ingress):
-            items.append(Exposure("", ENTIRE_CLUSTER, ALL.text(), ingress))
+            items.append(Exposure("", ENTIRE_CLUSTER, ALL.text(), ingress, ports=EVERY_PORT))
             open_in.append(True)
             continue
         open_in.append(False)
         wide = exposer.allowed(ENTIRE, ingress)
         if not wide.is_empty:
-            items.append(Exposure("", ENTIRE_CLUSTER, wide.text(), ingress))
+            items.append(Exposure("", ENTIRE_CLUSTER, wide.text(), ingress, ports=wide))
         for representative in peers:
             conns = exposer.allowed(representative, ingress)
             # only what differs from the entire cluster's: more (a rule naming these
             # pods), or less (an AdminNetworkPolicy denying them: `No Connections`)
             if conns != wide:
                 items.append(Exposure("", representative.text, conns.text(), ingress,
-                                      representative))
-    return items, open_in
+                                      representative, conns))
+    return items
 
 
 def analyze_exposure(cluster: Cluster, workloads: list[tuple[Workload, PodClass, str]],
-                     external_lines: Iterable[Connection]) -> ExposureResult:
+                     external_lines: Iterable[Connection], direction: str | None = None,
+                     focus_conn: tuple[str, int] | None = None) -> ExposureResult:
     """`workloads`: (workload, its class, its listed name) for those to report;
-    `external_lines`: the lines of the connection list with an address range."""
+    `external_lines`: the lines of the connection list with an address range (already
+    restricted to `focus_conn`); `direction` (`ingress`, `egress`) keeps that section only;
+    `focus_conn` keeps the lines that allow that protocol and port."""
     all_pods = [cluster.pod_class(w) for w in cluster.workloads]
     admins = [*cluster.admin, *([cluster.baseline] if cluster.baseline is not None else [])]
     peers = [r for r in representatives(cluster.policies, admins)
@@ -396,7 +419,7 @@ def analyze_exposure(cluster: Cluster, workloads: list[tuple[Workload, PodClass,
     found: dict[PodClass, tuple[list[Exposure], list[bool]]] = {}
     for _workload, pod, name in workloads:
         if pod not in found:  # workloads of one class are exposed alike
-            found[pod] = _exposures(_Exposer(cluster, pod), peers)
+            found[pod] = _exposures(_Exposer(cluster, pod), peers, focus_conn)
         items, open_in = found[pod]
         for item in items:
             lines[item.ingress].append(Exposure(name, item.peer, item.conns, item.ingress,
@@ -416,9 +439,14 @@ def analyze_exposure(cluster: Cluster, workloads: list[tuple[Workload, PodClass,
         elif src in exposed and dst.endswith(EXTERNAL):
             lines[False].append(Exposure(src, dst, text, False))
 
-    def ordered(items: list[Exposure]) -> tuple[Exposure, ...]:
+    def ordered(items: list[Exposure], ingress: bool) -> tuple[Exposure, ...]:
+        if direction is not None and (direction == "ingress") != ingress:
+            return ()
         return tuple(sorted(items, key=lambda e: (e.workload, e.peer)))
 
-    return ExposureResult(ordered(lines[False]), ordered(lines[True]),
+    if direction is not None:
+        unprotected = [u for u in unprotected if u.endswith(direction.capitalize())]
+    return ExposureResult(ordered(lines[False], False), ordered(lines[True], True),
                           tuple(sorted(unprotected)),
-                          max((len(n) for n in exposed), default=0))
+                          max((len(n) for n in exposed), default=0),
+                          None if focus_conn is None else f"{focus_conn[0]} {focus_conn[1]}")

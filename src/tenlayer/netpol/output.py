@@ -54,9 +54,10 @@ def iter_txt(analysis: Analysis) -> Iterator[bytes]:
 def _exposure_txt(exposure: ExposureResult) -> str:
     def line(item: Exposure) -> str:
         arrow = "<=" if item.ingress else "=>"
-        return f"{item.workload.ljust(exposure.width)} \t{arrow} \t{item.peer} : {item.conns}"
+        conns = "" if exposure.focus_conn is not None else f" : {item.conns}"
+        return f"{item.workload.ljust(exposure.width)} \t{arrow} \t{item.peer}{conns}"
 
-    text = "Exposure Analysis Result:\n"
+    text = exposure.header + "\n"
     if exposure.egress:
         text += "Egress Exposure:\n" + "\n".join(map(line, exposure.egress)) + "\n"
     if exposure.ingress:
@@ -156,9 +157,14 @@ def render_json(analysis: Analysis) -> bytes:
         return orjson.dumps(items, option=orjson.OPT_INDENT_2) + b"\n"
 
     def exposed(lines: tuple[Exposure, ...]) -> list[dict[str, str]] | None:
-        # Go's encoding/json writes an empty (nil) list as null
-        return [{"src": e.peer, "dst": e.workload, "conn": e.conns} if e.ingress else
-                {"src": e.workload, "dst": e.peer, "conn": e.conns} for e in lines] or None
+        found = []
+        for e in lines:
+            item = {"src": e.peer, "dst": e.workload} if e.ingress else {
+                "src": e.workload, "dst": e.peer}
+            if not pairs_only:
+                item["conn"] = e.conns
+            found.append(item)
+        return found or None  # Go's encoding/json writes an empty (nil) list as null
 
     document = {"connlist_results": items,
                 "exposure_results": {"egress_exposure": exposed(exposure.egress),
@@ -187,14 +193,15 @@ def render_csv(analysis: Analysis) -> bytes:
                 for c in _sorted(analysis))
     exposure = analysis.exposure
     if exposure is not None:
-        rows.append(["Exposure Analysis Result:", "", ""])
+        rows.append([exposure.header, "", ""])
         for title, header, lines in (("Egress Exposure:", ["src", "dst", "conn"],
                                       exposure.egress),
                                      ("Ingress Exposure:", ["dst", "src", "conn"],
                                       exposure.ingress)):
-            if lines:
-                rows.extend([[title, "", ""], header])
-                rows.extend([e.workload, e.peer, e.conns] for e in lines)
+            if lines:  # the workload comes first either way: egress from it, ingress into it
+                rows.extend([[title, "", ""], header[:2] if pairs_only else header])
+                rows.extend([e.workload, e.peer] if pairs_only else
+                            [e.workload, e.peer, e.conns] for e in lines)
     return "".join(",".join(_csv_field(f) for f in row) + "\n" for row in rows).encode()
 
 
@@ -209,13 +216,15 @@ def render_md(analysis: Analysis) -> bytes:
     exposure = analysis.exposure
     if exposure is None:
         return ("\n".join(lines) + "\n").encode()
-    lines.append("## Exposure Analysis Result:")
-    for title, header, items in (("Egress Exposure:", "| src | dst | conn |", exposure.egress),
-                                 ("Ingress Exposure:", "| dst | src | conn |",
-                                  exposure.ingress)):
+    pairs_only = exposure.focus_conn is not None
+    lines.append("## " + exposure.header)
+    for title, ends, items in (("Egress Exposure:", "| src | dst |", exposure.egress),
+                               ("Ingress Exposure:", "| dst | src |", exposure.ingress)):
         # the workload comes first either way: egress from it, ingress into it
-        lines.append(f"### {title}\n{header}\n|-----|-----|------|\n" + "\n".join(
-            f"| {e.workload} | {e.peer} | {e.conns} |" for e in items) + "\n" if items else "")
+        header = f"{ends}\n|-----|-----|" if pairs_only else f"{ends} conn |\n|-----|-----|------|"
+        lines.append(f"### {title}\n{header}\n" + "\n".join(
+            f"| {e.workload} | {e.peer} |" + ("" if pairs_only else f" {e.conns} |")
+            for e in items) + "\n" if items else "")
     return "\n".join(lines).encode()
 
 
