@@ -15,7 +15,7 @@ front=127.0.0.1:5080
 # keys, shared secrets, the vulnerability database (one sample advisory, no network)
 [ -f $here/keys/token.key ] || tenlayer registry keys generate $here/keys \
     --issuer tenlayer --service tenlayer-registry --realm http://127.0.0.1:5002/token >/dev/null
-tenlayer registry keys bundle --config $config -o $here/bundle.pem
+tenlayer registry keys bundle --config $config -o $here/keys/bundle.pem
 umask 077
 [ -f $here/events.secret ] || head -c 24 /dev/urandom | base64 > $here/events.secret
 umask 022

@@ -34,8 +34,10 @@ def test_keys_generate_and_auth_block(tmp_path: Path) -> None:
     block = yaml.safe_load(done.stdout)
     assert block == {"auth": {"token": {
         "realm": "http://127.0.0.1:9999/token", "service": "svc", "issuer": "iss",
-        "rootcertbundle": str((tmp_path / "k" / "token.crt").resolve()),
+        "rootcertbundle": str((tmp_path / "k" / "bundle.pem").resolve()),
     }}}
+    assert ((tmp_path / "k" / "bundle.pem").read_bytes()
+            == (tmp_path / "k" / "token.crt").read_bytes())
     assert yaml.safe_load((tmp_path / "k" / "registry-auth.yml").read_text()) == block
     assert stat.S_IMODE((tmp_path / "k" / "token.key").stat().st_mode) == 0o600
     again = tenlayer("keys", "generate", str(tmp_path / "k"))

@@ -307,16 +307,21 @@ def keys_group() -> None:
 @click.option("--realm", default="http://127.0.0.1:5002/token", show_default=True,
               help="Where clients ask for tokens.")
 def keys_generate(directory: Path, issuer: str, service: str, realm: str) -> None:
-    """Make an EC P-256 key and self-signed certificate in DIRECTORY; print distribution's
-    `auth.token` block (also written to DIRECTORY/registry-auth.yml)."""
+    """Make an EC P-256 key and self-signed certificate in DIRECTORY, and the certificate
+    bundle distribution trusts (DIRECTORY/bundle.pem); print distribution's `auth.token`
+    block naming that bundle (also written to DIRECTORY/registry-auth.yml)."""
     from tenlayer.registry.config import auth_block
     from tenlayer.registry.keys import write_key
 
     key_path, cert_path = write_key(directory, issuer)
-    block = auth_block(realm=realm, service=service, issuer=issuer,
-                       bundle=cert_path.resolve())
+    bundle = directory / "bundle.pem"  # what `keys bundle -o` rewrites at each rotation
+    if not bundle.exists():
+        bundle.write_bytes(cert_path.read_bytes())
+    block = auth_block(realm=realm, service=service, issuer=issuer, bundle=bundle.resolve())
     (directory / "registry-auth.yml").write_text(block)
-    click.echo(f"wrote {key_path} (private, mode 0600) and {cert_path}", err=True)
+    click.echo(f"wrote {key_path} (private, mode 0600), {cert_path} and {bundle}", err=True)
+    click.echo(f"at each key rotation: tenlayer registry keys bundle --config … -o {bundle}, "
+               "then restart the registry", err=True)
     click.echo(f"tenlayer configuration: keys: [{{certificate: {cert_path.resolve()}, "
                f"key: {key_path.resolve()}}}]", err=True)
     click.echo("# distribution's configuration (registry.yml):")
