@@ -14,24 +14,10 @@ from tenlayer.kube.inputs import load_manifests
 from tenlayer.netpol.connectivity import Analysis, Options, analyze
 from tenlayer.netpol.output import render_csv, render_dot, render_json, render_md, render_txt
 from tests.cli.test_cli import run
+from tests.netpol.test_engine import namespace, pod
 
-SHOP = """\
-apiVersion: v1
-kind: Namespace
-metadata: {name: shop}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: web, namespace: shop, labels: {app: web}}
-spec:
-  containers: [{name: c, image: img, ports: [{name: http, containerPort: 8080}]}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: db, namespace: shop, labels: {app: db}}
-spec:
-  containers: [{name: c, image: img}]
----
+SHOP = namespace("shop") + pod("web", "shop", "{name: http, containerPort: 8080}", app="web") \
+    + pod("db", "shop", app="db") + """\
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: db, namespace: shop}
@@ -131,13 +117,7 @@ shop/db[Pod],[namespace with {team=ops}]/[all pods],TCP 9000
 """
 
 
-ONE = """\
-apiVersion: v1
-kind: Pod
-metadata: {name: a, namespace: ns1, labels: {app: a}}
-spec:
-  containers: [{name: c, image: img}]
----
+ONE = pod("a", app="a") + """\
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: a, namespace: ns1}

@@ -9,18 +9,9 @@ from tenlayer.kube.inputs import load_manifests
 from tenlayer.netpol.connectivity import Analysis, Options, analyze
 from tenlayer.netpol.output import render_csv, render_dot, render_md, render_txt
 from tests.cli.test_cli import run
+from tests.netpol.test_engine import namespace, pod
 
-MANIFESTS = """\
-apiVersion: v1
-kind: Namespace
-metadata: {name: team-b, labels: {team: b}}
----
-apiVersion: v1
-kind: Pod
-metadata: {name: a, namespace: ns1, labels: {app: a}}
-spec:
-  containers: [{name: c, image: img}]
----
+MANIFESTS = namespace("team-b", team="b") + pod("a", app="a") + """\
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: b, namespace: team-b}
@@ -111,14 +102,7 @@ def _edge(src: str, dst: str, conn: str, weight: str) -> str:
 
 def test_dot_boxes_namespaces_and_weighs_edges_by_name_order(tmp_path: Path) -> None:
     # weight 0.5 when the source sorts first, 1 otherwise; `-` becomes `_` in box names
-    lonely = MANIFESTS + """\
----
-apiVersion: v1
-kind: Pod
-metadata: {name: lonely, namespace: team-b, labels: {app: lonely}}
-spec:
-  containers: [{name: c, image: img}]
----
+    lonely = MANIFESTS + "---\n" + pod("lonely", "team-b", app="lonely") + """\
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: deny, namespace: team-b}
