@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tenlayer.netpol.admin import ALLOW, DENY, AdminPolicy, AdminRule, PodsSelector
+from tenlayer.netpol.connectivity import EXTERNAL
 from tenlayer.netpol.endpoints import PodClass
 from tenlayer.netpol.networkpolicy import NetworkPolicy, PeerRule, Rule
 from tenlayer.netpol.ports import ALL, NONE, PROTOCOLS, ConnectionSet
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from tenlayer.netpol.connectivity import Cluster, Connection
 
 ENTIRE_CLUSTER = "entire-cluster"
-EXTERNAL = "[External]"
 
 
 @dataclass(frozen=True, slots=True)
