@@ -79,6 +79,7 @@ def test_strict_json(app: App) -> None:
                            headers={"Content-Type": "application/json"})
     assert deep.status_code == 400  # not a RecursionError and a 500
     assert deep.json()["errors"][0]["message"] == "the body is nested too deeply"
+    assert raw.json()["errors"][0]["code"] == "INVALID_REQUEST"  # distribution's case
     twice = app.client.post("/api/v1/users", auth=ROOT, headers={
         "Content-Type": "application/json"},
         content=b'{"name": "mallory", "password": "long enough", "admin": false, '

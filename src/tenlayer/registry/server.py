@@ -126,7 +126,7 @@ def _oauth_error(error: HttpError) -> JSONResponse:
     document = {
         "error": code,
         "error_description": error.message,
-        "errors": [{"code": error.code, "message": error.message}],
+        "errors": [{"code": error.code.upper(), "message": error.message}],
         "details": error.message,
     }
     return JSONResponse(document, status_code=error.status, headers=error.headers)

@@ -23,8 +23,10 @@ class HttpError(Exception):
         self.headers = headers or {}
 
     def response(self) -> JSONResponse:
+        """distribution's error document (codes upper-case, as distribution writes them),
+        with `details` beside it: what docker's token client prints."""
         body: dict[str, Any] = {
-            "errors": [{"code": self.code, "message": self.message}],
+            "errors": [{"code": self.code.upper(), "message": self.message}],
             "details": self.message,
         }
         return JSONResponse(body, status_code=self.status, headers=self.headers)
