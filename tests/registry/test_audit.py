@@ -32,9 +32,11 @@ def test_tokens_and_refused_logins_are_audited(app: App) -> None:
                for e in app.store.audit_log()]
     assert entries == [
         ("alice", "token", "other/x team/app", "", True,
-         f"token {jti(granted.json())} granted repository:team/app:pull,push", "testclient"),
+         f"token {jti(granted.json())} asked repository:team/app:pull,push,delete;"
+         "repository:other/x:pull, granted repository:team/app:pull,push", "testclient"),
         ("", "token", "team/app", "", True,
-         f"token {jti(anonymous.json())} granted nothing", "testclient"),
+         f"token {jti(anonymous.json())} asked repository:team/app:pull, granted nothing",
+         "testclient"),
         ("alice", "login", "", "", False, "invalid username or password", "testclient"),
     ]
     assert all(e.at == app.clock.now() for e in app.store.audit_log())

@@ -463,6 +463,12 @@ def test_refusals_by_role_say_why_and_tell_outsiders_nothing(world: World) -> No
     assert refused.returncode != 0
     assert ("gus may not push quarantine/secret: guest in project quarantine may pull"
             in refused.stderr), refused.stderr
+    # a developer deleting a refused image learns of the role, not of the image's CVE
+    refused = delete(world, f"alice:{PASSWORD}", "quarantine/secret:1")
+    assert refused.returncode != 0
+    assert ("alice may not delete quarantine/secret: developer in project quarantine may "
+            "pull, push") in refused.stderr, refused.stderr
+    assert "CVE" not in refused.stderr
     push(world, "clean", "quarantine/secret:clean")
     scanned_in(world, "quarantine/secret", digest_of(world, "clean"))
     refused = delete(world, f"alice:{PASSWORD}", "quarantine/secret:clean")

@@ -242,3 +242,16 @@ def test_an_expired_robots_right_secret_is_not_a_guess(app: App) -> None:
     assert [a.status_code for a in answers] == [401] * 6  # never throttled
     assert {a.json()["details"] for a in answers} == {
         "robot$old: the robot's secret expired at 2026-11-26T11:59:59+00:00"}
+
+
+def test_what_was_asked_beyond_the_grant_rides_in_a_private_claim(app: App) -> None:
+    """distribution ignores `tenlayer_asked`; the front reads it to tell a delete the role
+    forbids (skopeo delete asks `*`) from a pull."""
+    app.store.add_member("team", "user", "alice", Role.DEVELOPER)
+    body = get(app, "repository:team/app:*,pull", "repository:team/lib:pull",
+               auth=("alice", PASSWORD)).json()
+    claims = verify_token(body["token"], app.service.keys, audience=SERVICE,
+                          issuer=app.config.issuer, now=app.clock.now())
+    assert [(a.name, a.actions) for a in claims.access] == [
+        ("team/app", ("pull",)), ("team/lib", ("pull",))]
+    assert [(a.name, a.actions) for a in claims.asked] == [("team/app", ("*", "pull"))]

@@ -172,10 +172,14 @@ class TokenService:
     ) -> Grant:
         access = self.grant_scopes(principal, scopes)
         now = self.now()
+        merged = _merged_scopes(scopes)
+        given = {(a.type, a.name): set(a.actions) for a in access}
+        short = [AccessEntry(s.type, s.name, s.actions) for s in merged
+                 if not set(s.actions) <= given.get((s.type, s.name), set())]
         token = issue_token(
             self.keys, issuer=self.config.issuer, audience=self.config.service,
             subject=principal.name, access=access, now=now,
-            lifetime=self.config.token_lifetime,
+            lifetime=self.config.token_lifetime, asked=short,
         )
         refresh = None
         if offline and not principal.anonymous:
@@ -185,11 +189,13 @@ class TokenService:
         granted = ";".join(f"{a.type}:{a.name}:{','.join(a.actions)}" for a in access)
         log.info("token issued sub=%s jti=%s access=%s", principal.name or "(anonymous)",
                  token.jti, granted)
-        asked = " ".join(sorted({
+        names = " ".join(sorted({
             scope.name if scope.type == "repository" else f"{scope.type}:{scope.name}"
             for scope in scopes}))
-        self._audit(principal.name, "token", asked, True,
-                    f"token {token.jti} granted {granted or 'nothing'}", client)
+        asked = ";".join(f"{s.type}:{s.name}:{','.join(s.actions)}" for s in merged)
+        self._audit(principal.name, "token", names, True,
+                    f"token {token.jti} asked {asked or 'nothing'}, granted "
+                    f"{granted or 'nothing'}", client)
         return Grant(principal, token, access, refresh)
 
     def _audit(

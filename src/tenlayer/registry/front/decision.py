@@ -45,7 +45,14 @@ from tenlayer.registry.front.gate import (
     PullRequest,
     PushGate,
 )
-from tenlayer.registry.front.identity import TokenVerifier, bearer_claims, grants, may_delete
+from tenlayer.registry.front.identity import (
+    TokenVerifier,
+    asked_delete,
+    bearer_claims,
+    granted_actions,
+    grants,
+    may_delete,
+)
 from tenlayer.registry.front.routes import (
     RepositoryRoute,
     UncleanPath,
@@ -183,6 +190,16 @@ class DecisionApp:
                 f"{decision.reason}; let through: {who} may delete {manifest.repository} "
                 "(a delete reads the manifest first)")), client)
             return None
+        if (claims is not None and self.challenge is not None and method in GATED_METHODS
+                and asked_delete(claims, manifest.repository)):
+            # a delete its role forbids, reading the manifest first: say so, not the rule
+            reason = self._why_not(claims.subject, manifest.repository, "delete",
+                                   granted_actions(claims, manifest.repository))
+            self._record(PullRequest(who, manifest.repository, "", "DELETE"),
+                         Decision(False, reason), client)
+            detail = {"repository": manifest.repository, "action": "delete"}
+            return Refusal(error_document("DENIED", reason, detail),
+                           self.challenge(manifest.repository, "delete", reason))
         self._record(request, decision, client)
         detail = {"repository": manifest.repository, "reference": manifest.reference}
         return Refusal(error_document("DENIED", decision.reason, detail))
@@ -201,9 +218,8 @@ class DecisionApp:
         if claims is not None:
             if grants(claims, route.repository, action):
                 return None
-            granted = tuple(a for entry in claims.access if entry.type == "repository"
-                            and entry.name == route.repository for a in entry.actions)
-            reason = self._why_not(claims.subject, route.repository, action, granted)
+            reason = self._why_not(claims.subject, route.repository, action,
+                                   granted_actions(claims, route.repository))
         request = PullRequest(claims.subject or None if claims else None, route.repository,
                               "", method)
         self._record(request, Decision(False, reason), client)

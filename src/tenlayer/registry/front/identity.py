@@ -63,6 +63,22 @@ def identity(authorization: str | None, verify: TokenVerifier | None) -> str | N
     return (claims.subject or None) if claims is not None else None
 
 
+def granted_actions(claims: Claims, repository: str) -> tuple[str, ...]:
+    """The actions the token grants on `repository`."""
+    return tuple(action for entry in claims.access
+                 if entry.type == "repository" and entry.name == repository
+                 for action in entry.actions)
+
+
+def asked_delete(claims: Claims, repository: str) -> bool:
+    """Whether the client asked for delete (or `*`) on `repository` and was not given it:
+    `skopeo delete` asks `*`, then reads the manifest with whatever it got."""
+    asked = any(entry.type == "repository" and entry.name == repository
+                and ("delete" in entry.actions or "*" in entry.actions)
+                for entry in claims.asked)
+    return asked and not grants(claims, repository, "delete")
+
+
 def may_delete(claims: Claims | None, repository: str) -> bool:
     """Whether the token grants `delete` (or `*`) on `repository`."""
     return claims is not None and grants(claims, repository, "delete")
