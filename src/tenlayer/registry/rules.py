@@ -139,12 +139,12 @@ class ProjectRulesGate:
             top = worst(findings)
             if top is not None and _severity(top.severity) >= threshold:
                 return Decision(False, (
-                    f"{where}: {top.severity} {top.id} ({top.package}) at or above the "
+                    f"{where}: {top.severity} {top.id} ({top.where}) at or above the "
                     f"project's threshold {rules.severity_threshold}"))
         if rules.minimum_grade:
             letter, setter = grade_now(findings, self.now().date())
             if GRADES.index(letter) > GRADES.index(rules.minimum_grade):
-                why = f" ({setter.id} in {setter.package})" if setter else ""
+                why = f" ({setter.id} in {setter.where})" if setter else ""
                 return Decision(False, (
                     f"{where}: grade {letter}{why} is below the project's minimum "
                     f"{rules.minimum_grade}"))

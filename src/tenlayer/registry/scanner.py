@@ -171,8 +171,9 @@ def scan_manifest(
         if len(platforms) > MAX_PLATFORMS:
             raise BadInput(f"{repository}@{digest}: the index lists {len(platforms)} "
                            f"platform images; tenlayer scans at most {MAX_PLATFORMS}")
-        scans = [_scan_one(upstream, repository, target, database=database, now=now)
-                 for target in platforms or [digest]]
+        scans = [_scan_one(upstream, repository, target, database=database, now=now,
+                           platform=platform)
+                 for target, platform in platforms or [(digest, "")]]
     except TenlayerError as error:
         return ScanOutcome(now, None, None, error=str(error).splitlines()[0],
                            transient=isinstance(error, EnvironmentProblem))
@@ -188,7 +189,7 @@ class _PlatformScan:
 
 def _scan_one(
     upstream: Upstream, repository: str, digest: str, *, database: Path | None,
-    now: datetime.datetime,
+    now: datetime.datetime, platform: str = "",
 ) -> _PlatformScan:
     """Scan one image manifest (or, for an index whose entries name no platform, the
     default platform's)."""
@@ -214,7 +215,7 @@ def _scan_one(
         StoredFinding(
             m.vulnerability.id, tuple(m.vulnerability.aliases), m.package.name,
             m.package.version, m.vulnerability.severity.name.lower(), m.status.value,
-            m.fixed_version, m.vulnerability.published, m.vulnerability.modified,
+            m.fixed_version, m.vulnerability.published, m.vulnerability.modified, platform,
         )
         for m in result.reported
     )
@@ -235,9 +236,10 @@ def _merged(now: datetime.datetime, digest: str, scans: list[_PlatformScan]) -> 
     return ScanOutcome(now, grade, worst, findings, manifests)
 
 
-def platform_manifests(data: bytes) -> list[str]:
-    """The platform manifests of an index, in its order; attestations and other entries
-    for the `unknown` platform left out. Empty for an image manifest."""
+def platform_manifests(data: bytes) -> list[tuple[str, str]]:
+    """The platform manifests of an index, in its order, each with its platform as the
+    index names it (`linux/arm64/v8`); attestations and other entries for the `unknown`
+    platform left out. Empty for an image manifest."""
     import orjson
 
     try:
@@ -247,15 +249,18 @@ def platform_manifests(data: bytes) -> list[str]:
     entries = document.get("manifests") if isinstance(document, dict) else None
     if not isinstance(entries, list):
         return []
-    digests = []
+    found: dict[str, str] = {}
     for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("digest"), str):
             continue
         platform = entry.get("platform")
-        if isinstance(platform, dict) and platform.get("os") == "unknown":
+        platform = platform if isinstance(platform, dict) else {}
+        if platform.get("os") == "unknown":
             continue
-        digests.append(entry["digest"])
-    return list(dict.fromkeys(digests))
+        name = "/".join(str(platform[part]) for part in ("os", "architecture", "variant")
+                        if isinstance(platform.get(part), str) and platform[part])
+        found.setdefault(entry["digest"], name)
+    return list(found.items())
 
 
 def is_signature_manifest(data: bytes) -> bool:

@@ -851,14 +851,24 @@ class StoredFinding:
     fixed_version: str | None
     published: str
     modified: str
+    platform: str = ""
+    """For a multi-platform image, the platform whose image has it (`linux/arm64`)."""
+
+    @property
+    def where(self) -> str:
+        """The package, and the platform when there is one: `xz-utils, linux/arm64`."""
+        return f"{self.package}, {self.platform}" if self.platform else self.package
 
     def to_json(self) -> dict[str, object]:
-        return {
+        document: dict[str, object] = {
             "id": self.id, "aliases": list(self.aliases), "package": self.package,
             "version": self.version, "severity": self.severity, "status": self.status,
             "fixed_version": self.fixed_version, "published": self.published,
             "modified": self.modified,
         }
+        if self.platform:
+            document["platform"] = self.platform
+        return document
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StoredFinding:
@@ -867,7 +877,7 @@ class StoredFinding:
             str(data.get("package", "")), str(data.get("version", "")),
             str(data.get("severity", "unknown")), str(data.get("status", "")),
             data.get("fixed_version"), str(data.get("published", "")),
-            str(data.get("modified", "")),
+            str(data.get("modified", "")), str(data.get("platform", "")),
         )
 
 
