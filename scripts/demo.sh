@@ -43,6 +43,11 @@ status=0
 echo "exit code $status"
 
 echo
+echo "== tenlayer k8s netpol examples/netpol --tenant-label tenant"
+echo "   (who can reach whom, as netpol-analyzer lists it; then the network isolation findings)"
+"$tenlayer" k8s netpol examples/netpol --tenant-label tenant
+
+echo
 echo "== tenlayer dockerfile lint examples/dockerfiles   (build rules; web/ breaks them, api/ follows them)"
 "$tenlayer" dockerfile lint examples/dockerfiles
 
