@@ -16,6 +16,8 @@ class SuiteResult:
     passed: int = 0
     total: int = 0
     failures: list[str] = field(default_factory=list)
+    note: str = ""
+    """Printed under the rate: what the total counts, when that is not plain."""
 
     @property
     def rate(self) -> float:
@@ -25,5 +27,6 @@ class SuiteResult:
 RESULTS: dict[str, SuiteResult] = {}
 
 
-def record(name: str, *, passed: int, total: int, failures: list[str] | None = None) -> None:
-    RESULTS[name] = SuiteResult(name, passed, total, list(failures or []))
+def record(name: str, *, passed: int, total: int, failures: list[str] | None = None,
+           note: str = "") -> None:
+    RESULTS[name] = SuiteResult(name, passed, total, list(failures or []), note)

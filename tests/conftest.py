@@ -15,5 +15,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(
             f"{result.name}: {result.passed}/{result.total} agree ({result.rate:.2f}%)"
         )
+        if result.note:
+            terminalreporter.write_line(f"    note: {result.note}")
         for failure in result.failures[:10]:
             terminalreporter.write_line(f"    disagrees: {failure}")

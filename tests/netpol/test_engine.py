@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -260,13 +261,33 @@ def test_ip_blocks_and_split_points() -> None:
     ("apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminPolicy\nmetadata: {name: p}\n",
      "unknown kind 'AdminPolicy'"),
     ("apiVersion: v1\nkind: Deployment\nmetadata: {name: d}\nspec: {}\n",
-     "Deployment d: no such kind in v1"),
+     "unknown kind 'Deployment' in v1"),
+    ("apiVersion: apps/v1\nkind: Deploymnet\nmetadata: {name: d}\n",
+     "unknown kind 'Deploymnet' in apps/v1 (known there: ControllerRevision, DaemonSet, "
+     "Deployment, ReplicaSet, StatefulSet)"),
+    ("apiVersion: batch/v1\nkind: Deployment\nmetadata: {name: d}\n",
+     "unknown kind 'Deployment' in batch/v1 (known there: CronJob, Job)"),
+    ("apiVersion: apps/v2\nkind: Deployment\nmetadata: {name: d}\n",
+     "Deployment d: no such version apps/v2 (served: v1, v1beta1, v1beta2)"),
+    ("apiVersion: v2\nkind: Pod\nmetadata: {name: d}\n",
+     "Pod d: no such version v2 (served: v1)"),
     ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec: {}\n",
      "Deployment d: Deployment has no spec.template: no pods to analyse"),
 ])
 def test_unknown_kinds_are_refused(tmp_path: Path, document: str, message: str) -> None:
-    with pytest.raises(BadInput, match=message.replace(".", r"\.")):
+    with pytest.raises(BadInput, match=re.escape(message)):
         connlist(tmp_path, pod("a") + document)
+
+
+@pytest.mark.parametrize("document", [
+    "apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: d}\n"
+    "spec: {template: {metadata: {labels: {app: d}}, spec: {containers: [{name: c}]}}}\n",
+    "apiVersion: example.com/v9\nkind: Anything\nmetadata: {name: x}\n",
+    "apiVersion: v1\nkind: Template\nmetadata: {name: t}\n",
+])
+def test_old_versions_crds_and_openshift_v1_kinds_are_accepted(
+        tmp_path: Path, document: str) -> None:
+    connlist(tmp_path, pod("a") + document)
 
 
 @pytest.mark.parametrize(("spec", "message"), [

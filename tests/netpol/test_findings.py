@@ -130,7 +130,7 @@ def test_unrestricted_egress_is_every_public_address_on_every_port(
 def test_cross_tenant_connections_are_one_finding_per_namespace_pair(tmp_path: Path) -> None:
     text = (namespace("r1", tenant="red") + namespace("r2", tenant="red")
             + namespace("b1", tenant="blue") + namespace("shared")
-            + pod("x1", "r1", app="x") + pod("x2", "r1", app="y") + pod("z", "r2", app="z")
+            + pod("x1", "r1", app="x") + pod("x2", "r1", app="v") + pod("z", "r2", app="z")
             + pod("w", "b1", app="w") + pod("s", "shared", app="s"))
     for ns in ("r1", "r2", "b1", "shared"):
         text += policy("deny", ns, DENY_ALL)
@@ -387,8 +387,9 @@ def test_the_shipped_example_gives_the_documented_findings() -> None:
     example = Path(__file__).resolve().parents[2] / "examples" / "netpol"
     result = run("k8s", "netpol", str(example), "--tenant-label", "tenant", "--fail-on", "high")
     assert result.returncode == 1, result.stderr
-    rows = [line.split()[:3] for line in result.stdout.partition("\nFindings (11):\n")[2]
-            .splitlines()]
+    *lines, summary = result.stdout.partition("\nFindings (11):\n")[2].splitlines()
+    assert summary == "11 findings (3 high, 4 medium, 3 low, 1 info)"
+    rows = [line.split()[:3] for line in lines]
     assert rows == [
         ["HIGH", "network/cross-tenant", "Namespace/red-shop"],
         ["HIGH", "network/reachable-from-internet", "Deployment/red-shop/web"],

@@ -42,8 +42,20 @@ _output = click.option(
     "--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file instead of stdout ('-' is stdout).",
 )
+
+
+def _given_tenant_label(_ctx: click.Context, _param: click.Parameter,
+                        value: str | None) -> str | None:
+    """An empty key would turn the tenant check off without a word (`k8s netpol` reads it
+    as not given): refuse it as the option's own error."""
+    if value is not None and not value.strip():
+        raise BadInput(f"--tenant-label {value!r}: name the namespace label that holds the "
+                       "tenant, e.g. --tenant-label tenant")
+    return value
+
+
 _tenant_label = click.option(
-    "--tenant-label", metavar="KEY",
+    "--tenant-label", metavar="KEY", callback=_given_tenant_label,
     help="Namespace label naming the tenant: connections between namespaces with different "
     "values are findings (network/cross-tenant).",
 )
@@ -176,11 +188,15 @@ def _with_network_findings(result: CheckResult, manifests: Manifests,
         network_findings,
     )
     from tenlayer.netpol.resources import WORKLOAD_KINDS
+    from tenlayer.netpol.validate import string_field_problem
 
     label = None if tenant_label is None else check_tenant_label(tenant_label)
-    # workloads without a pod template are deploy/invalid-field findings already
+    # workloads without a pod template, and objects whose name, namespace or labels are not
+    # strings, are deploy/invalid-field findings already; read as text, those would be
+    # analysed in a namespace or with labels they cannot have
     objects = [o for o in manifests.objects
-               if o.kind not in WORKLOAD_KINDS or pod_template(o, None) is not None]
+               if (o.kind not in WORKLOAD_KINDS or pod_template(o, None) is not None)
+               and string_field_problem(o) is None]
     if namespace:
         objects = in_namespace(objects, namespace)
     try:

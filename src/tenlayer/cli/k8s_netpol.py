@@ -22,7 +22,8 @@ def _names(values: tuple[str, ...]) -> tuple[str, ...]:
     return names
 
 
-@k8s_group.command("netpol")
+@k8s_group.command("netpol", short_help="Which workloads can reach which under the "
+                   "network policies (netpol-analyzer's list).")
 @_paths
 @click.option("--format", "-f", "output_format", default="txt", show_default=True,
               type=click.Choice(NETPOL_FORMATS, case_sensitive=False), help="Output format.")
@@ -55,9 +56,16 @@ def netpol_command(
     BaselineAdminNetworkPolicy, Ingresses and Routes in PATH... allow between workloads and
     external addresses, as np-guard's netpol-analyzer lists it
     (`ns/name[Kind] => ns/name[Kind] : TCP 8080`). With --findings (implied by
-    --tenant-label and --fail-on), the network isolation findings follow."""
+    --tenant-label and --fail-on), the network isolation findings follow; csv and dot hold
+    the list alone, so there --fail-on counts the findings on stderr."""
     from tenlayer.kube.inputs import load_manifests
     from tenlayer.netpol.connectivity import Options, analyze, parse_focus_conn
+    from tenlayer.netpol.findings_report import (
+        FINDING_FORMATS,
+        findings_of,
+        findings_summary,
+        netpol_findings,
+    )
     from tenlayer.netpol.output import RENDERERS
     from tenlayer.netpol.validate import validate
     from tenlayer.report.output import write_output
@@ -72,16 +80,19 @@ def netpol_command(
     options = Options(focus, peers, (focus_direction or "").lower() or None, conn, exposure)
     analysis = analyze(manifests.objects, options)
     destination = None if output is None or str(output) == "-" else output
+    output_format = output_format.lower()
+    # csv and dot hold one table or graph: there --fail-on judges findings it does not show
+    counted = bool(fail_on) and not with_findings and output_format not in FINDING_FORMATS
+    shown = (with_findings or tenant_label or fail_on) and not counted
     # a txt list to stdout is written as it is made: at scale it is hundreds of MB
-    streamed = output_format.lower() == "txt" and destination is None and not (
-        with_findings or tenant_label or fail_on)
-    data = b"" if streamed else RENDERERS[output_format.lower()](analysis)
+    streamed = output_format == "txt" and destination is None and not shown
+    data = b"" if streamed else RENDERERS[output_format](analysis)
     findings = None
-    if with_findings or tenant_label or fail_on:
-        from tenlayer.netpol.findings_report import netpol_findings
-
+    if shown:
         data, findings = netpol_findings(manifests.objects, analysis, options, data,
-                                         output_format.lower(), tenant_label)
+                                         output_format, tenant_label)
+    elif counted:
+        findings = findings_of(manifests.objects, analysis, options, tenant_label)
     if streamed:
         from tenlayer.netpol.output import iter_txt
 
@@ -94,6 +105,8 @@ def netpol_command(
         sys.stderr.write(f"tenlayer: warning: skipped {skipped.source}: {skipped.reason}\n")
     for warning in analysis.warnings:
         sys.stderr.write(f"tenlayer: warning: {warning}\n")
+    if counted and findings is not None:
+        sys.stderr.write(f"tenlayer: {findings_summary(findings)}\n")
     if findings is not None and fail_on:
         from tenlayer.cli.k8s import exit_on_findings
 

@@ -24,3 +24,21 @@ def type_name(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return type(value).__name__
+
+
+def json_spelling(value: Any) -> str:
+    """A scalar as JSON (and `kubectl get -o json`) spells it: `true`, not Python's `True`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def not_a_string(value: Any) -> str:
+    """`a boolean (true); quote it` for a value where Kubernetes wants a string. The loader
+    keeps no original spelling (`on`, `yes` and `true` all read as true), so the fix says to
+    quote what was written rather than guess it."""
+    if isinstance(value, (Mapping, list)):
+        return f"{type_name(value)}, not a string"
+    return f"{type_name(value)} ({json_spelling(value)}); quote it"

@@ -25,6 +25,7 @@ from tenlayer.netpol.admin import (
 from tenlayer.netpol.endpoints import Endpoint, ExternalRange, PodClass
 from tenlayer.netpol.ingress import IngressTraffic, ingress_traffic
 from tenlayer.netpol.ipranges import IPSet, interval_text, split_points
+from tenlayer.netpol.kinds import ANP_KIND, BANP_KIND, check_api_kind
 from tenlayer.netpol.networkpolicy import NetworkPolicy, PeerRule, parse_network_policy
 from tenlayer.netpol.networks import (
     POD_NETWORK,
@@ -50,8 +51,6 @@ INGRESS_CONTROLLER = "{ingress-controller}"
 EXTERNAL = "[External]"
 """The suffix of an address range's name in the list."""
 INGRESS_CONTROLLER_NAMESPACE = "ingress-controller-ns"
-ANP_KIND = "AdminNetworkPolicy"
-BANP_KIND = "BaselineAdminNetworkPolicy"
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,20 +423,8 @@ class Cluster:
         return result
 
 
-KNOWN_KINDS = {
-    "networking.k8s.io": frozenset({"NetworkPolicy", "Ingress", "IngressClass", "IPAddress",
-                                    "ServiceCIDR"}),
-    "policy.networking.k8s.io": frozenset({ANP_KIND, BANP_KIND}),
-}
-"""The kinds of the API groups that hold policies: another kind there is a typo, and a
-policy with a typo in its kind would be silently left out of the analysis."""
-
-
 def _check_kind(obj: KubeObject) -> None:
-    known = KNOWN_KINDS.get(obj.group)
-    if known is not None and obj.kind not in known:
-        raise BadInput(f"{obj.source}: unknown kind {obj.kind!r} in {obj.api_version} "
-                       f"(known there: {', '.join(sorted(known))})")
+    check_api_kind(obj)
     if obj.kind in WORKLOAD_KINDS and pod_template(obj, None) is None:
         problem = template_problem(obj)
         if problem is None:

@@ -62,8 +62,6 @@ from tenlayer.kube.objects import KubeObject
 from tenlayer.model import Finding, Layer, Severity
 from tenlayer.netpol.admin import DENY, AdminPolicy, AdminRule, PodsSelector, parse_admin_policy
 from tenlayer.netpol.connectivity import (
-    ANP_KIND,
-    BANP_KIND,
     Analysis,
     Cluster,
     Connection,
@@ -72,6 +70,7 @@ from tenlayer.netpol.connectivity import (
 )
 from tenlayer.netpol.endpoints import PodClass
 from tenlayer.netpol.ipranges import MAX_IPV4, IPSet
+from tenlayer.netpol.kinds import ANP_KIND, BANP_KIND
 from tenlayer.netpol.networkpolicy import NetworkPolicy, PeerRule, parse_network_policy
 from tenlayer.netpol.networks import POD_NETWORK, primary_networks
 from tenlayer.netpol.ports import NONE, ConnectionSet, normalize, subtract_ranges

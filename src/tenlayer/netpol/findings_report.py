@@ -4,8 +4,9 @@ txt: the list as netpol-analyzer prints it, a blank line, `Findings (N):` and on
 finding (`SEVERITY check-id subject file:line: title`). json: an object holding the list
 (`connections`, netpol-analyzer's objects unchanged) and the findings (`findings`, the records
 of `k8s check --format json`). md: a `## Findings` table after the list's. csv and dot hold
-one table or graph, so they take no findings. Without --findings the output is
-netpol-analyzer's alone.
+one table or graph, so they take no findings: with --fail-on the findings are computed for
+the exit code and counted on stderr. Without --findings the output is netpol-analyzer's
+alone.
 """
 
 from __future__ import annotations
@@ -29,7 +30,11 @@ def finding_line(found: Finding) -> str:
 
 
 def render_findings_txt(findings: Sequence[Finding]) -> bytes:
-    lines = [f"Findings ({len(findings)}):", *(finding_line(f) for f in findings)]
+    """`Findings (N):`, a line each, and the count by severity `k8s check` ends with."""
+    from tenlayer.report.table import findings_count
+
+    lines = [f"Findings ({len(findings)}):", *(finding_line(f) for f in findings),
+             findings_count(list(findings))]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -64,12 +69,27 @@ def netpol_findings(
 ) -> tuple[bytes, list[Finding]]:
     """`k8s netpol --findings`: the findings of the whole input (focus options narrow the list
     only), appended to the rendered list `data`."""
-    from tenlayer.netpol.findings import FindingOptions, check_tenant_label, network_findings
-
     if output_format not in FINDING_FORMATS:
         raise BadInput(f"--findings: use --format {' or '.join(FINDING_FORMATS)} "
                        f"(not {output_format})")
+    findings = findings_of(objects, analysis, options, tenant_label)
+    return with_findings(data, output_format, findings), findings
+
+
+def findings_of(objects: Sequence[KubeObject], analysis: Analysis, options: Options,
+                tenant_label: str | None) -> list[Finding]:
+    """The network findings of the whole input (focus options narrow the list only)."""
+    from tenlayer.netpol.findings import FindingOptions, check_tenant_label, network_findings
+
     label = None if tenant_label is None else check_tenant_label(tenant_label)
     unfocused = analysis if options == Options() else None
-    findings = network_findings(objects, FindingOptions(tenant_label=label), unfocused)
-    return with_findings(data, output_format, findings), findings
+    return network_findings(objects, FindingOptions(tenant_label=label), unfocused)
+
+
+def findings_summary(findings: Sequence[Finding]) -> str:
+    """One line for stderr when the format (csv, dot) cannot hold the findings --fail-on
+    judges: how many, by severity, and how to list them."""
+    from tenlayer.report.table import findings_count
+
+    return (f"{findings_count(list(findings))}; list them with --findings and --format "
+            f"{', '.join(FINDING_FORMATS[:-1])} or {FINDING_FORMATS[-1]}")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tenlayer.errors import BadInput
+from tenlayer.kube.values import json_spelling
 
 _NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
@@ -30,7 +31,7 @@ def label_key_problem(key: object) -> str | None:
 
 def label_value_problem(value: object) -> str | None:
     if not isinstance(value, str):
-        return f"label value {value!r} is not a string"
+        return f"label value {json_spelling(value)} is not a string; quote it"
     if value and not _NAME.fullmatch(value):
         return (f"invalid label value {value!r}: at most 63 alphanumeric characters, '-', '_' "
                 "or '.', starting and ending alphanumeric")

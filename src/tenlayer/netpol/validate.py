@@ -8,13 +8,17 @@ mean something else than written without a word:
   it, and read leniently a typo in `from` turns a rule into allow-all;
 - a NetworkPolicy in `extensions/v1beta1` (not served since Kubernetes 1.16), which would be
   no NetworkPolicy at all to the engine, or in a version of networking.k8s.io other than v1;
+- a name, namespace or label value that is not a string (`namespace: on`, `expose: true`:
+  YAML reads them as booleans, the API server refuses them, and read as text they would put
+  an object in another namespace or give it labels it cannot have);
 - a missing name, an invalid namespace name (names with '_' pass: netpol-analyzer takes
   them);
 - an ipBlock `except` that is not inside its `cidr`;
 - a named port that is not an IANA service name (at most 15 lowercase letters, digits and
   '-', with a letter), which no container port can carry.
 
-`validate` raises BadInput with `file: NetworkPolicy ns/name: field: problem`.
+`validate` raises BadInput with `file: NetworkPolicy ns/name: field: problem`, or
+`file:line: field of Kind name is …; quote it` for a value that is not a string.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ from typing import Any
 
 from tenlayer.errors import BadInput
 from tenlayer.kube.objects import KubeObject
+from tenlayer.kube.paths import key_step
+from tenlayer.kube.values import not_a_string
+from tenlayer.kube.workloads import pod_template
 from tenlayer.netpol.resources import object_namespace
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
@@ -43,6 +50,9 @@ _EXPRESSION = frozenset({"key", "operator", "values"})
 
 def validate(objects: Iterable[KubeObject]) -> None:
     for obj in objects:
+        problem = string_field_problem(obj)
+        if problem is not None:
+            raise BadInput(f"{obj.source}:{problem[0]}: {problem[1]}")
         if obj.kind == "NetworkPolicy" and obj.group == "extensions":
             raise BadInput(f"{obj.source}: NetworkPolicy {obj.name}: extensions/v1beta1 is not "
                            "served since Kubernetes 1.16: use apiVersion networking.k8s.io/v1")
@@ -51,6 +61,32 @@ def validate(objects: Iterable[KubeObject]) -> None:
                 raise BadInput(f"{obj.source}: NetworkPolicy {obj.name}: no such version "
                                f"{obj.api_version}: use networking.k8s.io/v1")
             _network_policy(obj)
+
+
+def string_field_problem(obj: KubeObject) -> tuple[int, str] | None:
+    """(line, `metadata.namespace of Pod web is a boolean (true); quote it`) for the first
+    name, namespace or label value (of the object or of its pod template) that is not a
+    string, else None. `k8s check` leaves such an object out of the network analysis."""
+    fields: list[tuple[str, Any]] = []
+    metadata = obj.body.get("metadata")
+    if isinstance(metadata, Mapping):
+        fields += [(f"metadata.{key}", metadata.get(key)) for key in ("name", "namespace")]
+        fields += _label_fields("metadata", metadata)
+    template = pod_template(obj, None)
+    if template is not None and template.prefix:
+        fields += _label_fields(f"{template.prefix}.metadata", template.metadata)
+    for path, value in fields:
+        if value is not None and not isinstance(value, str):
+            named = f"{obj.kind} {obj.name}" if obj.name else f"a {obj.kind}"
+            return obj.line_of(path), f"{path} of {named} is {not_a_string(value)}"
+    return None
+
+
+def _label_fields(prefix: str, metadata: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    labels = metadata.get("labels")
+    if not isinstance(labels, Mapping):
+        return []
+    return [(f"{prefix}.labels{key_step(str(key))}", value) for key, value in labels.items()]
 
 
 def port_name_problem(name: str) -> str | None:

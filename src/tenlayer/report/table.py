@@ -167,7 +167,7 @@ def render_scan(result: ScanResult, *, width: int | None = None, color: bool = F
         console.print()
         console.print(render_findings_table(others, details=True))
     if others or "config" in result.checks or "secret" in result.checks:
-        console.print(_findings_count(others), highlight=False)
+        console.print(findings_count(others), highlight=False)
     for warning in result.warnings:
         console.print(f"warning: {warning}", style="yellow", highlight=False)
     if result.grade is None:
@@ -195,7 +195,7 @@ def _print_image_header(console: Console, inventory: Inventory) -> None:
     console.print(f"OS: {os_text}", highlight=False)
 
 
-def _findings_count(findings: list[Finding]) -> str:
+def findings_count(findings: list[Finding]) -> str:
     """`5 findings (1 critical, 3 high, 1 low)`, as `k8s check` and `dockerfile lint` end."""
     counts = {severity: 0 for severity in sorted(Severity, reverse=True)}
     for found in findings:
