@@ -58,49 +58,54 @@ def netpol_command(
     (`ns/name[Kind] => ns/name[Kind] : TCP 8080`). With --findings (implied by
     --tenant-label and --fail-on), the network isolation findings follow; csv and dot hold
     the list alone, so there --fail-on counts the findings on stderr."""
+    from tenlayer.cli.progress import step_progress
     from tenlayer.kube.inputs import load_manifests
     from tenlayer.netpol.connectivity import Options, analyze, parse_focus_conn
     from tenlayer.netpol.findings_report import (
         FINDING_FORMATS,
+        check_finding_format,
         findings_of,
         findings_summary,
-        netpol_findings,
+        iter_report,
     )
-    from tenlayer.netpol.output import RENDERERS
     from tenlayer.netpol.validate import validate
-    from tenlayer.report.output import write_output
+    from tenlayer.report.output import output_stream
 
     focus = _names(focus_workloads)
     peers = _names(focus_peers)
     if (peers or focus_direction) and not focus:
         raise BadInput("--focus-workload-peer and --focus-direction need --focus-workload")
     conn = None if focus_conn is None else parse_focus_conn(focus_conn)
-    manifests = load_manifests(paths, typed_lists=True)
-    validate(manifests.objects)
-    options = Options(focus, peers, (focus_direction or "").lower() or None, conn, exposure)
-    analysis = analyze(manifests.objects, options)
     destination = None if output is None or str(output) == "-" else output
-    output_format = output_format.lower()
-    # csv and dot hold one table or graph: there --fail-on judges findings it does not show
-    counted = bool(fail_on) and not with_findings and output_format not in FINDING_FORMATS
-    shown = (with_findings or tenant_label or fail_on) and not counted
-    # a txt list to stdout is written as it is made: at scale it is hundreds of MB
-    streamed = output_format == "txt" and destination is None and not shown
-    data = b"" if streamed else RENDERERS[output_format](analysis)
-    findings = None
-    if shown:
-        data, findings = netpol_findings(manifests.objects, analysis, options, data,
-                                         output_format, tenant_label)
-    elif counted:
-        findings = findings_of(manifests.objects, analysis, options, tenant_label)
-    if streamed:
-        from tenlayer.netpol.output import iter_txt
-
-        for piece in iter_txt(analysis):
-            sys.stdout.buffer.write(piece)
-        sys.stdout.buffer.flush()
-    else:
-        write_output(data, destination, inputs=[*paths, *manifests.sources])
+    # on a terminal, unless the list goes there too, or is json read by a program
+    shown_progress = destination is not None or (
+        output_format.lower() != "json" and not sys.stdout.isatty())
+    with step_progress(enabled=shown_progress) as progress:
+        progress.step("reading manifests")
+        manifests = load_manifests(paths, typed_lists=True)
+        validate(manifests.objects)
+        options = Options(focus, peers, (focus_direction or "").lower() or None, conn,
+                          exposure)
+        progress.step("analysing connectivity")
+        analysis = analyze(manifests.objects, options)
+        output_format = output_format.lower()
+        # csv and dot hold one table or graph: there --fail-on judges findings it does not
+        # show
+        counted = bool(fail_on) and not with_findings and output_format not in FINDING_FORMATS
+        shown = bool(with_findings or tenant_label or fail_on) and not counted
+        findings = None
+        if shown:
+            check_finding_format(output_format)
+        if shown or counted:
+            progress.step("network findings")
+            findings = findings_of(manifests.objects, analysis, options, tenant_label)
+        # written as it is made, to stdout or (whole, once done) to the file: at scale the
+        # list is hundreds of MB (txt) to gigabytes (json)
+        progress.step("writing")
+        with output_stream(destination, inputs=[*paths, *manifests.sources]) as stream:
+            for piece in iter_report(analysis, output_format, findings if shown else None):
+                stream.write(piece)
+                progress.wrote(len(piece))
     for skipped in manifests.skipped:
         sys.stderr.write(f"tenlayer: warning: skipped {skipped.source}: {skipped.reason}\n")
     for warning in analysis.warnings:

@@ -11,7 +11,7 @@ alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import orjson
 
@@ -93,3 +93,36 @@ def findings_summary(findings: Sequence[Finding]) -> str:
 
     return (f"{findings_count(list(findings))}; list them with --findings and --format "
             f"{', '.join(FINDING_FORMATS[:-1])} or {FINDING_FORMATS[-1]}")
+
+
+def check_finding_format(output_format: str) -> None:
+    """Refuse --findings in a format that cannot hold them, before anything is written."""
+    if output_format not in FINDING_FORMATS:
+        raise BadInput(f"--findings: use --format {' or '.join(FINDING_FORMATS)} "
+                       f"(not {output_format})")
+
+
+def iter_report(analysis: Analysis, output_format: str, findings: Sequence[Finding] | None
+                ) -> Iterator[bytes]:
+    """with_findings (the list alone when `findings` is None) in pieces, to be written as
+    they come: the list is never held whole, at scale it is gigabytes."""
+    from tenlayer.netpol.output import iter_json, iter_output
+
+    if findings is None:
+        yield from iter_output(analysis, output_format)
+        return
+    check_finding_format(output_format)
+    if output_format == "json":
+        from tenlayer.report.json import finding_dict
+
+        yield from iter_json(analysis, [finding_dict(f) for f in findings])
+        return
+    last = b""
+    for piece in iter_output(analysis, output_format):
+        if piece:
+            last = piece
+            yield piece
+    if output_format == "txt":
+        yield (b"\n" if last else b"") + render_findings_txt(findings)
+    else:
+        yield (b"\n" if last.endswith(b"\n") else b"\n\n") + render_findings_md(findings)

@@ -8,15 +8,17 @@ and ends with the workload-to-networks mapping; json stays one sorted list.
 
 from __future__ import annotations
 
+import heapq
 import io
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import orjson
 
 from tenlayer.netpol.connectivity import Analysis, Connection, ConnectionTable
 from tenlayer.netpol.exposure import ENTIRE_CLUSTER, Exposure, ExposureResult
 from tenlayer.netpol.networks import POD_NETWORK, Network
+from tenlayer.netpol.ports import ConnectionSet
 
 SECTION = "Permitted connectivity analyzed in {}:"
 NO_POD_NETWORK_WORKLOADS = (
@@ -148,13 +150,19 @@ def _render_focus_conn(analysis: Analysis, focus_conn: str) -> bytes:
 
 
 def render_json(analysis: Analysis) -> bytes:
+    return b"".join(iter_json(analysis))
+
+
+_LIST = "\x00tenlayer-connection-list\x00"
+"""Stands for the list in the document around it; no name or port is this."""
+
+
+def _json_document(analysis: Analysis) -> object:
+    """What the json holds, with _LIST in place of the connection list."""
     pairs_only = analysis.focus_conn is not None
-    items = [{"src": c.src, "dst": c.dst} if pairs_only else
-             {"src": c.src, "dst": c.dst, "conn": c.conns.text()}
-             for c in analysis.iter_connections()]
     exposure = analysis.exposure
     if exposure is None:
-        return orjson.dumps(items, option=orjson.OPT_INDENT_2) + b"\n"
+        return _LIST
 
     def exposed(lines: tuple[Exposure, ...]) -> list[dict[str, str]] | None:
         found = []
@@ -166,15 +174,123 @@ def render_json(analysis: Analysis) -> bytes:
             found.append(item)
         return found or None  # Go's encoding/json writes an empty (nil) list as null
 
-    document = {"connlist_results": items,
-                "exposure_results": {"egress_exposure": exposed(exposure.egress),
-                                     "ingress_exposure": exposed(exposure.ingress)}}
-    return orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
+    return {"connlist_results": _LIST,
+            "exposure_results": {"egress_exposure": exposed(exposure.egress),
+                                 "ingress_exposure": exposed(exposure.ingress)}}
 
 
-def _sorted(analysis: Analysis) -> list[Connection]:
-    """netpol-analyzer's table order: by source, then destination."""
-    return sorted(analysis.iter_connections(), key=lambda c: (c.src, c.dst))
+def iter_json(analysis: Analysis, findings: list[dict[str, object]] | None = None
+              ) -> Iterator[bytes]:
+    """render_json in pieces, or with `findings` (finding_dict records) the
+    `{connections, findings}` document of --findings (keys sorted, as report.json.dumps
+    writes it). The document around the list is dumped with _LIST in the list's place; the
+    list is then written between, entry by entry, in the bytes orjson's OPT_INDENT_2 would
+    give it at that depth."""
+    sort_keys = findings is not None
+    document = _json_document(analysis)
+    if findings is None:
+        text = orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n"
+    else:
+        from tenlayer.report.json import dumps
+
+        text = dumps({"connections": document, "findings": findings})
+    head, _found, tail = text.partition(orjson.dumps(_LIST))
+    line = head[head.rfind(b"\n") + 1:]
+    depth = len(line) - len(line.lstrip(b" "))
+    yield head
+    yield from _json_list(analysis, depth, sort_keys)
+    yield tail
+
+
+def _json_list(analysis: Analysis, depth: int, sort_keys: bool) -> Iterator[bytes]:
+    """The list at `depth` spaces: `[]`, or `[`, `,`-separated entries and `]`. Every entry
+    is built with a leading `,`; the first one written drops it."""
+    entry = _JsonEntry(depth, sort_keys, analysis.focus_conn is not None)
+    first = True
+    for table in analysis.tables:
+        for piece in entry.table(table):
+            if first:
+                piece, first = b"[" + piece[1:], False
+            yield piece
+    for connection in analysis.extra:
+        before, after = entry.ends(connection.dst, connection.conns)
+        piece = before + orjson.dumps(connection.src) + after
+        if first:
+            piece, first = b"[" + piece[1:], False
+        yield piece
+    yield b"[]" if first else b"\n" + b" " * depth + b"]"
+
+
+class _JsonEntry:
+    """One connection's object as bytes around its source's name: (before, after) depend
+    on the receiver and connections only, so a table row's are made once."""
+
+    def __init__(self, depth: int, sort_keys: bool, pairs_only: bool) -> None:
+        self.outer = b",\n" + b" " * (depth + 2)
+        self.inner = b"\n" + b" " * (depth + 4)
+        self.close = b"\n" + b" " * (depth + 2) + b"}"
+        self.sort_keys = sort_keys
+        self.pairs_only = pairs_only
+
+    def ends(self, dst: str, conns: ConnectionSet | str, encoded: bytes | None = None
+             ) -> tuple[bytes, bytes]:
+        inner = self.inner
+        dst_field = b'"dst": ' + (orjson.dumps(dst) if encoded is None else encoded)
+        text = conns if isinstance(conns, str) else conns.text()
+        conn_field = b'"conn": ' + orjson.dumps(text)
+        if self.sort_keys:  # conn, dst, src
+            before = self.outer + b"{" + (b"" if self.pairs_only else inner + conn_field + b",")
+            return before + inner + dst_field + b"," + inner + b'"src": ', self.close
+        after = b"," + inner + dst_field + (b"" if self.pairs_only else b"," + inner + conn_field)
+        return self.outer + b"{" + inner + b'"src": ', after + self.close
+
+    def table(self, table: ConnectionTable) -> Iterator[bytes]:
+        """Each sender's entries in one piece: its name joined between the row's parts
+        (`before₀`, `after₀ before₁`, …, `afterₖ`), as _table_lines does for txt."""
+        receivers = [orjson.dumps(name) for name in table.receivers]
+        made: dict[tuple[int, int], tuple[bytes, bytes]] = {}
+        rows: list[tuple[list[bytes], list[bytes], list[bytes], list[int]]] = []
+        for reached in table.rows:
+            befores, afters = [], []
+            for position, conns in reached:
+                key = (position, id(conns))
+                ends = made.get(key)
+                if ends is None:
+                    ends = made[key] = self.ends("", conns, receivers[position])
+                befores.append(ends[0])
+                afters.append(ends[1])
+            parts = ([befores[0], *(a + b for a, b in zip(afters, befores[1:], strict=False)),
+                      afters[-1]] if befores else [])
+            rows.append((parts, befores, afters, [p for p, _conns in reached]))
+        for name, row, own in table.senders:
+            parts, befores, afters, positions = rows[row]
+            if not parts:
+                continue
+            if own >= 0:
+                index = bisect_left(positions, own)
+                if index < len(positions) and positions[index] == own:
+                    if len(positions) == 1:
+                        continue
+                    joined = (afters[index - 1] if index else b"") + (
+                        befores[index + 1] if index + 1 < len(befores) else b"")
+                    parts = [*parts[:index], joined, *parts[index + 2:]]
+            yield orjson.dumps(name).join(parts)
+
+
+def _sorted(analysis: Analysis) -> Iterator[Connection]:
+    """netpol-analyzer's table order: by source, then destination. Each table is in that
+    order already (senders and receivers sorted by name): merged, not sorted, so the list
+    is never held whole."""
+    sources: list[Iterable[Connection]] = [t for t in analysis.tables if t.rows]
+    if analysis.extra:
+        sources.append(sorted(analysis.extra, key=_ends))
+    if len(sources) == 1:
+        return iter(sources[0])
+    return heapq.merge(*sources, key=_ends)
+
+
+def _ends(connection: Connection) -> tuple[str, str]:
+    return connection.src, connection.dst
 
 
 def _csv_field(text: str) -> str:
@@ -186,14 +302,22 @@ def _csv_field(text: str) -> str:
 
 
 def render_csv(analysis: Analysis) -> bytes:
+    return b"".join(iter_csv(analysis))
+
+
+def iter_csv(analysis: Analysis) -> Iterator[bytes]:
     """`src,dst,conn` and one row a connection (`src,dst` with a focus connection)."""
     pairs_only = analysis.focus_conn is not None
-    rows = [["src", "dst"] if pairs_only else ["src", "dst", "conn"]]
-    rows.extend([c.src, c.dst] if pairs_only else [c.src, c.dst, c.conns.text()]
-                for c in _sorted(analysis))
+    yield b"src,dst\n" if pairs_only else b"src,dst,conn\n"
+
+    def row_tail(dst: str, conns: ConnectionSet) -> bytes:
+        text = "" if pairs_only else "," + _csv_field(conns.text())
+        return f",{_csv_field(dst)}{text}\n".encode()
+
+    yield from _sorted_lines(analysis, lambda src: _csv_field(src).encode(), row_tail)
     exposure = analysis.exposure
     if exposure is not None:
-        rows.append([exposure.header, "", ""])
+        rows = [[exposure.header, "", ""]]
         for title, header, lines in (("Egress Exposure:", ["src", "dst", "conn"],
                                       exposure.egress),
                                      ("Ingress Exposure:", ["dst", "src", "conn"],
@@ -202,22 +326,67 @@ def render_csv(analysis: Analysis) -> bytes:
                 rows.extend([[title, "", ""], header[:2] if pairs_only else header])
                 rows.extend([e.workload, e.peer] if pairs_only else
                             [e.workload, e.peer, e.conns] for e in lines)
-    return "".join(",".join(_csv_field(f) for f in row) + "\n" for row in rows).encode()
+        yield "".join(",".join(_csv_field(f) for f in row) + "\n" for row in rows).encode()
+
+
+def _sorted_lines(analysis: Analysis, head: Callable[[str], bytes],
+                  tail: Callable[[str, ConnectionSet], bytes]) -> Iterator[bytes]:
+    """The lines `head(src) + tail(dst, conns)` in _sorted's order: a single table's a
+    sender at a time from its shared rows (as _table_lines), else line by line."""
+    sources = [t for t in analysis.tables if t.rows]
+    if len(sources) == 1 and not analysis.extra:
+        yield from _shared_lines(sources[0], head, tail)
+        return
+    for connection in _sorted(analysis):
+        yield head(connection.src) + tail(connection.dst, connection.conns)
+
+
+def _shared_lines(table: ConnectionTable, head: Callable[[str], bytes],
+                  tail: Callable[[str, ConnectionSet], bytes]) -> Iterator[bytes]:
+    tails: list[list[bytes]] = []
+    positions: list[list[int]] = []
+    made: dict[tuple[int, int], bytes] = {}
+    for reached in table.rows:
+        row_tails = []
+        for position, conns in reached:
+            text = made.get((position, id(conns)))
+            if text is None:
+                text = made[position, id(conns)] = tail(table.receivers[position], conns)
+            row_tails.append(text)
+        tails.append(row_tails)
+        positions.append([position for position, _conns in reached])
+    for name, row, own in table.senders:
+        parts = tails[row]
+        if own >= 0:
+            index = bisect_left(positions[row], own)
+            if index < len(parts) and positions[row][index] == own:
+                parts = parts[:index] + parts[index + 1:]
+        if parts:
+            sender = head(name)
+            yield sender + sender.join(parts)
 
 
 def render_md(analysis: Analysis) -> bytes:
+    return b"".join(iter_md(analysis))
+
+
+def iter_md(analysis: Analysis) -> Iterator[bytes]:
     """A markdown table: `| src | dst | conn |`."""
-    if analysis.focus_conn is not None:
-        lines = ["| src | dst |", "|-----|-----|"]
-        lines.extend(f"| {c.src} | {c.dst} |" for c in _sorted(analysis))
+    pairs_only = analysis.focus_conn is not None
+    if pairs_only:
+        yield b"| src | dst |\n|-----|-----|\n"
     else:
-        lines = ["| src | dst | conn |", "|-----|-----|------|"]
-        lines.extend(f"| {c.src} | {c.dst} | {c.conns.text()} |" for c in _sorted(analysis))
+        yield b"| src | dst | conn |\n|-----|-----|------|\n"
+
+    def row_tail(dst: str, conns: ConnectionSet) -> bytes:
+        return (f" | {dst} |\n" if pairs_only else f" | {dst} | {conns.text()} |\n").encode()
+
+    yield from _sorted_lines(analysis, lambda src: f"| {src}".encode(), row_tail)
     exposure = analysis.exposure
     if exposure is None:
-        return ("\n".join(lines) + "\n").encode()
+        return
     pairs_only = exposure.focus_conn is not None
-    lines.append("## " + exposure.header)
+    lines = ["## " + exposure.header]
     for title, ends, items in (("Egress Exposure:", "| src | dst |", exposure.egress),
                                ("Ingress Exposure:", "| dst | src |", exposure.ingress)):
         # the workload comes first either way: egress from it, ingress into it
@@ -225,7 +394,7 @@ def render_md(analysis: Analysis) -> bytes:
         lines.append(f"### {title}\n{header}\n" + "\n".join(
             f"| {e.workload} | {e.peer} |" + ("" if pairs_only else f" {e.conns} |")
             for e in items) + "\n" if items else "")
-    return "\n".join(lines).encode()
+    yield "\n".join(lines).encode()
 
 
 def _quoted(text: str) -> str:
@@ -331,3 +500,14 @@ def render_dot(analysis: Analysis) -> bytes:
 
 RENDERERS = {"txt": render_txt, "json": render_json, "csv": render_csv, "md": render_md,
              "dot": render_dot}
+
+
+def iter_output(analysis: Analysis, output_format: str) -> Iterator[bytes]:
+    """The list in `output_format`, in pieces to be written as they come."""
+    streamed: dict[str, Callable[[Analysis], Iterator[bytes]]] = {
+        "txt": iter_txt, "json": iter_json, "csv": iter_csv, "md": iter_md}
+    stream = streamed.get(output_format)
+    if stream is None:
+        yield RENDERERS[output_format](analysis)
+    else:
+        yield from stream(analysis)

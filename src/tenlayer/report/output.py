@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 from tenlayer.errors import BadInput
 
@@ -47,11 +49,33 @@ def refuse_output_over_input(path: Path, inputs: Iterable[str]) -> None:
             raise BadInput(f"{path}: is also an input; choose another file for --output")
 
 
+@contextmanager
+def output_stream(path: Path | None, *, inputs: Iterable[str] = ()) -> Iterator[BinaryIO]:
+    """write_output for a report written as it is made (gigabytes at scale): stdout, or a
+    temporary file beside `path` renamed over it when the block ends without an error — so
+    the file still appears only whole, and never over one of `inputs`."""
+    if path is None:
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    refuse_output_over_input(path, inputs)
+    with _temporary_file(path, mode=_mode_for(path), overwrite=True) as stream:
+        yield stream
+
+
 def write_file(path: Path, data: bytes, *, mode: int, overwrite: bool = True) -> None:
     """Write through a temporary file in the same directory, with `mode` set before a byte
     is written: never half a file, never readable by others for an instant. Without
     `overwrite` the file is linked into place, which fails rather than replace a file that
     exists (or was made meanwhile)."""
+    with _temporary_file(path, mode=mode, overwrite=overwrite) as stream:
+        stream.write(data)
+
+
+@contextmanager
+def _temporary_file(path: Path, *, mode: int, overwrite: bool) -> Iterator[BinaryIO]:
+    """The stream of a temporary file put in place of `path` once the block is done (and
+    removed, `path` untouched, if the block raises)."""
     import tempfile  # only when writing to a file
 
     directory = path.parent if str(path.parent) else Path()
@@ -62,7 +86,7 @@ def write_file(path: Path, data: bytes, *, mode: int, overwrite: bool = True) ->
     try:
         with os.fdopen(handle, "wb") as stream:
             os.fchmod(stream.fileno(), mode)
-            stream.write(data)
+            yield stream
         if overwrite:
             Path(temporary).replace(path)
             return
