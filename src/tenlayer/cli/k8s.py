@@ -15,7 +15,6 @@ from tenlayer.errors import EXIT_FINDINGS, BadInput
 if TYPE_CHECKING:
     from tenlayer.kube.inputs import Manifests
     from tenlayer.kube.objects import KubeObject
-    from tenlayer.model import Finding
     from tenlayer.policy.manifests import CheckResult
     from tenlayer.policy.scc import SCCPolicy
 
@@ -63,15 +62,6 @@ _fail_on = click.option(
     "--fail-on", type=click.Choice(SEVERITIES, case_sensitive=False),
     help="Exit 1 when a finding is at least this severe.",
 )
-
-
-def exit_on_findings(findings: Iterable[Finding], fail_on: str) -> None:
-    """Exit 1 when a finding is at least `fail_on` severe (DESIGN.md exit codes)."""
-    from tenlayer.model import Severity
-
-    threshold = Severity.parse(fail_on)
-    if any(f.severity >= threshold for f in findings):
-        sys.exit(EXIT_FINDINGS)
 
 
 @k8s_group.command("check")
@@ -161,7 +151,9 @@ def check_command(
     for skipped in result.skipped:
         sys.stderr.write(f"tenlayer: warning: skipped {skipped.source}: {skipped.reason}\n")
     if fail_on:
-        exit_on_findings(result.findings, fail_on)
+        from tenlayer.cli.options import exit_for_findings
+
+        exit_for_findings(list(result.findings), fail_on)
 
 
 def _has_network_policies(objects: Iterable[KubeObject]) -> bool:

@@ -113,6 +113,6 @@ def netpol_command(
     if counted and findings is not None:
         sys.stderr.write(f"tenlayer: {findings_summary(findings)}\n")
     if findings is not None and fail_on:
-        from tenlayer.cli.k8s import exit_on_findings
+        from tenlayer.cli.options import exit_for_findings
 
-        exit_on_findings(findings, fail_on)
+        exit_for_findings(findings, fail_on)
