@@ -175,7 +175,7 @@ class DecisionApp:
         manifest = manifest_path(path) if method in GATED_METHODS or pushes else None
         if manifest is None:
             return None
-        claims = self._claims(authorization)
+        claims = bearer_claims(authorization, self.verify)  # None: anonymous to the gate
         who = (claims.subject or None) if claims is not None else None
         request = PullRequest(who, manifest.repository, manifest.reference, method)
         # in a thread: a gate may read a database or ask the registry (signatures), and the
@@ -193,13 +193,9 @@ class DecisionApp:
         if (claims is not None and self.challenge is not None and method in GATED_METHODS
                 and asked_delete(claims, manifest.repository)):
             # a delete its role forbids, reading the manifest first: say so, not the rule
-            reason = self._why_not(claims.subject, manifest.repository, "delete",
-                                   granted_actions(claims, manifest.repository))
-            self._record(PullRequest(who, manifest.repository, "", "DELETE"),
-                         Decision(False, reason), client)
-            detail = {"repository": manifest.repository, "action": "delete"}
-            return Refusal(error_document("DENIED", reason, detail),
-                           self.challenge(manifest.repository, "delete", reason))
+            reason = self._why_not(claims, manifest.repository, "delete")
+            return self._unauthorized(who, manifest.repository, "delete", "DELETE", reason,
+                                      client)
         self._record(request, decision, client)
         detail = {"repository": manifest.repository, "reference": manifest.reference}
         return Refusal(error_document("DENIED", decision.reason, detail))
@@ -209,49 +205,40 @@ class DecisionApp:
     ) -> Refusal | None:
         """The 401 distribution would answer a bearer token that does not verify or does
         not grant the action, with tenlayer's reason; None when the token will do."""
-        assert self.challenge is not None
+        if self.verify is None:
+            return None
         action = route.action(method)
         try:
-            claims = self._verified_claims(authorization.partition(" ")[2].strip())
+            claims = bearer_claims(authorization, self.verify, raise_errors=True)
         except TokenError as error:
-            claims, reason = None, f"the token is not valid ({error}); sign in again"
-        if claims is not None:
-            if grants(claims, route.repository, action):
-                return None
-            reason = self._why_not(claims.subject, route.repository, action,
-                                   granted_actions(claims, route.repository))
-        request = PullRequest(claims.subject or None if claims else None, route.repository,
-                              "", method)
-        self._record(request, Decision(False, reason), client)
-        detail = {"repository": route.repository, "action": action}
-        return Refusal(error_document("DENIED", reason, detail),
-                       self.challenge(route.repository, action, reason))
+            reason = f"the token is not valid ({error}); sign in again"
+            return self._unauthorized(None, route.repository, action, method, reason, client)
+        assert claims is not None  # the caller saw a bearer token
+        if grants(claims, route.repository, action):
+            return None
+        reason = self._why_not(claims, route.repository, action)
+        return self._unauthorized(claims.subject or None, route.repository, action, method,
+                                  reason, client)
 
-    def _why_not(
-        self, subject: str, repository: str, action: str, granted: tuple[str, ...]
-    ) -> str:
+    def _unauthorized(
+        self, who: str | None, repository: str, action: str, method: str, reason: str,
+        client: str,
+    ) -> Refusal:
+        """Audit the refusal; the 401 with the reason and distribution's challenge."""
+        assert self.challenge is not None
+        self._record(PullRequest(who, repository, "", method), Decision(False, reason), client)
+        detail = {"repository": repository, "action": action}
+        return Refusal(error_document("DENIED", reason, detail),
+                       self.challenge(repository, action, reason))
+
+    def _why_not(self, claims: Claims, repository: str, action: str) -> str:
         if isinstance(self.gate, AccessExplainer):
             try:
-                return self.gate.why_not(subject, repository, action, granted)
+                return self.gate.why_not(claims.subject, repository, action,
+                                         granted_actions(claims, repository))
             except Exception:  # the explanation is a courtesy; the refusal stands
-                log.exception("explaining a refusal of %s failed", subject)
-        return f"{subject or 'anonymous'} may not {action} {repository}"
-
-    def _claims(self, authorization: str | None) -> Claims | None:
-        """The verified claims of a bearer authorization, or None (anonymous)."""
-        if not _bearer(authorization) or self.verify is None:
-            return None
-        try:
-            return self._verified_claims((authorization or "").partition(" ")[2].strip())
-        except TokenError:
-            return None
-
-    def _verified_claims(self, token: str) -> Claims:
-        if self.verify is None:
-            raise TokenError("no verifier")
-        claims = bearer_claims(f"Bearer {token}", self.verify, raise_errors=True)
-        assert claims is not None
-        return claims
+                log.exception("explaining a refusal of %s failed", claims.subject)
+        return f"{claims.subject or 'anonymous'} may not {action} {repository}"
 
     def _decide(self, request: PullRequest) -> Decision:
         try:

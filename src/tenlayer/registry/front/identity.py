@@ -57,12 +57,6 @@ def grants(claims: Claims, repository: str, action: str) -> bool:
             or claims.allows("repository", repository, "*"))
 
 
-def identity(authorization: str | None, verify: TokenVerifier | None) -> str | None:
-    """The verified subject of a `Bearer` authorization, or None (anonymous)."""
-    claims = bearer_claims(authorization, verify)
-    return (claims.subject or None) if claims is not None else None
-
-
 def granted_actions(claims: Claims, repository: str) -> tuple[str, ...]:
     """The actions the token grants on `repository`."""
     return tuple(action for entry in claims.access
