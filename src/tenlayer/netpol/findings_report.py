@@ -50,30 +50,15 @@ def render_findings_md(findings: Sequence[Finding]) -> bytes:
 
 def with_findings(data: bytes, output_format: str, findings: Sequence[Finding]) -> bytes:
     """The connection list `data` (in `output_format`) followed by the findings."""
+    check_finding_format(output_format)
     if output_format == "txt":
         return data + (b"\n" if data else b"") + render_findings_txt(findings)
     if output_format == "md":
         return data + (b"\n" if data.endswith(b"\n") else b"\n\n") + render_findings_md(findings)
-    if output_format == "json":
-        from tenlayer.report.json import dumps, finding_dict
+    from tenlayer.report.json import dumps, finding_dict
 
-        return dumps({"connections": orjson.loads(data),
-                      "findings": [finding_dict(f) for f in findings]})
-    raise BadInput(f"--findings: use --format {' or '.join(FINDING_FORMATS)} "
-                   f"(not {output_format})")
-
-
-def netpol_findings(
-    objects: Sequence[KubeObject], analysis: Analysis, options: Options, data: bytes,
-    output_format: str, tenant_label: str | None,
-) -> tuple[bytes, list[Finding]]:
-    """`k8s netpol --findings`: the findings of the whole input (focus options narrow the list
-    only), appended to the rendered list `data`."""
-    if output_format not in FINDING_FORMATS:
-        raise BadInput(f"--findings: use --format {' or '.join(FINDING_FORMATS)} "
-                       f"(not {output_format})")
-    findings = findings_of(objects, analysis, options, tenant_label)
-    return with_findings(data, output_format, findings), findings
+    return dumps({"connections": orjson.loads(data),
+                  "findings": [finding_dict(f) for f in findings]})
 
 
 def findings_of(objects: Sequence[KubeObject], analysis: Analysis, options: Options,
