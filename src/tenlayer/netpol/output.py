@@ -100,6 +100,13 @@ def _table_lines(table: ConnectionTable) -> Iterator[bytes]:
             row_tails.append(b" => " + receivers[position] + b" : " + text + b"\n")
         tails.append(row_tails)
         positions.append([position for position, _conns in reached])
+    yield from _sender_lines(table, tails, positions, str.encode)
+
+
+def _sender_lines(table: ConnectionTable, tails: list[list[bytes]],
+                  positions: list[list[int]], head: Callable[[str], bytes]) -> Iterator[bytes]:
+    """Each sender's row of `tails` (each tail at its receiver's index in `positions`), less
+    the sender itself, joined by `head(sender)`: its lines in one piece."""
     for name, row, own in table.senders:
         parts = tails[row]
         if own >= 0:
@@ -107,7 +114,7 @@ def _table_lines(table: ConnectionTable) -> Iterator[bytes]:
             if index < len(parts) and positions[row][index] == own:
                 parts = parts[:index] + parts[index + 1:]
         if parts:
-            sender = name.encode()
+            sender = head(name)
             yield sender + sender.join(parts)
 
 
@@ -355,15 +362,7 @@ def _shared_lines(table: ConnectionTable, head: Callable[[str], bytes],
             row_tails.append(text)
         tails.append(row_tails)
         positions.append([position for position, _conns in reached])
-    for name, row, own in table.senders:
-        parts = tails[row]
-        if own >= 0:
-            index = bisect_left(positions[row], own)
-            if index < len(parts) and positions[row][index] == own:
-                parts = parts[:index] + parts[index + 1:]
-        if parts:
-            sender = head(name)
-            yield sender + sender.join(parts)
+    yield from _sender_lines(table, tails, positions, head)
 
 
 def render_md(analysis: Analysis) -> bytes:
