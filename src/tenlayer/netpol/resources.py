@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tenlayer.errors import BadInput
+from tenlayer.kube.containers import containers_of, sequence
 from tenlayer.kube.objects import KubeObject
 from tenlayer.kube.workloads import pod_template
 from tenlayer.netpol.networks import Addresses, attachments
@@ -147,15 +148,10 @@ def _controller(metadata: Any) -> tuple[str, str] | None:
 
 def _named_ports(spec: Mapping[str, Any]) -> tuple[NamedPort, ...]:
     ports: list[NamedPort] = []
-    for key in ("containers", "initContainers"):
-        containers = spec.get(key)
-        for container in containers if isinstance(containers, list) else ():
-            if not isinstance(container, dict):
-                continue
-            container_ports = container.get("ports")
-            for port in container_ports if isinstance(container_ports, list) else ():
-                if (isinstance(port, dict) and isinstance(port.get("name"), str)
-                        and isinstance(port.get("containerPort"), int)):
-                    protocol = port.get("protocol") or "TCP"
-                    ports.append(NamedPort(port["name"], str(protocol), port["containerPort"]))
+    for container in containers_of(spec, ("containers", "initContainers")):
+        for port in sequence(container.body.get("ports")):
+            if (isinstance(port, dict) and isinstance(port.get("name"), str)
+                    and isinstance(port.get("containerPort"), int)):
+                protocol = port.get("protocol") or "TCP"
+                ports.append(NamedPort(port["name"], str(protocol), port["containerPort"]))
     return tuple(ports)

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tenlayer.errors import BadInput
+from tenlayer.kube.containers import sequence
 from tenlayer.kube.objects import KubeObject
 from tenlayer.kube.paths import key_step
 from tenlayer.kube.values import not_a_string
@@ -110,14 +111,14 @@ def _network_policy(obj: KubeObject) -> None:
     _fields(spec, _SPEC, f"{place}: spec")
     _selector(spec.get("podSelector"), f"{place}: spec.podSelector")
     for key, allowed, peers_key in (("ingress", _INGRESS, "from"), ("egress", _EGRESS, "to")):
-        for index, rule in enumerate(_items(spec.get(key))):
+        for index, rule in enumerate(sequence(spec.get(key))):
             rule_place = f"{place}: spec.{key}[{index}]"
             if not isinstance(rule, Mapping):
                 continue
             _fields(rule, allowed, rule_place)
-            for peer_index, peer in enumerate(_items(rule.get(peers_key))):
+            for peer_index, peer in enumerate(sequence(rule.get(peers_key))):
                 _peer(peer, f"{rule_place}.{peers_key}[{peer_index}]")
-            for port_index, port in enumerate(_items(rule.get("ports"))):
+            for port_index, port in enumerate(sequence(rule.get("ports"))):
                 port_place = f"{rule_place}.ports[{port_index}]"
                 if isinstance(port, Mapping):
                     _fields(port, _PORT, port_place)
@@ -141,7 +142,7 @@ def _peer(peer: Any, place: str) -> None:
         cidr = ipaddress.ip_network(str(block.get("cidr")).strip(), strict=False)
     except ValueError:
         return  # the engine names a bad CIDR
-    for text in _items(block.get("except")):
+    for text in sequence(block.get("except")):
         try:
             hole = ipaddress.ip_network(str(text).strip(), strict=False)
         except ValueError:
@@ -156,7 +157,7 @@ def _selector(node: Any, place: str) -> None:
     if not isinstance(node, Mapping):
         return
     _fields(node, _SELECTOR, place)
-    for index, expression in enumerate(_items(node.get("matchExpressions"))):
+    for index, expression in enumerate(sequence(node.get("matchExpressions"))):
         if isinstance(expression, Mapping):
             _fields(expression, _EXPRESSION, f"{place}.matchExpressions[{index}]")
 
@@ -166,7 +167,3 @@ def _fields(node: Mapping[str, Any], allowed: frozenset[str], place: str) -> Non
     if unknown:
         raise BadInput(f"{place}: unknown field {unknown[0]!r} (known: "
                        f"{', '.join(sorted(allowed))})")
-
-
-def _items(node: Any) -> list[Any]:
-    return node if isinstance(node, list) else []
