@@ -17,7 +17,7 @@ from tenlayer.errors import BadInput
 from tenlayer.kube.objects import KubeObject
 from tenlayer.netpol.endpoints import Endpoint, ExternalRange, PodClass
 from tenlayer.netpol.ipranges import IPSet, cidr_set, parse_cidr
-from tenlayer.netpol.networkpolicy import check_port_number, parse_protocol
+from tenlayer.netpol.networkpolicy import as_list, check_port_number, parse_protocol
 from tenlayer.netpol.ports import NONE, ConnectionSet, normalize
 from tenlayer.netpol.resources import where
 from tenlayer.netpol.selectors import EVERYTHING, Selector, parse_selector
@@ -158,18 +158,10 @@ def parse_admin_policy(obj: KubeObject, baseline: bool) -> AdminPolicy:
     subject = _subject(spec.get("subject"), f"{place}: spec.subject")
     actions = (ALLOW, DENY) if baseline else (ALLOW, DENY, PASS)
     ingress = tuple(_rule(r, "from", actions, f"{place}: spec.ingress[{i}]")
-                    for i, r in enumerate(_items(spec.get("ingress"), f"{place}: spec.ingress")))
+                    for i, r in enumerate(as_list(spec.get("ingress"), f"{place}: spec.ingress")))
     egress = tuple(_rule(r, "to", actions, f"{place}: spec.egress[{i}]")
-                   for i, r in enumerate(_items(spec.get("egress"), f"{place}: spec.egress")))
+                   for i, r in enumerate(as_list(spec.get("egress"), f"{place}: spec.egress")))
     return AdminPolicy(obj.name, obj.source, obj.kind, priority, subject, ingress, egress)
-
-
-def _items(node: Any, place: str) -> list[Any]:
-    if node is None:
-        return []
-    if not isinstance(node, list):
-        raise BadInput(f"{place} must be a list")
-    return node
 
 
 def _one_field(node: Any, allowed: tuple[str, ...], place: str, what: str) -> tuple[str, Any]:
@@ -220,7 +212,7 @@ def _rule(node: Any, peers_key: str, actions: tuple[str, ...], place: str) -> Ad
         peer_place = f"{place}.{peers_key}[{index}]"
         field, value = _one_field(peer, kinds, peer_place, "a rule peer")
         if field == "networks":
-            texts = _items(value, peer_place)
+            texts = as_list(value, peer_place)
             networks.append(cidr_set(texts, f"{peer_place}.networks"))
             has_ipv6 = has_ipv6 or any(
                 parse_cidr(t, f"{peer_place}.networks").version == 6 for t in texts)
@@ -231,7 +223,7 @@ def _rule(node: Any, peers_key: str, actions: tuple[str, ...], place: str) -> Ad
     ip_set = IPSet(normalize(i for n in networks for i in n.intervals)) if networks else None
     ports = node.get("ports")
     parsed = None if ports is None else tuple(
-        _port(p, f"{place}.ports[{i}]") for i, p in enumerate(_items(ports, f"{place}.ports")))
+        _port(p, f"{place}.ports[{i}]") for i, p in enumerate(as_list(ports, f"{place}.ports")))
     return AdminRule(str(action), tuple(selectors), ip_set, parsed, has_nodes, has_ipv6)
 
 

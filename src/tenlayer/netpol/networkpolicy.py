@@ -133,14 +133,14 @@ def parse_network_policy(obj: KubeObject) -> NetworkPolicy:
     namespace = object_namespace(obj)
     selector = parse_selector(spec.get("podSelector") or {}, f"{place}: spec.podSelector")
     ingress = tuple(_rule(r, "from", f"{place}: spec.ingress[{i}]")
-                    for i, r in enumerate(_list(spec.get("ingress"), f"{place}: spec.ingress")))
+                    for i, r in enumerate(as_list(spec.get("ingress"), f"{place}: spec.ingress")))
     egress = tuple(_rule(r, "to", f"{place}: spec.egress[{i}]")
-                   for i, r in enumerate(_list(spec.get("egress"), f"{place}: spec.egress")))
+                   for i, r in enumerate(as_list(spec.get("egress"), f"{place}: spec.egress")))
     types = spec.get("policyTypes")
     if types is None:
         affects_ingress, affects_egress = True, bool(egress)
     else:
-        types = _list(types, f"{place}: spec.policyTypes")
+        types = as_list(types, f"{place}: spec.policyTypes")
         for kind in types:
             if kind not in ("Ingress", "Egress"):
                 raise BadInput(f"{place}: spec.policyTypes: {kind!r} is neither Ingress nor Egress")
@@ -149,7 +149,8 @@ def parse_network_policy(obj: KubeObject) -> NetworkPolicy:
                          affects_ingress, affects_egress)
 
 
-def _list(node: Any, place: str) -> list[Any]:
+def as_list(node: Any, place: str) -> list[Any]:
+    """A list field (None: empty); anything else is refused, naming `place`."""
     if node is None:
         return []
     if not isinstance(node, list):
@@ -163,9 +164,9 @@ def _rule(node: Any, peers_key: str, place: str) -> Rule:
     if not isinstance(node, dict):
         raise BadInput(f"{place} must be an object")
     peers = tuple(_peer(p, f"{place}.{peers_key}[{i}]")
-                  for i, p in enumerate(_list(node.get(peers_key), f"{place}.{peers_key}")))
+                  for i, p in enumerate(as_list(node.get(peers_key), f"{place}.{peers_key}")))
     ports = tuple(parse_port(p, f"{place}.ports[{i}]")
-                  for i, p in enumerate(_list(node.get("ports"), f"{place}.ports")))
+                  for i, p in enumerate(as_list(node.get("ports"), f"{place}.ports")))
     fixed = None
     if all(port.name is None for port in ports):
         fixed = Rule(peers, ports).connections(ExternalRange((0, 0)), place, set())
@@ -185,7 +186,7 @@ def _peer(node: Any, place: str) -> PeerRule:
         if not isinstance(block, dict) or "cidr" not in block:
             raise BadInput(f"{place}.ipBlock: CIDR error: ipBlock needs a cidr")
         ipv6 = parse_cidr(block["cidr"], f"{place}.ipBlock: CIDR error").version == 6
-        return PeerRule(ips=ip_block(block["cidr"], _list(block.get("except"),
+        return PeerRule(ips=ip_block(block["cidr"], as_list(block.get("except"),
                                                           f"{place}.ipBlock.except"),
                                      f"{place}.ipBlock: CIDR error"), ipv6=ipv6)
     pods = node.get("podSelector")
