@@ -79,8 +79,7 @@ from tenlayer.netpol.resources import (
     VIRTUAL_MACHINE,
     WORKLOAD_KINDS,
     Workload,
-    _controller,
-    object_namespace,
+    workload_key,
 )
 from tenlayer.netpol.selectors import Selector, label_key_problem
 from tenlayer.netpol.validate import validate
@@ -345,14 +344,8 @@ class _Context:
                                    if o.kind == "Namespace" and o.group == ""}
         self._workload_objects = {}
         for obj in self.objects:
-            if obj.kind not in WORKLOAD_KINDS and obj.kind != VIRTUAL_MACHINE:
-                continue
-            kind, name = obj.kind, obj.name
-            if obj.kind == "Pod":
-                owner = _controller(obj.body.get("metadata"))
-                if owner is not None:
-                    kind, name = owner
-            self._workload_objects.setdefault((object_namespace(obj), name, kind), obj)
+            if obj.kind in WORKLOAD_KINDS or obj.kind == VIRTUAL_MACHINE:
+                self._workload_objects.setdefault(workload_key(obj), obj)
 
     # ---- namespaces ---------------------------------------------------------------------
 

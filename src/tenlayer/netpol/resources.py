@@ -100,22 +100,26 @@ def workloads_of(objects: Iterable[KubeObject]) -> list[Workload]:
         if found_template is None:
             continue
         metadata, spec = found_template
-        namespace = object_namespace(obj)
-        name, kind = obj.name, obj.kind
-        if obj.kind == "Pod":
-            owner = _controller(obj.body.get("metadata"))
-            if owner is not None:
-                kind, name = owner
         labels = tuple(sorted(string_labels(metadata.get("labels")).items()))
-        key = (namespace, name, kind)
+        key = workload_key(obj)
         first = found.get(key)
         if first is None:
             secondary, addresses = attachments(metadata, spec)
-            found[key] = Workload(namespace, name, kind, labels, _named_ports(spec),
+            found[key] = Workload(*key, labels, _named_ports(spec),
                                   secondary=secondary, addresses=addresses)
         elif labels != first.labels and labels not in first.variants:
             found[key] = replace(first, variants=(*first.variants, labels))
     return list(found.values())
+
+
+def workload_key(obj: KubeObject) -> tuple[str, str, str]:
+    """(namespace, name, kind) of the workload `obj` is: an owned Pod's is its controller's."""
+    name, kind = obj.name, obj.kind
+    if obj.kind == "Pod":
+        owner = _controller(obj.body.get("metadata"))
+        if owner is not None:
+            kind, name = owner
+    return object_namespace(obj), name, kind
 
 
 def _template(obj: KubeObject) -> tuple[Mapping[str, Any], Mapping[str, Any]] | None:
