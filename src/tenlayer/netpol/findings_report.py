@@ -23,8 +23,13 @@ from tenlayer.netpol.connectivity import Analysis, Options
 FINDING_FORMATS = ("txt", "json", "md")
 
 
+def _place(found: Finding) -> str:
+    """`file:line`, the file alone without a line, or empty."""
+    return f"{found.file}:{found.line}" if found.line else found.file
+
+
 def finding_line(found: Finding) -> str:
-    place = f"{found.file}:{found.line}" if found.line else found.file
+    place = _place(found)
     where = f" {place}" if place else ""
     return f"{found.severity.name:<8} {found.check_id} {found.subject}{where}: {found.title}"
 
@@ -42,8 +47,8 @@ def render_findings_md(findings: Sequence[Finding]) -> bytes:
     lines = [f"## Findings ({len(findings)})", "| severity | check | object | where | title |",
              "|-----|-----|-----|-----|-----|"]
     for found in findings:
-        place = f"{found.file}:{found.line}" if found.line else found.file
-        cells = (found.severity.name.lower(), found.check_id, found.subject, place, found.title)
+        cells = (found.severity.name.lower(), found.check_id, found.subject, _place(found),
+                 found.title)
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return ("\n".join(lines) + "\n").encode()
 
