@@ -124,7 +124,8 @@ def test_unknown_kinds_and_versions_of_served_groups_are_refused(
         tmp_path: Path, api_version: str, kind: str, message: str) -> None:
     path = _write(tmp_path, POD.format(name="web", namespace="ns", app="web")
                   + f"---\napiVersion: {api_version}\nkind: {kind}\nmetadata: {{name: x}}\n")
-    assert _refused(path) == f"tenlayer: {path}: {message}\n"
+    # line 14: the `kind:` of the second document (the Pod has 11 lines, then `---`)
+    assert _refused(path) == f"tenlayer: {path}:14: {message}\n"
 
 
 @pytest.mark.parametrize("command", ["netpol", "check"])

@@ -69,10 +69,11 @@ def check_api_kind(obj: KubeObject) -> None:
     if group is None:
         return
     version = obj.api_version.rpartition("/")[2]
+    where = f"{obj.source}:{obj.line_of('kind')}"
     if group.versions is not None and version not in group.versions:
-        raise BadInput(f"{obj.source}: {obj.kind} {obj.name}: no such version "
+        raise BadInput(f"{where}: {obj.kind} {obj.name}: no such version "
                        f"{obj.api_version} (served: {', '.join(sorted(group.versions))})")
     if obj.kind not in group.kinds and obj.kind not in group.legacy:
         legacy = ", and OpenShift 3's" if group.legacy else ""
-        raise BadInput(f"{obj.source}: unknown kind {obj.kind!r} in {obj.api_version} "
+        raise BadInput(f"{where}: unknown kind {obj.kind!r} in {obj.api_version} "
                        f"(known there: {', '.join(sorted(group.kinds))}{legacy})")
