@@ -18,7 +18,7 @@ from tenlayer.kube.objects import KubeObject
 from tenlayer.netpol.endpoints import Endpoint, ExternalRange, PodClass
 from tenlayer.netpol.ipranges import IPSet, cidr_set, parse_cidr
 from tenlayer.netpol.networkpolicy import as_list, check_port_number, parse_protocol
-from tenlayer.netpol.ports import NONE, ConnectionSet, normalize
+from tenlayer.netpol.ports import NONE, ConnectionSet, normalize, union_of
 from tenlayer.netpol.resources import where
 from tenlayer.netpol.selectors import EVERYTHING, Selector, parse_selector
 
@@ -78,10 +78,7 @@ class AdminRule:
     def connections(self, dst: Endpoint, place: str, warnings: set[str]) -> ConnectionSet:
         if self.ports is None:
             return ConnectionSet.all()
-        result = NONE
-        for port in self.ports:
-            result = result.union(port.connections(dst, place, warnings))
-        return result
+        return union_of(port.connections(dst, place, warnings) for port in self.ports)
 
 
 @dataclass(frozen=True, slots=True)

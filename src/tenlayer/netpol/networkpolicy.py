@@ -9,7 +9,7 @@ from tenlayer.errors import BadInput
 from tenlayer.kube.objects import KubeObject
 from tenlayer.netpol.endpoints import Endpoint, ExternalRange, PodClass
 from tenlayer.netpol.ipranges import IPSet, ip_block, parse_cidr
-from tenlayer.netpol.ports import MAX_PORT, MIN_PORT, NONE, ConnectionSet
+from tenlayer.netpol.ports import MAX_PORT, MIN_PORT, NONE, ConnectionSet, union_of
 from tenlayer.netpol.resources import object_namespace
 from tenlayer.netpol.selectors import Selector, parse_selector
 
@@ -80,10 +80,7 @@ class Rule:
             return self.fixed
         if not self.ports:
             return ConnectionSet.all()
-        result = NONE
-        for port in self.ports:
-            result = result.union(port.connections(dst, where, warnings))
-        return result
+        return union_of(port.connections(dst, where, warnings) for port in self.ports)
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,3 +142,11 @@ def _range_text(bounds: tuple[int, int]) -> str:
 _ALL_PORTS = tuple((p, _FULL) for p in PROTOCOLS)
 ALL = ConnectionSet(_ALL_PORTS)
 NONE = ConnectionSet()
+
+
+def union_of(sets: Iterable[ConnectionSet]) -> ConnectionSet:
+    """The union of connection sets (NONE for none)."""
+    result = NONE
+    for each in sets:
+        result = result.union(each)
+    return result
